@@ -1,0 +1,58 @@
+"""ParamSpec: the description of one numeric parameter, which drives a slider.
+
+A ParamSpec knows its range, default and step, and validates a raw value (from a
+slider, a URL or a notebook) into a clean one or a message saying what to change.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["ParamSpec"]
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str  # identifier, also the URL key suffix (e.g. "sigma")
+    symbol: str  # LaTeX symbol shown next to the slider (e.g. r"\sigma")
+    low: float  # smallest allowed value (inclusive)
+    high: float  # largest allowed value (inclusive)
+    default: float  # value used when nothing (or something invalid) is given
+    step: float  # slider step
+    integer: bool = False  # whole numbers only (counts, sizes, seeds)
+    help: str = ""  # one plain sentence shown as the slider's tooltip
+
+    def __post_init__(self):
+        if not (self.low <= self.default <= self.high):
+            raise ValueError(f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
+
+    def coerce(self, raw) -> tuple[float | int, str | None]:
+        """Return (value, message). The message is None when ``raw`` was valid;
+        otherwise the value is the default and the message says what to change."""
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            return self.cast(self.default), (
+                f"{self.name}={raw!r} is not a number; using the default {self.fmt(self.default)}."
+            )
+        if not math.isfinite(value):
+            return self.cast(self.default), (
+                f"{self.name}={raw!r} is not finite; using the default {self.fmt(self.default)}."
+            )
+        if self.integer and value != int(value):
+            return self.cast(self.default), (
+                f"{self.name}={raw!r} must be a whole number; using the default {self.fmt(self.default)}."
+            )
+        if not (self.low <= value <= self.high):
+            return self.cast(self.default), (
+                f"{self.name}={raw!r} is outside [{self.fmt(self.low)}, {self.fmt(self.high)}]; "
+                f"using the default {self.fmt(self.default)}."
+            )
+        return self.cast(value), None
+
+    def cast(self, value: float) -> float | int:
+        return int(round(value)) if self.integer else float(value)
+
+    def fmt(self, value: float) -> str:
+        return str(int(value)) if self.integer else f"{value:g}"
