@@ -1,0 +1,17 @@
+"""probnn: the router. Page config, navigation by section, run."""
+
+import streamlit as st
+
+import probnn
+from ui import nav
+
+probnn.limit_threads()
+st.set_page_config(page_title="probnn: how networks learn", page_icon="ui/icon.png",
+                   layout="wide")
+
+sections: dict[str, list] = {"": [st.Page("pages/home.py", title="Start here",
+                                          icon=":material/school:", default=True)]}
+for info in nav.built():
+    sections.setdefault(info.section, []).append(
+        st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url))
+st.navigation(sections).run()
