@@ -1,0 +1,58 @@
+"""Pure chart builders: long-form pandas DataFrame in, ``alt.Chart`` out. No Streamlit here.
+
+One module per area (``ui.charts.info``, ``ui.charts.losses``, ``ui.charts.training``,
+``ui.charts.generative``); the shared conventions live in this file: the palette,
+axis titles that carry their units, tooltips, and downsampling before anything is
+sent to the browser.
+"""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+__all__ = ["PALETTE", "HEIGHT", "downsample", "unit_title", "number", "base"]
+
+# The theme's categorical colours (see .streamlit/config.toml), in a fixed order so a
+# series keeps its colour across charts: data/p first, model/q second.
+PALETTE = ["#1f5fbf", "#e8710a", "#1a9850", "#c2185b", "#7b3fb5", "#00838f", "#8d6e00", "#5f6368"]
+HEIGHT = 260  # default chart height in pixels; readable on a projector
+
+
+def unit_title(name: str, unit: str | None) -> str:
+    """An axis title that carries its unit: ``unit_title("loss", "nats") == "loss (nats)"``."""
+    return f"{name} ({unit})" if unit else name
+
+
+def number(value: float, unit: str = "", digits: int = 4) -> str:
+    """A value for display: finite numbers rounded, infinities as ``inf``, never ``nan``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "undefined"
+    value = float(value)
+    if math.isinf(value):
+        text = "inf" if value > 0 else "-inf"
+    else:
+        text = f"{value:.{digits}g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+    return f"{text} {unit}".strip()
+
+
+def downsample(frame: pd.DataFrame, max_points: int = 300, *, x: str = "step",
+               by: str | None = "series") -> pd.DataFrame:
+    """At most ``max_points`` rows per series, evenly spaced in ``x``, keeping the last row."""
+    groups = [frame] if by is None or by not in frame else [g for _, g in frame.groupby(by, sort=False)]
+    parts = []
+    for group in groups:
+        group = group.sort_values(x)
+        if len(group) > max_points:
+            index = np.unique(np.linspace(0, len(group) - 1, max_points).round().astype(int))
+            group = group.iloc[index]
+        parts.append(group)
+    return pd.concat(parts, ignore_index=True) if parts else frame
+
+
+def base(frame: pd.DataFrame, height: int = HEIGHT) -> alt.Chart:
+    """An ``alt.Chart`` over ``frame`` with the shared size."""
+    return alt.Chart(frame).properties(height=height, width="container")
