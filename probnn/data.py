@@ -149,15 +149,18 @@ class Dataset:
 
         ``split`` is "train", "test" or "all" (training rows first).
         """
-        parts = {"train": [("train", self.X_train, self.y_train)],
-                 "test": [("test", self.X_test, self.y_test)]}
+        parts = {
+            "train": [("train", self.X_train, self.y_train)],
+            "test": [("test", self.X_test, self.y_test)],
+        }
         parts["all"] = parts["train"] + parts["test"]
         if split not in parts:
             raise ValueError(f"split={split!r}; use 'train', 'test' or 'all'.")
         frames = []
         for label, X, y in parts[split]:
-            df = pd.DataFrame(X.detach().cpu().numpy().astype(np.float64),
-                              columns=list(self.feature_names))
+            df = pd.DataFrame(
+                X.detach().cpu().numpy().astype(np.float64), columns=list(self.feature_names)
+            )
             df[self.target_name] = y.detach().cpu().numpy()
             df[SPLIT_COLUMN] = label
             frames.append(df)
@@ -217,19 +220,43 @@ class Generator:
 
 
 def _n_spec(default: int = 400) -> ParamSpec:
-    return ParamSpec("n", "N", 20, 2000, default, 10, integer=True,
-                     help="Number of points, between 20 and 2000, before the train/test split.")
+    return ParamSpec(
+        "n",
+        "N",
+        20,
+        2000,
+        default,
+        10,
+        integer=True,
+        help="Number of points, between 20 and 2000, before the train/test split.",
+    )
 
 
 def _noise_spec(default: float, high: float = 1.0, help: str = "") -> ParamSpec:
-    return ParamSpec("noise", r"\varepsilon", 0.0, high, default, 0.01,
-                     help=help or "How far points scatter around the pattern: 0 is clean, "
-                     "the top of the range overlaps heavily.")
+    return ParamSpec(
+        "noise",
+        r"\varepsilon",
+        0.0,
+        high,
+        default,
+        0.01,
+        help=help
+        or "How far points scatter around the pattern: 0 is clean, "
+        "the top of the range overlaps heavily.",
+    )
 
 
 def _classes_spec(what: str) -> ParamSpec:
-    return ParamSpec("n_classes", "C", 3, 8, 3, 1, integer=True,
-                     help=f"Number of classes ({what}), between 3 and 8.")
+    return ParamSpec(
+        "n_classes",
+        "C",
+        3,
+        8,
+        3,
+        1,
+        integer=True,
+        help=f"Number of classes ({what}), between 3 and 8.",
+    )
 
 
 def _class_sizes(n: int, c: int) -> list[int]:
@@ -414,46 +441,135 @@ _COUNT = "count"
 GENERATORS: dict[str, Generator] = {
     g.key: g
     for g in [
-        Generator("blobs", "Two blobs", _BIN, (_n_spec(), _noise_spec(0.3)), _gen_blobs,
-                  "Two round Gaussian clouds; a straight line separates them."),
-        Generator("moons", "Two moons", _BIN, (_n_spec(), _noise_spec(0.3)), _gen_moons,
-                  "Two interleaved half circles; the boundary has to bend."),
-        Generator("circles", "Circles", _BIN, (_n_spec(), _noise_spec(0.3)), _gen_circles,
-                  "A small circle inside a large one; no straight line separates them."),
-        Generator("xor", "XOR", _BIN, (_n_spec(), _noise_spec(0.2)), _gen_xor,
-                  "Opposite quadrants share a class; needs a hidden layer."),
-        Generator("spiral", "Spiral", _BIN, (_n_spec(), _noise_spec(0.2)), _gen_spiral,
-                  "Two interleaved spiral arms; the hardest of the binary sets."),
-        Generator("multi_blobs", "Blobs (several classes)", _MULTI,
-                  (_n_spec(), _noise_spec(0.3), _classes_spec("blobs")), _gen_multi_blobs,
-                  "Gaussian clouds on a ring, one per class."),
-        Generator("multi_spirals", "Spirals (several classes)", _MULTI,
-                  (_n_spec(), _noise_spec(0.2), _classes_spec("spiral arms")),
-                  _gen_multi_spirals, "One spiral arm per class."),
-        Generator("linear", "Straight line", _REG,
-                  (_n_spec(), _noise_spec(0.3, help="Standard deviation of the Gaussian noise on y.")),
-                  _gen_linear, "y = 0.8 x + 0.3 plus Gaussian noise.", _truth_linear),
-        Generator("sine", "Sine wave", _REG,
-                  (_n_spec(), _noise_spec(0.2, help="Standard deviation of the Gaussian noise on y.")),
-                  _gen_sine, "y = sin(2x) plus Gaussian noise.", _truth_sine),
-        Generator("heteroscedastic", "Growing noise", _REG,
-                  (_n_spec(), _noise_spec(0.5, help="Noise level; the spread of y grows "
-                                          "tenfold from the left end of x to the right.")),
-                  _gen_hetero, "A wavy trend whose noise grows with x: a case for "
-                  "learning the variance.", _truth_hetero),
-        Generator("outliers", "Line with outliers", _REG,
-                  (_n_spec(), _noise_spec(0.2, help="Standard deviation of the noise on the "
-                                          "ordinary points."),
-                   ParamSpec("outlier_fraction", r"\rho", 0.0, 0.3, 0.1, 0.01,
-                             help="Share of points moved far below the line (0 to 0.3).")),
-                  _gen_outliers, "A straight line where some points are displaced far "
-                  "off: squared error chases them, robust losses do not.", _truth_linear),
-        Generator("counts", "Counts", _COUNT,
-                  (_n_spec(), _noise_spec(0.0, help="Extra spread beyond Poisson: 0 gives "
-                                          "exact Poisson counts, 1 strongly over-dispersed "
-                                          "ones.")),
-                  _gen_counts, "Whole-number counts whose log-rate is a smooth wave in x.",
-                  _truth_counts),
+        Generator(
+            "blobs",
+            "Two blobs",
+            _BIN,
+            (_n_spec(), _noise_spec(0.3)),
+            _gen_blobs,
+            "Two round Gaussian clouds; a straight line separates them.",
+        ),
+        Generator(
+            "moons",
+            "Two moons",
+            _BIN,
+            (_n_spec(), _noise_spec(0.3)),
+            _gen_moons,
+            "Two interleaved half circles; the boundary has to bend.",
+        ),
+        Generator(
+            "circles",
+            "Circles",
+            _BIN,
+            (_n_spec(), _noise_spec(0.3)),
+            _gen_circles,
+            "A small circle inside a large one; no straight line separates them.",
+        ),
+        Generator(
+            "xor",
+            "XOR",
+            _BIN,
+            (_n_spec(), _noise_spec(0.2)),
+            _gen_xor,
+            "Opposite quadrants share a class; needs a hidden layer.",
+        ),
+        Generator(
+            "spiral",
+            "Spiral",
+            _BIN,
+            (_n_spec(), _noise_spec(0.2)),
+            _gen_spiral,
+            "Two interleaved spiral arms; the hardest of the binary sets.",
+        ),
+        Generator(
+            "multi_blobs",
+            "Blobs (several classes)",
+            _MULTI,
+            (_n_spec(), _noise_spec(0.3), _classes_spec("blobs")),
+            _gen_multi_blobs,
+            "Gaussian clouds on a ring, one per class.",
+        ),
+        Generator(
+            "multi_spirals",
+            "Spirals (several classes)",
+            _MULTI,
+            (_n_spec(), _noise_spec(0.2), _classes_spec("spiral arms")),
+            _gen_multi_spirals,
+            "One spiral arm per class.",
+        ),
+        Generator(
+            "linear",
+            "Straight line",
+            _REG,
+            (_n_spec(), _noise_spec(0.3, help="Standard deviation of the Gaussian noise on y.")),
+            _gen_linear,
+            "y = 0.8 x + 0.3 plus Gaussian noise.",
+            _truth_linear,
+        ),
+        Generator(
+            "sine",
+            "Sine wave",
+            _REG,
+            (_n_spec(), _noise_spec(0.2, help="Standard deviation of the Gaussian noise on y.")),
+            _gen_sine,
+            "y = sin(2x) plus Gaussian noise.",
+            _truth_sine,
+        ),
+        Generator(
+            "heteroscedastic",
+            "Growing noise",
+            _REG,
+            (
+                _n_spec(),
+                _noise_spec(
+                    0.5,
+                    help="Noise level; the spread of y grows "
+                    "tenfold from the left end of x to the right.",
+                ),
+            ),
+            _gen_hetero,
+            "A wavy trend whose noise grows with x: a case for learning the variance.",
+            _truth_hetero,
+        ),
+        Generator(
+            "outliers",
+            "Line with outliers",
+            _REG,
+            (
+                _n_spec(),
+                _noise_spec(0.2, help="Standard deviation of the noise on the ordinary points."),
+                ParamSpec(
+                    "outlier_fraction",
+                    r"\rho",
+                    0.0,
+                    0.3,
+                    0.1,
+                    0.01,
+                    help="Share of points moved far below the line (0 to 0.3).",
+                ),
+            ),
+            _gen_outliers,
+            "A straight line where some points are displaced far "
+            "off: squared error chases them, robust losses do not.",
+            _truth_linear,
+        ),
+        Generator(
+            "counts",
+            "Counts",
+            _COUNT,
+            (
+                _n_spec(),
+                _noise_spec(
+                    0.0,
+                    help="Extra spread beyond Poisson: 0 gives "
+                    "exact Poisson counts, 1 strongly over-dispersed "
+                    "ones.",
+                ),
+            ),
+            _gen_counts,
+            "Whole-number counts whose log-rate is a smooth wave in x.",
+            _truth_counts,
+        ),
     ]
 }
 
@@ -484,22 +600,27 @@ def _check_test_fraction(test_fraction) -> float:
     try:
         tf = float(test_fraction)
     except (TypeError, ValueError):
-        raise DataError(f"test_fraction={test_fraction!r} is not a number; use a value "
-                        "from 0 to 0.9, e.g. 0.25.") from None
+        raise DataError(
+            f"test_fraction={test_fraction!r} is not a number; use a value "
+            "from 0 to 0.9, e.g. 0.25."
+        ) from None
     if not (math.isfinite(tf) and 0.0 <= tf <= 0.9):
         raise DataError(f"test_fraction={test_fraction!r} is outside [0, 0.9]; use e.g. 0.25.")
     return tf
 
 
-def _split_indices(n: int, labels: torch.Tensor | None, test_fraction: float,
-                   gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+def _split_indices(
+    n: int, labels: torch.Tensor | None, test_fraction: float, gen: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Seeded train/test indices; stratified by class when labels are given.
 
     Every class (or the whole set) keeps at least one training row.
     """
-    groups = [torch.arange(n)] if labels is None else [
-        (labels == c).nonzero().flatten() for c in range(int(labels.max()) + 1)
-    ]
+    groups = (
+        [torch.arange(n)]
+        if labels is None
+        else [(labels == c).nonzero().flatten() for c in range(int(labels.max()) + 1)]
+    )
     train, test = [], []
     for idx in groups:
         idx = idx[torch.randperm(idx.numel(), generator=gen)]
@@ -530,15 +651,19 @@ def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> 
     known = {p.name for p in g.params}
     unknown = sorted(set(params) - known)
     if unknown:
-        raise DataError(f"{name} has no parameter {', '.join(unknown)}; "
-                        f"its parameters are {', '.join(p.name for p in g.params)}.")
+        raise DataError(
+            f"{name} has no parameter {', '.join(unknown)}; "
+            f"its parameters are {', '.join(p.name for p in g.params)}."
+        )
     values = {}
     for p in g.params:
         if p.name in params:
             value, message = p.coerce(params[p.name])
             if message is not None:
-                raise DataError(f"{name}: {message.split(';')[0]}; use a value from "
-                                f"{p.fmt(p.low)} to {p.fmt(p.high)}.")
+                raise DataError(
+                    f"{name}: {message.split(';')[0]}; use a value from "
+                    f"{p.fmt(p.low)} to {p.fmt(p.high)}."
+                )
         else:
             value = p.cast(p.default)
         values[p.name] = value
@@ -581,10 +706,29 @@ def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> 
 # --------------------------------------------------------------------------- CSV
 
 # Cells read as missing (pandas' default markers, compared after stripping spaces).
-_MISSING = frozenset([
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
-    "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-])
+_MISSING = frozenset(
+    [
+        "",
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+        "nan",
+        "null",
+    ]
+)
 _ROW_INDEX = "row"  # read_csv's index: the spreadsheet row number (header = row 1)
 
 
@@ -602,8 +746,10 @@ def _fmt_bytes(k: int) -> str:
 
 def _source_bytes(source, max_bytes: int) -> bytes:
     """Read at most max_bytes + 1 bytes from a path, bytes or a file-like object."""
-    too_big = (f"The file is larger than the {_fmt_bytes(max_bytes)} limit; upload a smaller "
-               "file (for example a sample of its rows).")
+    too_big = (
+        f"The file is larger than the {_fmt_bytes(max_bytes)} limit; upload a smaller "
+        "file (for example a sample of its rows)."
+    )
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
@@ -628,8 +774,10 @@ def _source_bytes(source, max_bytes: int) -> bytes:
             raise DataError("Could not read the upload; upload a CSV file.")
         data = bytes(data)
     else:
-        raise DataError(f"Cannot read a CSV from a {type(source).__name__}; give a file path, "
-                        "bytes or an uploaded file.")
+        raise DataError(
+            f"Cannot read a CSV from a {type(source).__name__}; give a file path, "
+            "bytes or an uploaded file."
+        )
     if len(data) > max_bytes:
         raise DataError(too_big)
     return data
@@ -637,11 +785,15 @@ def _source_bytes(source, max_bytes: int) -> bytes:
 
 def _decode(data: bytes, notes: list[str]) -> str:
     if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise DataError("This looks like an Excel workbook, not a CSV; in your spreadsheet "
-                        "program use 'Save as' -> 'CSV (comma separated)' and upload that.")
+        raise DataError(
+            "This looks like an Excel workbook, not a CSV; in your spreadsheet "
+            "program use 'Save as' -> 'CSV (comma separated)' and upload that."
+        )
     if b"\x00" in data[:4096]:
-        raise DataError("Could not parse the file as CSV: it contains binary data. Upload a "
-                        "plain-text CSV file.")
+        raise DataError(
+            "Could not parse the file as CSV: it contains binary data. Upload a "
+            "plain-text CSV file."
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -654,11 +806,18 @@ _PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 def _parse(text: str, sep: str) -> pd.DataFrame:
     try:
-        return pd.read_csv(io.StringIO(text), sep=sep, header=None, dtype=str,
-                           keep_default_na=False, skip_blank_lines=False)
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
     except pd.errors.EmptyDataError:
-        raise DataError("The file is empty: upload a CSV with a header row and at least "
-                        f"{MIN_ROWS} data rows.") from None
+        raise DataError(
+            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
+        ) from None
     except pd.errors.ParserError as err:
         m = _PARSER_FIELDS.search(str(err))
         if m:
@@ -666,9 +825,12 @@ def _parse(text: str, sep: str) -> pd.DataFrame:
             raise DataError(
                 f"Could not parse the file as CSV: row {line} has {saw} fields but the header "
                 f"has {expected}. Make every row have one value per column (a comma inside a "
-                "value needs double quotes around it).") from None
-        raise DataError(f"Could not parse the file as CSV ({str(err).strip()[:200]}). Check that "
-                        "it is a comma-separated text file with one header row.") from None
+                "value needs double quotes around it)."
+            ) from None
+        raise DataError(
+            f"Could not parse the file as CSV ({str(err).strip()[:200]}). Check that "
+            "it is a comma-separated text file with one header row."
+        ) from None
     except (ValueError, UnicodeError) as err:
         raise DataError(f"Could not parse the file as CSV ({str(err)[:200]}).") from None
 
@@ -708,12 +870,14 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
     notes: list[str] = []
     data = _source_bytes(source, max_bytes)
     if not data.strip():
-        raise DataError("The file is empty: upload a CSV with a header row and at least "
-                        f"{MIN_ROWS} data rows.")
+        raise DataError(
+            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
+        )
     text = _decode(data, notes)
     if not text.strip():
-        raise DataError("The file is empty: upload a CSV with a header row and at least "
-                        f"{MIN_ROWS} data rows.")
+        raise DataError(
+            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
+        )
     raw = _parse(text, ",")
     if raw.shape[1] == 1:  # maybe another separator
         first = text.lstrip().splitlines()[0]
@@ -729,20 +893,25 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
     raw.index = row_number
     raw = raw[~blank]
     if raw.empty:
-        raise DataError("The file is empty: upload a CSV with a header row and at least "
-                        f"{MIN_ROWS} data rows.")
+        raise DataError(
+            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
+        )
     header = [str(h).strip() for h in raw.iloc[0]]
     body = raw.iloc[1:]
 
     if all(_looks_numeric(h) for h in header):
         shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
-        raise DataError(f"The first row ({shown}) holds numbers, not column names: the file "
-                        "has no header. Add a first row naming each column, e.g. x1,x2,y.")
+        raise DataError(
+            f"The first row ({shown}) holds numbers, not column names: the file "
+            "has no header. Add a first row naming each column, e.g. x1,x2,y."
+        )
     empty = [i + 1 for i, h in enumerate(header) if h == ""]
     if empty:
         which = ", ".join(str(i) for i in empty[:5])
-        raise DataError(f"Column {which} has no name in the header row; give every column a "
-                        "name (or delete empty columns).")
+        raise DataError(
+            f"Column {which} has no name in the header row; give every column a "
+            "name (or delete empty columns)."
+        )
     seen: dict[str, int] = {}
     dupes = []
     for h in header:
@@ -750,12 +919,16 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
         if seen[h] == 2:
             dupes.append(h)
     if dupes:
-        raise DataError(f"Duplicate column names: {', '.join(repr(d) for d in dupes)}. "
-                        "Rename the columns so that every name appears once.")
+        raise DataError(
+            f"Duplicate column names: {', '.join(repr(d) for d in dupes)}. "
+            "Rename the columns so that every name appears once."
+        )
     if len(body) > max_rows:
-        raise DataError(f"The file has {_fmt_int(len(body))} data rows, more than the limit of "
-                        f"{_fmt_int(max_rows)}; upload a sample of at most "
-                        f"{_fmt_int(max_rows)} rows.")
+        raise DataError(
+            f"The file has {_fmt_int(len(body))} data rows, more than the limit of "
+            f"{_fmt_int(max_rows)}; upload a sample of at most "
+            f"{_fmt_int(max_rows)} rows."
+        )
 
     columns = {}
     for j, name in enumerate(header):
@@ -811,24 +984,31 @@ def _sort_labels(values) -> list:
         return sorted(values, key=str)
 
 
-def _class_targets(y: pd.Series, task: str, target: str,
-                   notes: list[str]) -> tuple[np.ndarray, list[str]]:
+def _class_targets(
+    y: pd.Series, task: str, target: str, notes: list[str]
+) -> tuple[np.ndarray, list[str]]:
     """Map class labels to 0..C-1 (int64 array) and return display names."""
     numeric = pd.api.types.is_numeric_dtype(y)
     values = _sort_labels(pd.unique(y))
     k = len(values)
     listed = ", ".join(_label_text(v) for v in values[:6]) + (", ..." if k > 6 else "")
     if k < 2:
-        raise DataError(f"The target '{target}' has only one value ({listed}); a classifier "
-                        "needs at least two classes. Choose another target column.")
+        raise DataError(
+            f"The target '{target}' has only one value ({listed}); a classifier "
+            "needs at least two classes. Choose another target column."
+        )
     if task == "binary" and k != 2:
-        raise DataError(f"The target '{target}' has {k} distinct values ({listed}); binary "
-                        "classification needs exactly two. Choose the multiclass task or "
-                        "another target column.")
+        raise DataError(
+            f"The target '{target}' has {k} distinct values ({listed}); binary "
+            "classification needs exactly two. Choose the multiclass task or "
+            "another target column."
+        )
     if task == "multiclass" and k > MAX_CLASSES:
         hint = " For a numeric quantity choose regression." if numeric else ""
-        raise DataError(f"The target '{target}' has {k} distinct values ({listed}); multiclass "
-                        f"supports 2 to {MAX_CLASSES} classes.{hint}")
+        raise DataError(
+            f"The target '{target}' has {k} distinct values ({listed}); multiclass "
+            f"supports 2 to {MAX_CLASSES} classes.{hint}"
+        )
     names = [_label_text(v) for v in values]
     if numeric and all(float(v) == i for i, v in enumerate(values)):
         return y.to_numpy().astype(np.int64), names
@@ -871,14 +1051,24 @@ def load_csv(
     DataError : with a message saying what to change; never another exception.
     """
     try:
-        return _load_csv(source, features=features, target=target, task=task,
-                         max_rows=max_rows, max_bytes=max_bytes, seed=seed,
-                         test_fraction=test_fraction, name=name)
+        return _load_csv(
+            source,
+            features=features,
+            target=target,
+            task=task,
+            max_rows=max_rows,
+            max_bytes=max_bytes,
+            seed=seed,
+            test_fraction=test_fraction,
+            name=name,
+        )
     except DataError:
         raise
     except Exception as err:  # a last guard: the app shows a message, never a traceback
-        raise DataError(f"Could not load the data ({type(err).__name__}: {err}). Check the "
-                        "file and the chosen columns.") from err
+        raise DataError(
+            f"Could not load the data ({type(err).__name__}: {err}). Check the "
+            "file and the chosen columns."
+        ) from err
 
 
 def _source_name(source, name) -> str:
@@ -889,8 +1079,9 @@ def _source_name(source, name) -> str:
     return str(getattr(source, "name", "") or "uploaded CSV")
 
 
-def _load_csv(source, *, features, target, task, max_rows, max_bytes, seed, test_fraction,
-              name) -> Dataset:
+def _load_csv(
+    source, *, features, target, task, max_rows, max_bytes, seed, test_fraction, name
+) -> Dataset:
     if task not in TASKS:
         raise DataError(f"Unknown task {task!r}; choose one of {', '.join(TASKS)}.")
     seed = _check_seed(seed)
@@ -910,26 +1101,28 @@ def _load_csv(source, *, features, target, task, max_rows, max_bytes, seed, test
     if not isinstance(target, str) or target not in columns:
         close = [c for c in columns if isinstance(target, str) and c.lower() == target.lower()]
         hint = f" Did you mean '{close[0]}'?" if close else ""
-        raise DataError(f"Target column '{target}' not found.{hint} Columns in the file: "
-                        f"{listed}.")
+        raise DataError(f"Target column '{target}' not found.{hint} Columns in the file: {listed}.")
     if features is None:
         features = [c for c in columns if c != target]
     elif isinstance(features, str):
         features = [features]
     features = list(dict.fromkeys(str(f) for f in features))  # drop repeats, keep order
     if target in features:
-        raise DataError(f"The target '{target}' is also listed as a feature; remove it from "
-                        "the features (the model would be handed the answer).")
+        raise DataError(
+            f"The target '{target}' is also listed as a feature; remove it from "
+            "the features (the model would be handed the answer)."
+        )
     if not features:
-        raise DataError("No feature columns: choose at least one input column besides the "
-                        "target.")
+        raise DataError("No feature columns: choose at least one input column besides the target.")
     missing_cols = [f for f in features if f not in columns]
     if missing_cols:
         which = ", ".join(f"'{f}'" for f in missing_cols)
         raise DataError(f"Feature column {which} not found. Columns in the file: {listed}.")
     if SPLIT_COLUMN in features + [target]:
-        raise DataError(f"A column named '{SPLIT_COLUMN}' is reserved for the train/test "
-                        "split; rename it in the file.")
+        raise DataError(
+            f"A column named '{SPLIT_COLUMN}' is reserved for the train/test "
+            "split; rename it in the file."
+        )
 
     numeric_cols = features + ([target] if task in ("regression", "count") else [])
     bad = _bad_cells(df, numeric_cols)
@@ -937,21 +1130,27 @@ def _load_csv(source, *, features, target, task, max_rows, max_bytes, seed, test
         shown = "; ".join(f"row {r}, column '{c}': {t[:30]!r}" for r, c, t in bad[:5])
         more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
         what = "Features" if task in ("binary", "multiclass") else "Features and the target"
-        raise DataError(f"Non-numeric values: {shown}{more}. {what} must be numbers (with a "
-                        "point as the decimal mark): fix or delete these cells.")
+        raise DataError(
+            f"Non-numeric values: {shown}{more}. {what} must be numbers (with a "
+            "point as the decimal mark): fix or delete these cells."
+        )
 
     table = df[features + [target]]
     incomplete = table.isna().any(axis=1)
     n_dropped = int(incomplete.sum())
     if n_dropped:
         rows = _fmt_rows(table.index[incomplete])
-        notes.append(f"Dropped {n_dropped} row{'s' if n_dropped != 1 else ''} with missing "
-                     f"values (row {rows}).")
+        notes.append(
+            f"Dropped {n_dropped} row{'s' if n_dropped != 1 else ''} with missing "
+            f"values (row {rows})."
+        )
         table = table[~incomplete]
     if len(table) < MIN_ROWS:
         after = f" after dropping {n_dropped} with missing values" if n_dropped else ""
-        raise DataError(f"Only {len(table)} complete rows{after}; at least {MIN_ROWS} are needed. "
-                        "Add rows or fill in the missing values.")
+        raise DataError(
+            f"Only {len(table)} complete rows{after}; at least {MIN_ROWS} are needed. "
+            "Add rows or fill in the missing values."
+        )
 
     numeric = [c for c in numeric_cols]
     values = table[numeric].apply(pd.to_numeric, errors="coerce").astype("float64")
@@ -961,8 +1160,10 @@ def _load_csv(source, *, features, target, task, max_rows, max_bytes, seed, test
         cells = sorted(zip(values.index[r], (numeric[j] for j in c), strict=True))
         shown = "; ".join(f"row {row}, column '{col}'" for row, col in cells[:5])
         more = f" (and {len(cells) - 5} more)" if len(cells) > 5 else ""
-        raise DataError(f"Infinite values: {shown}{more}. Replace them with finite numbers or "
-                        "delete those rows.")
+        raise DataError(
+            f"Infinite values: {shown}{more}. Replace them with finite numbers or "
+            "delete those rows."
+        )
 
     class_names = None
     n_classes = None
@@ -973,21 +1174,27 @@ def _load_csv(source, *, features, target, task, max_rows, max_bytes, seed, test
         small = [class_names[k] for k in range(n_classes) if counts[k] < MIN_PER_CLASS]
         if small:
             which = ", ".join(f"'{s}'" for s in small)
-            raise DataError(f"Class {which} has fewer than {MIN_PER_CLASS} rows; every class "
-                            f"needs at least {MIN_PER_CLASS}. Add rows or remove that class.")
+            raise DataError(
+                f"Class {which} has fewer than {MIN_PER_CLASS} rows; every class "
+                f"needs at least {MIN_PER_CLASS}. Add rows or remove that class."
+            )
         y_t = torch.as_tensor(y, dtype=torch.int64)
     else:
         y_np = values[target].to_numpy()
         if task == "count":
             neg = values.index[y_np < 0]
             if len(neg):
-                raise DataError(f"Counts must be 0 or more, but '{target}' is negative in row "
-                                f"{_fmt_rows(neg)}. Fix those rows or choose regression.")
+                raise DataError(
+                    f"Counts must be 0 or more, but '{target}' is negative in row "
+                    f"{_fmt_rows(neg)}. Fix those rows or choose regression."
+                )
             frac = values.index[np.mod(y_np, 1) != 0]
             if len(frac):
-                raise DataError(f"Counts must be whole numbers, but '{target}' has fractions in "
-                                f"row {_fmt_rows(frac)}. For a continuous target choose "
-                                "regression.")
+                raise DataError(
+                    f"Counts must be whole numbers, but '{target}' has fractions in "
+                    f"row {_fmt_rows(frac)}. For a continuous target choose "
+                    "regression."
+                )
         y_t = torch.as_tensor(y_np, dtype=torch.float32)
 
     X_raw = torch.as_tensor(values[features].to_numpy(), dtype=torch.float64)  # (N, D)
@@ -1003,12 +1210,19 @@ def _load_csv(source, *, features, target, task, max_rows, max_bytes, seed, test
     scaling = FeatureScaling(tuple(mean.tolist()), tuple(std.tolist()))
     X = ((X_raw - mean) / std).to(torch.float32)
     if constant:
-        notes.append(f"Feature {', '.join(repr(c) for c in constant)} has the same value in "
-                     "every training row, so it cannot help; consider removing it.")
-    notes.append("Standardised the features to mean 0 and standard deviation 1 using the "
-                 "training rows: " + ", ".join(
-                     f"{f} (mean {m:.4g}, sd {s:.4g})"
-                     for f, m, s in zip(features, scaling.mean, scaling.std, strict=True)) + ".")
+        notes.append(
+            f"Feature {', '.join(repr(c) for c in constant)} has the same value in "
+            "every training row, so it cannot help; consider removing it."
+        )
+    notes.append(
+        "Standardised the features to mean 0 and standard deviation 1 using the "
+        "training rows: "
+        + ", ".join(
+            f"{f} (mean {m:.4g}, sd {s:.4g})"
+            for f, m, s in zip(features, scaling.mean, scaling.std, strict=True)
+        )
+        + "."
+    )
 
     return Dataset(
         name=_source_name(source, name),
