@@ -936,7 +936,10 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
         missing = cells.isin(_MISSING)
         numbers = pd.to_numeric(cells.where(~missing), errors="coerce")
         if bool((numbers.notna() | missing).all()):
-            if bool(missing.any()) or not np.all(np.mod(numbers.to_numpy(), 1) == 0):
+            v = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
+            whole = np.isfinite(v) & (np.abs(v) < 2**53)
+            whole[whole] = np.mod(v[whole], 1) == 0
+            if bool(missing.any()) or not bool(whole.all()):
                 columns[name] = numbers.astype("float64")
             else:
                 columns[name] = numbers.astype("int64")
@@ -964,9 +967,11 @@ def _bad_cells(df: pd.DataFrame, columns: list[str]) -> list[tuple[int, str, str
 
 
 def _fmt_rows(rows, limit: int = 5) -> str:
-    rows = list(rows)
+    """'row 4' or 'rows 4, 9, 12 and 3 more' (spreadsheet row numbers)."""
+    rows = [int(r) for r in rows]
     s = ", ".join(str(r) for r in rows[:limit])
-    return s + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return ("row " if len(rows) == 1 else "rows ") + s + more
 
 
 def _label_text(v) -> str:
@@ -1141,15 +1146,14 @@ def _load_csv(
     if n_dropped:
         rows = _fmt_rows(table.index[incomplete])
         notes.append(
-            f"Dropped {n_dropped} row{'s' if n_dropped != 1 else ''} with missing "
-            f"values (row {rows})."
+            f"Dropped {n_dropped} row{'s' if n_dropped != 1 else ''} with missing values ({rows})."
         )
         table = table[~incomplete]
     if len(table) < MIN_ROWS:
         after = f" after dropping {n_dropped} with missing values" if n_dropped else ""
         raise DataError(
             f"Only {len(table)} complete rows{after}; at least {MIN_ROWS} are needed. "
-            "Add rows or fill in the missing values."
+            + ("Fill in the missing values or add rows." if n_dropped else "Add rows.")
         )
 
     numeric = [c for c in numeric_cols]
@@ -1180,24 +1184,24 @@ def _load_csv(
             )
         y_t = torch.as_tensor(y, dtype=torch.int64)
     else:
-        y_np = values[target].to_numpy()
+        y_np = values[target].to_numpy(copy=True)
         if task == "count":
             neg = values.index[y_np < 0]
             if len(neg):
                 raise DataError(
-                    f"Counts must be 0 or more, but '{target}' is negative in row "
+                    f"Counts must be 0 or more, but '{target}' is negative in "
                     f"{_fmt_rows(neg)}. Fix those rows or choose regression."
                 )
             frac = values.index[np.mod(y_np, 1) != 0]
             if len(frac):
                 raise DataError(
                     f"Counts must be whole numbers, but '{target}' has fractions in "
-                    f"row {_fmt_rows(frac)}. For a continuous target choose "
+                    f"{_fmt_rows(frac)}. For a continuous target choose "
                     "regression."
                 )
         y_t = torch.as_tensor(y_np, dtype=torch.float32)
 
-    X_raw = torch.as_tensor(values[features].to_numpy(), dtype=torch.float64)  # (N, D)
+    X_raw = torch.as_tensor(values[features].to_numpy(copy=True), dtype=torch.float64)  # (N, D)
     gen = torch.Generator().manual_seed(seed)
     train_idx, test_idx = _split_indices(len(y_t), y_t if n_classes else None, tf, gen)
 
