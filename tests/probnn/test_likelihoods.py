@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 import torch
@@ -541,6 +545,47 @@ def test_derivation_steps(name):
             assert depth >= 0, s.latex
         assert depth == 0, s.latex
         assert s.latex.count(r"\left") == s.latex.count(r"\right")
+
+
+KATEX_SCRIPT = """
+const katex = (await import(process.argv[1])).default;
+let input = ""; for await (const chunk of process.stdin) input += chunk;
+const errors = JSON.parse(input).map((s) => {
+  try { katex.renderToString(s, {throwOnError: true, displayMode: true}); return null; }
+  catch (e) { return String(e.message); }
+});
+console.log(JSON.stringify(errors));
+"""
+
+
+def _katex_module() -> Path | None:
+    import streamlit
+
+    found = sorted((Path(streamlit.__file__).parent / "static").rglob("katex.*.js"))
+    return found[0] if found else None
+
+
+def test_every_formula_parses_in_katex():
+    """Render every LaTeX string with the KaTeX build that ships inside Streamlit."""
+    node, katex = shutil.which("node"), _katex_module()
+    if node is None or katex is None:
+        pytest.skip("node or Streamlit's bundled KaTeX not available")
+    formulas = [L.general_loss_latex]
+    for name in ALL:
+        for params in ({}, PARAMS[name]):
+            lik = L.get(name, **params)
+            formulas += [s.latex for s in lik.derivation] + [lik.relation.latex]
+    proc = subprocess.run(
+        [node, "--input-type=module", "-e", KATEX_SCRIPT, katex.as_uri()],
+        input=json.dumps(formulas),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    errors = json.loads(proc.stdout)
+    bad = [(f, e) for f, e in zip(formulas, errors, strict=True) if e is not None]
+    assert not bad, bad
 
 
 def test_general_loss_latex():
