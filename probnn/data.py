@@ -35,6 +35,8 @@ __all__ = [
     "MIN_ROWS",
     "MIN_PER_CLASS",
     "MAX_CLASSES",
+    "SEED",
+    "TEST_FRACTION",
     "DataError",
     "FeatureScaling",
     "Dataset",
@@ -581,32 +583,46 @@ def generators_for(task: str) -> list[str]:
     return [k for k, g in GENERATORS.items() if g.task == task]
 
 
+SEED = ParamSpec(
+    "seed",
+    "s",
+    0,
+    2**31 - 1,
+    0,
+    1,
+    integer=True,
+    help="Seed of the random draw: the same seed gives the same points and split.",
+)
+TEST_FRACTION = ParamSpec(
+    "test_fraction",
+    r"\rho_{\text{test}}",
+    0.0,
+    0.9,
+    0.25,
+    0.05,
+    help="Share of the points held out to test the model (0 to 0.9).",
+)
+
+
+def _check(spec: ParamSpec, raw, prefix: str = ""):
+    """The value of ``raw`` under ``spec``, or DataError saying which values are valid."""
+    if isinstance(raw, bool):
+        raw = "True" if raw else "False"  # not a number, even though bool is an int
+    value, message = spec.coerce(raw)
+    if message is not None:
+        raise DataError(
+            f"{prefix}{message.split(';')[0]}; use a value from "
+            f"{spec.fmt(spec.low)} to {spec.fmt(spec.high)}."
+        )
+    return value
+
+
 def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        try:
-            f = float(seed)
-        except (TypeError, ValueError):
-            raise DataError(f"seed={seed!r} is not a whole number; use e.g. seed=0.") from None
-        if not (math.isfinite(f) and f == int(f)):
-            raise DataError(f"seed={seed!r} is not a whole number; use e.g. seed=0.")
-        seed = int(f)
-    seed = int(seed)
-    if not (0 <= seed < 2**63):
-        raise DataError(f"seed={seed} is out of range; use a whole number from 0 to 2**63 - 1.")
-    return seed
+    return int(_check(SEED, seed))
 
 
 def _check_test_fraction(test_fraction) -> float:
-    try:
-        tf = float(test_fraction)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"test_fraction={test_fraction!r} is not a number; use a value "
-            "from 0 to 0.9, e.g. 0.25."
-        ) from None
-    if not (math.isfinite(tf) and 0.0 <= tf <= 0.9):
-        raise DataError(f"test_fraction={test_fraction!r} is outside [0, 0.9]; use e.g. 0.25.")
-    return tf
+    return float(_check(TEST_FRACTION, test_fraction))
 
 
 def _split_indices(
@@ -658,12 +674,7 @@ def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> 
     values = {}
     for p in g.params:
         if p.name in params:
-            value, message = p.coerce(params[p.name])
-            if message is not None:
-                raise DataError(
-                    f"{name}: {message.split(';')[0]}; use a value from "
-                    f"{p.fmt(p.low)} to {p.fmt(p.high)}."
-                )
+            value = _check(p, params[p.name], prefix=f"{name}: ")
         else:
             value = p.cast(p.default)
         values[p.name] = value
@@ -835,6 +846,16 @@ def _parse(text: str, sep: str) -> pd.DataFrame:
         raise DataError(f"Could not parse the file as CSV ({str(err)[:200]}).") from None
 
 
+def _separator(text: str) -> str:
+    """Comma, unless the header line has no comma but semicolons or tabs."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    if "," not in first:
+        for sep in (";", "\t"):
+            if sep in first:
+                return sep
+    return ","
+
+
 def _looks_numeric(s: str) -> bool:
     try:
         float(s)
@@ -878,26 +899,23 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
         raise DataError(
             f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
         )
-    raw = _parse(text, ",")
-    if raw.shape[1] == 1:  # maybe another separator
-        first = text.lstrip().splitlines()[0]
-        for sep, label in ((";", "semicolons"), ("\t", "tabs")):
-            if sep in first:
-                raw = _parse(text, sep)
-                notes.append(f"Columns are separated by {label}; read them that way.")
-                break
+    sep = _separator(text)
+    if sep != ",":
+        label = "semicolons" if sep == ";" else "tabs"
+        notes.append(f"Columns are separated by {label}; read them that way.")
+    raw = _parse(text, sep)
     raw = raw.fillna("")
+    cells = np.char.strip(raw.to_numpy(dtype=str))  # (lines, columns)
     # the first non-blank line is the header; blank lines are dropped everywhere
-    row_number = pd.RangeIndex(1, len(raw) + 1)
-    blank = raw.apply(lambda col: col.str.strip() == "").all(axis=1).to_numpy()
-    raw.index = row_number
-    raw = raw[~blank]
-    if raw.empty:
+    blank = (cells == "").all(axis=1)
+    row_number = np.arange(1, len(cells) + 1)[~blank]  # spreadsheet row of each kept line
+    cells = cells[~blank]
+    if cells.shape[0] == 0:
         raise DataError(
             f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
         )
-    header = [str(h).strip() for h in raw.iloc[0]]
-    body = raw.iloc[1:]
+    header = [str(h) for h in cells[0]]
+    body, body_rows = cells[1:], row_number[1:]
 
     if all(_looks_numeric(h) for h in header):
         shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
@@ -930,24 +948,68 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
             f"{_fmt_int(max_rows)} rows."
         )
 
+    missing = np.isin(body, list(_MISSING))  # (rows, columns)
+    decimal_comma = []
     columns = {}
     for j, name in enumerate(header):
-        cells = body.iloc[:, j].astype(str).str.strip()
-        missing = cells.isin(_MISSING)
-        numbers = pd.to_numeric(cells.where(~missing), errors="coerce")
-        if bool((numbers.notna() | missing).all()):
-            v = numbers.to_numpy(dtype=np.float64, na_value=np.nan)
-            whole = np.isfinite(v) & (np.abs(v) < 2**53)
-            whole[whole] = np.mod(v[whole], 1) == 0
-            if bool(missing.any()) or not bool(whole.all()):
-                columns[name] = numbers.astype("float64")
-            else:
-                columns[name] = numbers.astype("int64")
-        else:
-            columns[name] = cells.where(~missing, np.nan).astype(object)
-    df = pd.DataFrame(columns, index=pd.Index(body.index, name=_ROW_INDEX))
+        col, miss = body[:, j], missing[:, j]
+        v = _parse_floats(np.where(miss, "nan", col))
+        if v is None and sep == ";":  # "1,5" in a semicolon file: a decimal comma
+            v = _parse_floats(np.char.replace(np.where(miss, "nan", col), ",", "."))
+            if v is not None:
+                decimal_comma.append(name)
+        if v is None:  # text: keep it, missing cells become NaN
+            columns[name] = pd.Series(
+                [np.nan if m else str(c) for c, m in zip(col, miss, strict=True)], dtype=object
+            )
+            continue
+        whole = np.isfinite(v) & (np.abs(v) < 2**53)
+        whole[whole] = np.mod(v[whole], 1) == 0
+        columns[name] = pd.Series(v if miss.any() or not whole.all() else v.astype(np.int64))
+    if decimal_comma:
+        notes.append(f"Read decimal commas as points in {', '.join(decimal_comma)}.")
+    df = pd.DataFrame(columns)
+    df.index = pd.Index(body_rows, name=_ROW_INDEX)
     df.attrs["notes"] = notes
     return df
+
+
+def _parse_floats(text: np.ndarray) -> np.ndarray | None:
+    """Strings -> float64 array, or None if any string is not a number."""
+    try:
+        return text.astype(np.float64)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _cell_float(value) -> float:
+    """One cell as a float; NaN when missing or not a number."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    if isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_)):
+        return float(value)
+    text = str(value).strip()
+    if text in _MISSING:
+        return math.nan
+    try:
+        return float(text)
+    except (ValueError, OverflowError):
+        return math.nan
+
+
+def _floats(col: pd.Series) -> np.ndarray:
+    """A column as float64 (N,), NaN where missing or not a number."""
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.array([_cell_float(v) for v in col], dtype=np.float64)
+
+
+def _is_missing(value) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    return isinstance(value, str) and value.strip() in _MISSING
 
 
 def _bad_cells(df: pd.DataFrame, columns: list[str]) -> list[tuple[int, str, str]]:
@@ -955,13 +1017,11 @@ def _bad_cells(df: pd.DataFrame, columns: list[str]) -> list[tuple[int, str, str
     bad = []
     for name in columns:
         col = df[name]
-        if pd.api.types.is_numeric_dtype(col):
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
             continue
-        text = col.astype(object)
-        present = text.notna()
-        numbers = pd.to_numeric(text.where(present), errors="coerce")
-        for row in text.index[present & numbers.isna()]:
-            bad.append((int(row), name, str(text[row])))
+        for row, value in zip(col.index, col, strict=True):
+            if not _is_missing(value) and math.isnan(_cell_float(value)):
+                bad.append((int(row), name, str(value)))
     bad.sort()
     return bad
 
@@ -1141,7 +1201,13 @@ def _load_csv(
         )
 
     table = df[features + [target]]
-    incomplete = table.isna().any(axis=1)
+    incomplete = pd.Series(False, index=table.index)
+    for c in table.columns:
+        col = table[c]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            incomplete |= col.isna()
+        else:
+            incomplete |= col.map(_is_missing).astype(bool)
     n_dropped = int(incomplete.sum())
     if n_dropped:
         rows = _fmt_rows(table.index[incomplete])
@@ -1156,8 +1222,8 @@ def _load_csv(
             + ("Fill in the missing values or add rows." if n_dropped else "Add rows.")
         )
 
-    numeric = [c for c in numeric_cols]
-    values = table[numeric].apply(pd.to_numeric, errors="coerce").astype("float64")
+    numeric = list(numeric_cols)
+    values = pd.DataFrame({c: _floats(table[c]) for c in numeric}, index=table.index)
     inf_mask = ~np.isfinite(values.to_numpy())
     if inf_mask.any():
         r, c = np.nonzero(inf_mask)
@@ -1223,8 +1289,9 @@ def _load_csv(
         "training rows: "
         + ", ".join(
             f"{f} (mean {m:.4g}, sd {s:.4g})"
-            for f, m, s in zip(features, scaling.mean, scaling.std, strict=True)
+            for f, m, s in list(zip(features, scaling.mean, scaling.std, strict=True))[:6]
         )
+        + (f" and {len(features) - 6} more" if len(features) > 6 else "")
         + "."
     )
 

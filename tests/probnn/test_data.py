@@ -240,9 +240,11 @@ def test_unknown_name_lists_valid_names():
         ({"noise": "lots"}, r"noise='lots' is not a number; use a value from 0 to 1"),
         ({"noise": float("nan")}, r"noise=nan is not finite"),
         ({"n_classes": 2}, r"blobs has no parameter n_classes; its parameters are n, noise"),
-        ({"seed": -1}, r"seed=-1 is out of range"),
-        ({"seed": "abc"}, r"seed='abc' is not a whole number"),
-        ({"test_fraction": 0.95}, r"test_fraction=0.95 is outside \[0, 0.9\]"),
+        ({"n": True}, r"n='True' is not a number"),
+        ({"seed": -1}, r"seed=-1 is outside \[0, 2147483647\]; use a value from 0 to 2147483647"),
+        ({"seed": "abc"}, r"seed='abc' is not a number"),
+        ({"seed": 1.5}, r"seed=1.5 must be a whole number"),
+        ({"test_fraction": 0.95}, r"test_fraction=0.95 is outside \[0, 0.9\]; use a value from 0"),
     ],
 )
 def test_invalid_parameters_raise_data_error(params, match):
@@ -405,6 +407,50 @@ def test_semicolon_separator_is_detected_with_a_note():
     ds = load_csv(CSV / "semicolon.csv", features=None, target="y", task="binary")
     assert ds.feature_names == ["x1", "x2"]
     assert "Columns are separated by semicolons; read them that way." in ds.notes
+
+
+def test_decimal_commas_in_a_semicolon_file_are_read_as_points():
+    text = "a;b;y\n" + "".join(f"{i},5;{i};{i % 2}\n" for i in range(12))
+    df = read_csv(text.encode())
+    assert df["a"].tolist() == [i + 0.5 for i in range(12)]
+    assert "Read decimal commas as points in a." in df.attrs["notes"]
+
+
+def test_tab_separator_is_detected():
+    text = "a\tb\ty\n" + "".join(f"{i}\t{i * i}\t{i % 2}\n" for i in range(12))
+    ds = load_csv(text.encode(), features=None, target="y", task="binary")
+    assert ds.feature_names == ["a", "b"] and "tabs" in ds.notes[0]
+
+
+def test_missing_markers_and_blank_lines():
+    text = (
+        "a,b,y\n\n"
+        + "".join(
+            f"{i},{['NA', '', ' nan ', 'null'][i] if i < 4 else i},{i % 2}\n" for i in range(14)
+        )
+        + "\n\n"
+    )
+    df = read_csv(text.encode())
+    assert df.index[0] == 3  # the blank line 2 is skipped but still counted
+    assert int(df["b"].isna().sum()) == 4
+    ds = load_csv(df, features=None, target="y", task="binary")
+    assert "Dropped 4 rows with missing values (rows 3, 4, 5, 6)." in ds.notes
+    assert ds.n_train + ds.n_test == 10
+
+
+def test_a_plain_dataframe_is_accepted():
+    df = pd.DataFrame({"a": np.arange(12.0), "b": ["1.5"] * 11 + ["NA"], "y": ["u", "v"] * 6})
+    ds = load_csv(df, features=None, target="y", task="binary", name="mine")
+    assert ds.name == "mine" and ds.n_train + ds.n_test == 11
+    assert "Dropped 1 row with missing values (row 13)." in ds.notes
+    assert any("same value in every training row" in n for n in ds.notes)  # b is constant
+
+
+def test_split_specs_match_make_validation():
+    assert (data.SEED.low, data.SEED.default, data.SEED.integer) == (0, 0, True)
+    assert (data.TEST_FRACTION.low, data.TEST_FRACTION.high) == (0.0, 0.9)
+    assert data.TEST_FRACTION.default == 0.25
+    make("blobs", seed=data.SEED.high, test_fraction=data.TEST_FRACTION.high)
 
 
 def test_latin1_file_is_read_with_a_note():
