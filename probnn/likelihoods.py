@@ -32,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -387,10 +388,20 @@ class Likelihood:
 
     def check_target(self, target, n_classes: int | None = None) -> str | None:
         """A message saying what is wrong with ``target`` for this likelihood, or None."""
-        try:
-            y = _tensor(target)
-        except (TypeError, ValueError, RuntimeError) as exc:
-            return f"targets could not be read as numbers ({exc})"
+        if isinstance(target, Tensor):
+            y = target
+        else:
+            arr = np.array(target)  # a copy: pandas may hand out read-only arrays
+            if arr.dtype.kind == "O":
+                try:
+                    arr = arr.astype(np.float64)  # None -> NaN, reported below
+                except (TypeError, ValueError):
+                    return "targets must be numbers, but some are text or other objects"
+            if arr.dtype.kind in "US":
+                return "targets must be numbers, but some are text"
+            if arr.dtype.kind not in "biuf":
+                return f"targets must be numbers, but they are {arr.dtype.name} values"
+            y = torch.from_numpy(arr)
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim != 1:
@@ -1115,8 +1126,9 @@ class Poisson(Likelihood):
                 r"\mathcal{L}(\theta) = \frac{1}{N}\sum_{i=1}^{N}\big(e^{\eta_i}"
                 r" - y_i\,\eta_i\big) + \frac{1}{N}\sum_{i=1}^{N}\log(y_i!)",
                 "The log-factorial term depends on the counts only, not on the network, so it "
-                "does not move the minimum and PyTorch's poisson_nll_loss drops it; what "
-                "remains is minimised when the predicted rate matches the average count.",
+                "does not move the minimum and PyTorch's poisson_nll_loss drops it; for a model "
+                "that predicts one rate for everything, what remains is smallest when that "
+                "rate equals the average count.",
             ),
         ]
 
@@ -1204,7 +1216,8 @@ class GaussianProbability(Likelihood):
                 r" + \tfrac{1}{2}\log(2\pi)",
                 "Dropping the constant and the positive factor one half does not move the "
                 "minimum, leaving squared error on probabilities; unlike binary cross-entropy, "
-                "a confidently wrong prediction costs at most one half and its gradient fades "
-                "as the sigmoid saturates, so such mistakes are corrected slowly.",
+                "whose penalty grows without bound, a confidently wrong prediction has a "
+                "squared error of at most 1 and a gradient that fades as the sigmoid "
+                "saturates, so such mistakes are corrected slowly.",
             ),
         ]

@@ -518,10 +518,20 @@ def test_check_target_accepts_good_targets(name, target, kwargs):
     assert L.get(name).check_target(torch.tensor(target), **kwargs) is None
 
 
-def test_check_target_accepts_lists_and_numpy():
-    np = pytest.importorskip("numpy")
+def test_check_target_reads_lists_numpy_and_pandas():
+    import numpy as np
+    import pandas as pd
+
     assert L.get("poisson").check_target(np.array([0, 1, 2])) is None
-    assert L.get("bernoulli").check_target([0, 1, 5]) is not None
+    assert L.get("bernoulli").check_target(np.array([True, False])) is None
+    assert "not 0 or 1" in L.get("bernoulli").check_target([0, 1, 5])
+    assert "not whole numbers" in L.get("poisson").check_target(pd.Series([0, 1, 2.5]))
+    assert "missing or infinite" in L.get("gaussian").check_target(pd.Series([0.0, np.nan]))
+    assert "missing or infinite" in L.get("gaussian").check_target([1.0, None])
+    assert (
+        L.get("gaussian").check_target(["a", "b"]) == "targets must be numbers, but some are text"
+    )
+    assert "some are text" in L.get("gaussian").check_target([1.0, "x"])
 
 
 # ----------------------------------------------------------------------------- derivations
