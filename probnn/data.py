@@ -654,15 +654,15 @@ def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> 
 
     Parameters
     ----------
-    name : a key of :data:`GENERATORS` (ValueError listing the keys otherwise).
+    name : a key of :data:`GENERATORS` (otherwise DataError, a ValueError, listing them).
     seed : seeds a private ``torch.Generator``; the same seed gives identical tensors.
     test_fraction : share of points held out for testing, 0..0.9 (stratified by class).
     **params : the generator's knobs (see ``GENERATORS[name].params``); missing ones take
         their default. An invalid value raises :class:`DataError` with the ParamSpec's
         message.
     """
-    if name not in GENERATORS:
-        raise ValueError(f"Unknown data set {name!r}; valid names: {', '.join(GENERATORS)}.")
+    if not isinstance(name, str) or name not in GENERATORS:
+        raise DataError(f"Unknown data set {name!r}; valid names: {', '.join(GENERATORS)}.")
     g = GENERATORS[name]
     known = {p.name for p in g.params}
     unknown = sorted(set(params) - known)
@@ -911,6 +911,16 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
     row_number = np.arange(1, len(cells) + 1)[~blank]  # spreadsheet row of each kept line
     cells = cells[~blank]
     if cells.shape[0] == 0:
+        raise DataError(
+            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
+        )
+    # columns with neither a name nor any value (trailing commas) are dropped quietly
+    keep = ~((cells[0] == "") & (cells == "").all(axis=0))
+    if not keep.all():
+        dropped = int((~keep).sum())
+        notes.append(f"Ignored {dropped} empty column{'s' if dropped > 1 else ''} without a name.")
+        cells = cells[:, keep]
+    if cells.shape[1] == 0:
         raise DataError(
             f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
         )

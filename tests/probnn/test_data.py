@@ -364,6 +364,16 @@ def test_every_source_kind_gives_the_same_dataset(to_source):
     assert ds.notes == ref.notes
 
 
+def test_an_upload_object_gives_its_name():
+    class Upload(io.BytesIO):  # the shape of Streamlit's UploadedFile
+        name = "marks.csv"
+
+    ds = load_csv(
+        Upload((CSV / "good.csv").read_bytes()), features=None, target="label", task="binary"
+    )
+    assert ds.name == "marks.csv"
+
+
 def test_read_csv_numbers_rows_like_a_spreadsheet():
     df = read_csv(CSV / "good.csv")
     assert list(df.columns) == ["x1", "x2", "label"]
@@ -414,6 +424,13 @@ def test_decimal_commas_in_a_semicolon_file_are_read_as_points():
     df = read_csv(text.encode())
     assert df["a"].tolist() == [i + 0.5 for i in range(12)]
     assert "Read decimal commas as points in a." in df.attrs["notes"]
+
+
+def test_trailing_commas_leave_no_empty_column():
+    text = "a,b,y,\n" + "".join(f"{i},{i * i},{i % 2},\n" for i in range(12))
+    df = read_csv(text.encode())
+    assert list(df.columns) == ["a", "b", "y"]
+    assert "Ignored 1 empty column without a name." in df.attrs["notes"]
 
 
 def test_tab_separator_is_detected():
