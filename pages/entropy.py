@@ -26,8 +26,11 @@ SPREAD = {
     "student_t": ("scale", 3.0),
     "mixture": ("sigma2", 2.5),
 }
-CATEGORICAL_N = {"bernoulli": lambda v: 2, "categorical": lambda v: v["K"],
-                 "binomial": lambda v: v["n"] + 1}
+CATEGORICAL_N = {
+    "bernoulli": lambda v: 2,
+    "categorical": lambda v: v["K"],
+    "binomial": lambda v: v["n"] + 1,
+}
 
 
 def url_key(name: str) -> str:
@@ -51,10 +54,12 @@ def describe(key: str, items: tuple, unit: str) -> dict:
         "bits": float(bits.value),
         "method": nats.method,
         "error": {"nats": nats.error_bound, "bits": bits.error_bound},
-        "p_spec": charts.spec(charts.finish(charts.distribution_chart(table, kind=fam.kind,
-                                                                      legend=False))),
-        "c_spec": charts.spec(charts.finish(charts.contribution_chart(contrib, kind=fam.kind,
-                                                                      unit=unit))),
+        "p_spec": charts.spec(
+            charts.finish(charts.distribution_chart(table, kind=fam.kind, legend=False))
+        ),
+        "c_spec": charts.spec(
+            charts.finish(charts.contribution_chart(contrib, kind=fam.kind, unit=unit))
+        ),
     }
 
 
@@ -62,10 +67,13 @@ def describe(key: str, items: tuple, unit: str) -> dict:
 def compare(key: str, a_items: tuple, b_items: tuple, labels: tuple[str, str]) -> dict:
     """Overlay of A and B on one axis (chart spec)."""
     fam = families.get(key)
-    frames = [fam.table(**dict(items)).assign(series=label)
-              for items, label in zip((a_items, b_items), labels, strict=True)]
-    chart = charts.distribution_chart(pd.concat(frames, ignore_index=True), kind=fam.kind,
-                                      series=list(labels))
+    frames = [
+        fam.table(**dict(items)).assign(series=label)
+        for items, label in zip((a_items, b_items), labels, strict=True)
+    ]
+    chart = charts.distribution_chart(
+        pd.concat(frames, ignore_index=True), kind=fam.kind, series=list(labels)
+    )
     return charts.spec(charts.finish(chart))
 
 
@@ -124,9 +132,12 @@ with view:
     cols[0].metric(f"{symbol} in bits", number(result["bits"]))
     cols[1].metric(f"{symbol} in nats", number(result["nats"]))
     if k_outcomes:
-        cols[2].metric(f"ceiling log K ({unit})", number(bound),
-                       help=f"K = {k_outcomes} outcomes: the entropy is largest, log K, when "
-                            "all K are equally likely.")
+        cols[2].metric(
+            f"ceiling log K ({unit})",
+            number(bound),
+            help=f"K = {k_outcomes} outcomes: the entropy is largest, log K, when "
+            "all K are equally likely.",
+        )
     st.latex(fam.latex)
     st.vega_lite_chart(result["p_spec"], width="stretch")
 
@@ -157,9 +168,11 @@ with left:
     st.caption(method_caption(result, unit))
     if k_outcomes:
         share = result["nats"] / math.log(k_outcomes)
-        st.progress(min(max(share, 0.0), 1.0),
-                    text=f"{share:.0%} of the ceiling log K = {number(bound, unit)} "
-                         f"(K = {k_outcomes}); {number(bound - result[unit], unit)} below it")
+        st.progress(
+            min(max(share, 0.0), 1.0),
+            text=f"{share:.0%} of the ceiling log K = {number(bound, unit)} "
+            f"(K = {k_outcomes}); {number(bound - result[unit], unit)} below it",
+        )
 with right:
     st.vega_lite_chart(result["c_spec"], width="stretch")
 
@@ -171,16 +184,27 @@ st.markdown(
     "changed. Move B's slider: whichever spreads its probability more has the higher entropy."
 )
 slider_col, a_col, b_col = st.columns([0.4, 0.3, 0.3], gap="medium")
-b_value = widgets.slider(spec, f"b_{url_key(spread)}", where=slider_col, default=b_default,
-                         label=f"B's ${spec.symbol}$ ({spec.name})")
+b_value = widgets.slider(
+    spec,
+    f"b_{url_key(spread)}",
+    where=slider_col,
+    default=b_default,
+    label=f"B's ${spec.symbol}$ ({spec.name})",
+)
 b_items = tuple(sorted({**values, spread: b_value}.items()))
 b_result = describe(key, b_items, unit)
-a_col.metric(f"A: {symbol} with ${spec.symbol}$ = {spec.fmt(values[spread])} ({unit})",
-             number(result[unit]))
-b_col.metric(f"B: {symbol} with ${spec.symbol}$ = {spec.fmt(b_value)} ({unit})",
-             number(b_result[unit]), delta=f"{b_result[unit] - result[unit]:+.3f} vs A")
-labels = (f"A: {symbol} = {number(result[unit], unit, 3)}",
-          f"B: {symbol} = {number(b_result[unit], unit, 3)}")
+a_col.metric(
+    f"A: {symbol} with ${spec.symbol}$ = {spec.fmt(values[spread])} ({unit})", number(result[unit])
+)
+b_col.metric(
+    f"B: {symbol} with ${spec.symbol}$ = {spec.fmt(b_value)} ({unit})",
+    number(b_result[unit]),
+    delta=f"{b_result[unit] - result[unit]:+.3f} vs A",
+)
+labels = (
+    f"A: {symbol} = {number(result[unit], unit, 3)}",
+    f"B: {symbol} = {number(b_result[unit], unit, 3)}",
+)
 st.vega_lite_chart(compare(key, items, b_items, labels), width="stretch")
 if key == "categorical":
     st.caption(

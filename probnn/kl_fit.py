@@ -140,7 +140,9 @@ class FitConfig:
         if self.steps < 0:
             raise ValueError(f"steps={self.steps} must be >= 0.")
         if not (SIGMA_MIN <= self.init_sigma <= SIGMA_MAX):
-            raise ValueError(f"init_sigma={self.init_sigma} must lie in [{SIGMA_MIN}, {SIGMA_MAX}].")
+            raise ValueError(
+                f"init_sigma={self.init_sigma} must lie in [{SIGMA_MIN}, {SIGMA_MAX}]."
+            )
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,12 @@ class Record:
 
 
 def _kl_on_grid(
-    direction: str, log_p: torch.Tensor, x: torch.Tensor, w: torch.Tensor,
-    mu: torch.Tensor, log_sigma: torch.Tensor,
+    direction: str,
+    log_p: torch.Tensor,
+    x: torch.Tensor,
+    w: torch.Tensor,
+    mu: torch.Tensor,
+    log_sigma: torch.Tensor,
 ) -> torch.Tensor:
     """KL in nats by Simpson quadrature; differentiable in mu and log_sigma.
 
@@ -170,17 +176,23 @@ def _kl_on_grid(
     return (w * integrand).sum()
 
 
-def kl(p: Mixture, mu: float, sigma: float, direction: str = "forward",
-       grid: Grid | None = None) -> float:
+def kl(
+    p: Mixture, mu: float, sigma: float, direction: str = "forward", grid: Grid | None = None
+) -> float:
     """KL(p || q) ("forward") or KL(q || p) ("reverse") in nats for q = N(mu, sigma^2),
     by the same Simpson quadrature the fit uses."""
     if direction not in DIRECTIONS:
         raise ValueError(f"direction={direction!r}; use 'forward' or 'reverse'.")
     grid = grid or Grid.for_mixture(p)
     x = grid.points()
-    value = _kl_on_grid(direction, p.log_prob(x), x, grid.weights(),
-                        torch.tensor(float(mu), dtype=torch.float64),
-                        torch.tensor(math.log(sigma), dtype=torch.float64))
+    value = _kl_on_grid(
+        direction,
+        p.log_prob(x),
+        x,
+        grid.weights(),
+        torch.tensor(float(mu), dtype=torch.float64),
+        torch.tensor(math.log(sigma), dtype=torch.float64),
+    )
     return max(float(value), 0.0)
 
 
@@ -204,13 +216,16 @@ def fit(p: Mixture, config: FitConfig = FitConfig()) -> Iterator[Record]:
     x, w = grid.points(), grid.weights()  # (n,), (n,)
     log_p = p.log_prob(x)  # (n,)
     mu = torch.tensor(_start(p, config), dtype=torch.float64, requires_grad=True)
-    log_sigma = torch.tensor(math.log(config.init_sigma), dtype=torch.float64,
-                             requires_grad=True)
+    log_sigma = torch.tensor(math.log(config.init_sigma), dtype=torch.float64, requires_grad=True)
     lo, hi = math.log(SIGMA_MIN), math.log(SIGMA_MAX)
     for step in range(config.steps + 1):
         value = _kl_on_grid(config.direction, log_p, x, w, mu, log_sigma)
-        yield Record(step, float(mu.detach()), math.exp(float(log_sigma.detach())),
-                     max(float(value.detach()), 0.0))
+        yield Record(
+            step,
+            float(mu.detach()),
+            math.exp(float(log_sigma.detach())),
+            max(float(value.detach()), 0.0),
+        )
         if step == config.steps:
             break
         g_mu, g_ls = torch.autograd.grad(value, (mu, log_sigma))
@@ -222,11 +237,29 @@ def fit(p: Mixture, config: FitConfig = FitConfig()) -> Iterator[Record]:
             log_sigma.sub_(move_ls).clamp_(lo, hi)
 
 
-def fit_both(p: Mixture, *, steps: int = 150, init_mu: float | None = None,
-             init_sigma: float = 1.0, seed: int = 0, lr: float = 0.08) -> dict[str, list[Record]]:
+def fit_both(
+    p: Mixture,
+    *,
+    steps: int = 150,
+    init_mu: float | None = None,
+    init_sigma: float = 1.0,
+    seed: int = 0,
+    lr: float = 0.08,
+) -> dict[str, list[Record]]:
     """Both fits from the same start: {"forward": [...], "reverse": [...]}."""
     return {
-        d: list(fit(p, FitConfig(direction=d, steps=steps, lr=lr, init_mu=init_mu,
-                                 init_sigma=init_sigma, seed=seed)))
+        d: list(
+            fit(
+                p,
+                FitConfig(
+                    direction=d,
+                    steps=steps,
+                    lr=lr,
+                    init_mu=init_mu,
+                    init_sigma=init_sigma,
+                    seed=seed,
+                ),
+            )
+        )
         for d in DIRECTIONS
     }

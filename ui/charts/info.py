@@ -40,11 +40,23 @@ NEGATIVE = "#c2185b"  # the part of a density's entropy integrand below zero
 def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     """Shared configuration: larger axis and legend text, the legend on top."""
     return (
-        chart.configure_axis(labelFontSize=LABEL_SIZE, titleFontSize=TITLE_SIZE, grid=True,
-                             labelColor=INK, titleColor=INK)
-        .configure_legend(labelFontSize=LABEL_SIZE, titleFontSize=LABEL_SIZE, orient="top",
-                          labelLimit=400, labelColor=INK, symbolOpacity=1, symbolType="circle",
-                          symbolSize=160)
+        chart.configure_axis(
+            labelFontSize=LABEL_SIZE,
+            titleFontSize=TITLE_SIZE,
+            grid=True,
+            labelColor=INK,
+            titleColor=INK,
+        )
+        .configure_legend(
+            labelFontSize=LABEL_SIZE,
+            titleFontSize=LABEL_SIZE,
+            orient="top",
+            labelLimit=400,
+            labelColor=INK,
+            symbolOpacity=1,
+            symbolType="circle",
+            symbolSize=160,
+        )
         .configure_view(strokeWidth=0)
     )
 
@@ -93,13 +105,20 @@ def distribution_chart(
     if "series" not in frame:
         frame["series"] = "p(x)"
     order = _order(frame, "series", series)
-    color = alt.Color("series:N", scale=_colors(order), sort=order,
-                      legend=alt.Legend(title=None) if legend else None)
+    color = alt.Color(
+        "series:N",
+        scale=_colors(order),
+        sort=order,
+        legend=alt.Legend(title=None) if legend else None,
+    )
     y_title = "p(x)" if kind == "discrete" else "density p(x)"
     y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
     y = alt.Y("p:Q", title=y_title, scale=y_scale)
-    tooltip = [alt.Tooltip("series:N", title="distribution"), alt.Tooltip("x:Q", title="x"),
-               alt.Tooltip("p:Q", title=y_title, format=".4g")]
+    tooltip = [
+        alt.Tooltip("series:N", title="distribution"),
+        alt.Tooltip("x:Q", title="x"),
+        alt.Tooltip("p:Q", title=y_title, format=".4g"),
+    ]
     chart = base(frame, height)
     if kind == "discrete":
         frame["x"] = frame["x"].round().astype(int)
@@ -110,8 +129,11 @@ def distribution_chart(
             enc["xOffset"] = alt.XOffset("series:N", sort=order)
         layered = chart.mark_bar().encode(**enc)
     else:
-        scale = alt.Scale(zero=False, nice=False, domain=list(x_domain)) if x_domain else \
-            alt.Scale(zero=False, nice=False)
+        scale = (
+            alt.Scale(zero=False, nice=False, domain=list(x_domain))
+            if x_domain
+            else alt.Scale(zero=False, nice=False)
+        )
         x = alt.X("x:Q", title=x_title, scale=scale)
         enc = {"x": x, "y": y, "color": color, "detail": "series:N"}
         layered = alt.layer(
@@ -137,25 +159,35 @@ def contribution_chart(
     if kind == "discrete":
         frame["x"] = frame["x"].round().astype(int)
         y_title = unit_title("−p(x) log p(x)", unit)
-        return base(frame, height).mark_bar(color=PALETTE[2]).encode(
-            x=alt.X("x:O", title="x", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
-            y=alt.Y("contribution:Q", title=y_title),
-            tooltip=[alt.Tooltip("x:Q"),
-                     alt.Tooltip("contribution:Q", title=y_title, format=".4g")],
+        return (
+            base(frame, height)
+            .mark_bar(color=PALETTE[2])
+            .encode(
+                x=alt.X("x:O", title="x", axis=alt.Axis(labelAngle=0, labelOverlap=True)),
+                y=alt.Y("contribution:Q", title=y_title),
+                tooltip=[
+                    alt.Tooltip("x:Q"),
+                    alt.Tooltip("contribution:Q", title=y_title, format=".4g"),
+                ],
+            )
         )
     y_title = unit_title("−p(x) log p(x)", unit)
     frame["above"] = frame["contribution"].clip(lower=0)
     frame["below"] = frame["contribution"].clip(upper=0)
     chart = base(frame, height)
     x = alt.X("x:Q", title="x", scale=alt.Scale(zero=False, nice=False))
-    tooltip = [alt.Tooltip("x:Q", format=".3g"),
-               alt.Tooltip("contribution:Q", title=y_title, format=".4g")]
+    tooltip = [
+        alt.Tooltip("x:Q", format=".3g"),
+        alt.Tooltip("contribution:Q", title=y_title, format=".4g"),
+    ]
     return alt.layer(
-        chart.mark_area(color=PALETTE[2], opacity=0.45).encode(x=x, y=alt.Y("above:Q",
-                                                                             title=y_title)),
+        chart.mark_area(color=PALETTE[2], opacity=0.45).encode(
+            x=x, y=alt.Y("above:Q", title=y_title)
+        ),
         chart.mark_area(color=NEGATIVE, opacity=0.45).encode(x=x, y="below:Q"),
-        chart.mark_line(color="#333333", strokeWidth=2).encode(x=x, y="contribution:Q",
-                                                               tooltip=tooltip),
+        chart.mark_line(color="#333333", strokeWidth=2).encode(
+            x=x, y="contribution:Q", tooltip=tooltip
+        ),
         alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#555555").encode(y="zero:Q"),
     )
 
@@ -171,35 +203,46 @@ def info_bar_chart(h_p: float, kl: float, unit: str, *, height: int = 150) -> al
         raise ValueError("H(p) and KL(p || q) must be numbers, not NaN.")
     if math.isinf(kl) or math.isinf(h_p):
         note = pd.DataFrame({"text": ["H(p, q) = H(p) + KL(p ‖ q) = inf: nothing finite to draw"]})
-        return alt.Chart(note).mark_text(fontSize=TITLE_SIZE, align="left", x=5).encode(
-            text="text:N").properties(height=60, width="container")
+        return (
+            alt.Chart(note)
+            .mark_text(fontSize=TITLE_SIZE, align="left", x=5)
+            .encode(text="text:N")
+            .properties(height=60, width="container")
+        )
     h_pq = h_p + kl
     rows = ["H(p, q)", "H(p) + KL(p ‖ q)"]
-    frame = pd.DataFrame({
-        "row": [rows[0], rows[1], rows[1]],
-        "part": ["H(p, q)", "H(p)", "KL(p ‖ q)"],
-        "start": [0.0, 0.0, h_p],
-        "end": [h_pq, h_p, h_pq],
-        "value": [h_pq, h_p, kl],
-    })
-    frame["label"] = [f"{p} = {number(v, unit, 3)}" for p, v in zip(frame["part"],
-                                                                     frame["value"], strict=True)]
+    frame = pd.DataFrame(
+        {
+            "row": [rows[0], rows[1], rows[1]],
+            "part": ["H(p, q)", "H(p)", "KL(p ‖ q)"],
+            "start": [0.0, 0.0, h_p],
+            "end": [h_pq, h_p, h_pq],
+            "value": [h_pq, h_p, kl],
+        }
+    )
+    frame["label"] = [
+        f"{p} = {number(v, unit, 3)}" for p, v in zip(frame["part"], frame["value"], strict=True)
+    ]
     frame["mid"] = (frame["start"] + frame["end"]) / 2
     parts = ["H(p)", "KL(p ‖ q)", "H(p, q)"]
     chart = base(frame, height)
-    y = alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelFontSize=LABEL_SIZE,
-                                                             labelLimit=300))
+    y = alt.Y(
+        "row:N", title=None, sort=rows, axis=alt.Axis(labelFontSize=LABEL_SIZE, labelLimit=300)
+    )
     bars = chart.mark_bar(height=34).encode(
         x=alt.X("start:Q", title=unit_title("information", unit)),
         x2="end:Q",
         y=y,
-        color=alt.Color("part:N", scale=alt.Scale(domain=parts, range=[PALETTE[0], PALETTE[3],
-                                                                       PALETTE[1]]),
-                        legend=None),
+        color=alt.Color(
+            "part:N",
+            scale=alt.Scale(domain=parts, range=[PALETTE[0], PALETTE[3], PALETTE[1]]),
+            legend=None,
+        ),
         tooltip=[alt.Tooltip("part:N"), alt.Tooltip("value:Q", format=".4g", title=unit)],
     )
     labels = chart.mark_text(color="white", fontSize=LABEL_SIZE, fontWeight="bold").encode(
-        x="mid:Q", y=y, text="label:N")
+        x="mid:Q", y=y, text="label:N"
+    )
     return alt.layer(bars, labels)
 
 
@@ -227,32 +270,59 @@ def sweep_chart(
     chart = base(frame, height)
     x = alt.X("value:Q", title=param_title, scale=alt.Scale(zero=False, nice=False))
     y = alt.Y("info:Q", title=unit_title("information", unit))
-    color = alt.Color("series:N", scale=alt.Scale(domain=order, range=[PALETTE[1], PALETTE[3]]),
-                      sort=order, legend=alt.Legend(title=None))
-    tooltip = [alt.Tooltip("series:N"), alt.Tooltip("value:Q", title=param_title, format=".3g"),
-               alt.Tooltip("info:Q", title=unit, format=".4g")]
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=order, range=[PALETTE[1], PALETTE[3]]),
+        sort=order,
+        legend=alt.Legend(title=None),
+    )
+    tooltip = [
+        alt.Tooltip("series:N"),
+        alt.Tooltip("value:Q", title=param_title, format=".3g"),
+        alt.Tooltip("info:Q", title=unit, format=".4g"),
+    ]
     layers = [chart.mark_line(strokeWidth=3).encode(x=x, y=y, color=color, tooltip=tooltip)]
     if argmin is not None and math.isfinite(argmin):
         at_min = frame[(frame["value"] - argmin).abs() == (frame["value"] - argmin).abs().min()]
         rule = pd.DataFrame({"value": [argmin], "text": [f"minimum of both at {argmin:.3g}"]})
-        layers.append(alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="#555555").encode(
-            x="value:Q"))
-        layers.append(alt.Chart(rule).mark_text(align="left", dx=6, dy=-6, fontSize=LABEL_SIZE,
-                                                baseline="top", y=0).encode(
-            x="value:Q", text="text:N"))
+        layers.append(
+            alt.Chart(rule).mark_rule(strokeDash=[6, 4], color="#555555").encode(x="value:Q")
+        )
+        layers.append(
+            alt.Chart(rule)
+            .mark_text(align="left", dx=6, dy=-6, fontSize=LABEL_SIZE, baseline="top", y=0)
+            .encode(x="value:Q", text="text:N")
+        )
         if h_p is not None and math.isfinite(h_p) and len(at_min) == 2:
             lo, hi = float(at_min["info"].min()), float(at_min["info"].max())
-            gap = pd.DataFrame({"value": [argmin], "lo": [lo], "hi": [hi], "mid": [(lo + hi) / 2],
-                                "text": [f"gap = H(p) = {number(h_p, unit, 3)}"]})
-            layers.append(alt.Chart(gap).mark_rule(strokeWidth=4, color=PALETTE[0]).encode(
-                x="value:Q", y="lo:Q", y2="hi:Q"))
-            layers.append(alt.Chart(gap).mark_text(align="left", dx=8, fontSize=LABEL_SIZE,
-                                                   color=PALETTE[0], fontWeight="bold").encode(
-                x="value:Q", y="mid:Q", text="text:N"))
+            gap = pd.DataFrame(
+                {
+                    "value": [argmin],
+                    "lo": [lo],
+                    "hi": [hi],
+                    "mid": [(lo + hi) / 2],
+                    "text": [f"gap = H(p) = {number(h_p, unit, 3)}"],
+                }
+            )
+            layers.append(
+                alt.Chart(gap)
+                .mark_rule(strokeWidth=4, color=PALETTE[0])
+                .encode(x="value:Q", y="lo:Q", y2="hi:Q")
+            )
+            layers.append(
+                alt.Chart(gap)
+                .mark_text(
+                    align="left", dx=8, fontSize=LABEL_SIZE, color=PALETTE[0], fontWeight="bold"
+                )
+                .encode(x="value:Q", y="mid:Q", text="text:N")
+            )
     if current is not None and math.isfinite(current):
         here = frame[(frame["value"] - current).abs() == (frame["value"] - current).abs().min()]
-        layers.append(alt.Chart(here).mark_point(size=140, filled=True).encode(
-            x="value:Q", y="info:Q", color=color, tooltip=tooltip))
+        layers.append(
+            alt.Chart(here)
+            .mark_point(size=140, filled=True)
+            .encode(x="value:Q", y="info:Q", color=color, tooltip=tooltip)
+        )
     return alt.layer(*layers)
 
 
@@ -274,12 +344,22 @@ def trace_chart(
     order = _order(frame, "series", series)
     x_scale = alt.Scale(domain=[0, x_max], nice=False) if x_max else alt.Scale(nice=False)
     y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
-    return base(frame, height).mark_line(strokeWidth=3).encode(
-        x=alt.X("step:Q", title="gradient step", scale=x_scale),
-        y=alt.Y("value:Q", title=unit_title(y_title, unit), scale=y_scale),
-        color=alt.Color("series:N", scale=alt.Scale(domain=order,
-                                                    range=PALETTE[1: len(order) + 1]),
-                        sort=order, legend=alt.Legend(title=None)),
-        tooltip=[alt.Tooltip("series:N"), alt.Tooltip("step:Q"),
-                 alt.Tooltip("value:Q", title=unit, format=".4g")],
+    return (
+        base(frame, height)
+        .mark_line(strokeWidth=3)
+        .encode(
+            x=alt.X("step:Q", title="gradient step", scale=x_scale),
+            y=alt.Y("value:Q", title=unit_title(y_title, unit), scale=y_scale),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=order, range=PALETTE[1 : len(order) + 1]),
+                sort=order,
+                legend=alt.Legend(title=None),
+            ),
+            tooltip=[
+                alt.Tooltip("series:N"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("value:Q", title=unit, format=".4g"),
+            ],
+        )
     )
