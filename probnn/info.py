@@ -474,9 +474,11 @@ def _quadrature(what: str, p: Distribution, q: Distribution | None) -> InfoResul
     u in [-20, 20]. A coarse scout first trims the u range to where p(x) dx/du is
     above e^-800. The integrand decays quickly in u, so the trapezoid rule converges
     fast; the error is estimated by comparing step h with step 2h (the difference
-    bounds the error of the finer sum), plus an estimate of the tails beyond +-U from
-    the decay rate at the ends, plus rounding. If the integrand does not decay at the
-    ends the integral diverges and the result is inf.
+    bounds the error of the finer sum), plus the tails beyond +-U estimated from the
+    decay rate at the ends (f(U) / rate, added to the value; its whole size goes into
+    the bound), plus rounding. If the integrand does not
+    decay at the ends (rate <= 1e-3 per unit of u) the integral diverges (in x it falls
+    no faster than 1/|x|) and the result is inf with that reason.
     """
     _require_scalar(p, *([q] if q is not None else []))
     lo, hi = _continuous_bounds(p)
@@ -541,15 +543,16 @@ def _quadrature(what: str, p: Distribution, q: Distribution | None) -> InfoResul
         # smooth integrand: the trapezoid rule converges faster than any power of h, and
         # the difference between steps h and 2h bounds the error of the finer sum
         fine, quad_err = s1, d1
-    # tails beyond +-U: integrand ~ f(U) e^{-rate (u - U)}, rate from the last unit of u
+    # tails beyond +-U: integrand ~ f(U) e^{-rate (u - U)}, rate from the last unit of u;
+    # the estimate f(U) / rate is added to the value and its full size to the bound
     step = int(round(1 / h))
-    tail = 0.0
+    tail, tail_bound = 0.0, 0.0
     for end, prev in ((terms[-1], terms[-1 - step]), (terms[0], terms[step])):
         fe, fp = abs(float(end)), abs(float(prev))
         if fe == 0:
             continue
         rate = math.log(fp / fe) if fp > 0 else 0.0
-        if rate <= 0.05:
+        if rate <= 1e-3:
             other = f" for log q (q = {_name(q)})" if q is not None else ""
             reason = (
                 f"the integrand of {_what_text(what)} does not decay in the tails of "
@@ -558,9 +561,11 @@ def _quadrature(what: str, p: Distribution, q: Distribution | None) -> InfoResul
             return InfoResult(
                 torch.tensor(math.inf, dtype=torch.float64), "quadrature", 0.0, reason
             )
-        tail += fe / rate
+        tail += float(end) / rate
+        tail_bound += fe / rate
+    fine += tail
     mag = float(h * terms.abs().sum())
-    bound = quad_err + tail + _rounding_bound(mag, u.numel())
+    bound = quad_err + tail_bound + _rounding_bound(mag, u.numel())
     value = torch.tensor(max(fine, 0.0) if what == "kl" else fine, dtype=torch.float64)
     return InfoResult(value, "quadrature", bound, None)
 

@@ -436,15 +436,20 @@ def test_heavy_tailed_p_against_normal_q_diverges():
     # with df = 3 the variance is finite: the KL is finite and matches scipy's quadrature
     p, q = D.StudentT(t64(3.0)), normal(0.0, 1.0)
     res = info.kl_divergence_detail(p, q)
+    t3, n01 = scipy.stats.t(3), scipy.stats.norm()
     ref = scipy.integrate.quad(
-        lambda x: (
-            scipy.stats.t(3).pdf(x) * (scipy.stats.t(3).logpdf(x) - scipy.stats.norm.logpdf(x))
-        ),
-        -np.inf,
-        np.inf,
-        epsabs=1e-12,
+        lambda x: t3.pdf(x) * (t3.logpdf(x) - n01.logpdf(x)), -np.inf, np.inf, epsabs=1e-12
     )[0]
     assert abs(float(res.value) - ref) <= res.error_bound + 1e-9
+    # df = 2 is the boundary (the variance diverges logarithmically)
+    assert torch.isinf(info.kl_divergence(D.StudentT(t64(2.0)), q))
+    # just above it the tails matter far out; the stated bound still covers the error.
+    # KL(t_df || N(0, 1)) = -h(t_df) + log(2 pi) / 2 + E[x^2] / 2, with E[x^2] = df / (df - 2)
+    for df in (2.1, 2.5):
+        p = D.StudentT(t64(df))
+        exact = -float(p.entropy()) + 0.5 * math.log(2 * math.pi) + df / (df - 2) / 2
+        res = info.kl_divergence_detail(p, q)
+        assert abs(float(res.value) - exact) <= res.error_bound
 
 
 def test_discrete_against_continuous_raises():
