@@ -107,9 +107,21 @@ class Tab:
         self.errors: list[str] = []
         page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
         page.on("console", self._console)
+        page.on("response", self._response)
+
+    # Opened at a deep link such as /entropy, Streamlit's frontend first probes
+    # /entropy/_stcore/health and /entropy/_stcore/host-config to find its base path, gets
+    # 404 and falls back to /. Those two probes are expected; any other failed response
+    # is an error. Chromium's console line for a failed resource does not name the URL,
+    # so failed responses are judged here by URL and the console line is skipped.
+    PROBE = ("/_stcore/health", "/_stcore/host-config")
+
+    def _response(self, response):
+        if response.status >= 400 and not response.url.endswith(self.PROBE):
+            self.errors.append(f"HTTP {response.status}: {response.url}")
 
     def _console(self, msg):
-        if msg.type == "error":
+        if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
             self.errors.append(f"console: {msg.text}")
 
     def open(self, url_path: str = "", timeout_ms: int = 60_000):
