@@ -107,7 +107,7 @@ def unit_name(base: float = math.e) -> str:
 
 def _as_tensor(x, name: str) -> torch.Tensor:
     if isinstance(x, torch.Tensor):
-        t = x.detach()
+        t = x  # not detached: the result stays differentiable with respect to a tensor input
         if not t.is_floating_point():
             t = t.to(torch.float64)
     else:
@@ -345,7 +345,8 @@ def _terms(what: str, lp: torch.Tensor, lq: torch.Tensor | None) -> torch.Tensor
         g = -lq
     else:
         g = lp - lq
-    return torch.where(lp == -math.inf, torch.zeros_like(lp), pmass * g)
+    # 0 where p underflows to 0, even if g is infinite there (0 log 0 = 0, no NaN)
+    return torch.where(pmass == 0, torch.zeros_like(lp), pmass * g)
 
 
 def _support_text(d: Distribution) -> str:
@@ -430,6 +431,8 @@ def _truncated_sum(what: str, p: Distribution, q: Distribution | None) -> InfoRe
             tail = pm * (r / (1 - r) * (gm + 1.0) + 2 * slope * r / (1 - r) ** 2)
     if what == "kl":
         value = value.clamp_min(0.0)
+    if torch.isinf(value):
+        return InfoResult(value, "truncated sum", 0.0, reason)
     mag = float(torch.nan_to_num(terms.abs(), posinf=0.0).sum())
     return InfoResult(value, "truncated sum", tail + _rounding_bound(mag, x.numel()), reason)
 
@@ -517,7 +520,8 @@ def _quadrature(what: str, p: Distribution, q: Distribution | None) -> InfoResul
     lq = _log_density(q, x) if q is not None else None
     # integrand in u: p(x) g(x) dx/du, with g = -log p, -log q or log p - log q
     g = {"entropy": lambda: -lp, "cross": lambda: -lq, "kl": lambda: lp - lq}[what]()
-    terms = torch.where(lp == -math.inf, torch.zeros_like(lp), torch.exp(lp + log_jac) * g)
+    weight = torch.exp(lp + log_jac)  # p(x) dx/du
+    terms = torch.where(weight == 0, torch.zeros_like(lp), weight * g)
     reason = None
     if lq is not None:
         hit = (lq == -math.inf) & (lp > -math.inf)

@@ -382,13 +382,12 @@ def test_separated_narrow_mixture_entropy():
 def test_mixture_kl_against_normal():
     p, q = mixture(0.5, -1.0, 0.5, 1.0, 0.5), normal(0.0, 1.5)
     res = info.kl_divergence_detail(p, q)
-    ref = scipy.integrate.quad(
-        lambda x: float(torch.exp(p.log_prob(t64(x))) * (p.log_prob(t64(x)) - q.log_prob(t64(x)))),
-        -15,
-        15,
-        epsabs=1e-12,
-        limit=200,
-    )[0]
+
+    def integrand(x):
+        px = 0.5 * scipy.stats.norm.pdf(x, -1.0, 0.5) + 0.5 * scipy.stats.norm.pdf(x, 1.0, 0.5)
+        return px * (math.log(px) - scipy.stats.norm.logpdf(x, 0.0, 1.5)) if px > 0 else 0.0
+
+    ref = scipy.integrate.quad(integrand, -15, 15, epsabs=1e-12, limit=200)[0]
     assert res.method == "quadrature"
     assert abs(float(res.value) - ref) <= res.error_bound + 1e-9
     ce = info.cross_entropy_detail(p, q)
@@ -462,3 +461,54 @@ def test_discrete_against_continuous_raises():
 def test_bad_method_name():
     with pytest.raises(ValueError, match="method"):
         info.entropy_detail(normal(0.0, 1.0), method="magic")
+
+
+def test_zero_probability_far_out_gives_inf_not_nan():
+    # Geometric(1) puts all its mass on 0; where p underflows to 0, 0 * log 0 must stay 0
+    res = info.kl_divergence_detail(poisson(2.0), D.Geometric(t64(1.0)))
+    assert torch.isinf(res.value) and "x = 1" in res.reason
+    assert not torch.isnan(info.cross_entropy(poisson(2.0), D.Geometric(t64(1.0))))
+
+
+def test_gradient_flows_through_tensor_input():
+    logits = torch.tensor([0.5, -1.0, 2.0], dtype=F64, requires_grad=True)
+    p = t64([0.2, 0.3, 0.5])
+    info.kl_divergence(p, torch.softmax(logits, -1)).backward()
+    # d KL(p || softmax(z)) / dz = softmax(z) - p
+    torch.testing.assert_close(logits.grad, torch.softmax(logits.detach(), -1) - p)
+
+
+@st.composite
+def family_pairs(draw):
+    """Two members of families of the same kind, with parameters drawn from their ranges."""
+    from probnn import families
+
+    kind = draw(st.sampled_from(["discrete", "continuous"]))
+    keys = [k for k in families.names() if families.get(k).kind == kind]
+    out = []
+    for _ in range(2):
+        fam = families.get(draw(st.sampled_from(keys)))
+        values = {
+            s.name: s.cast(s.low + draw(st.floats(0.0, 1.0)) * (s.high - s.low))
+            for s in fam.param_specs()
+        }
+        out.append(fam.build(**values))
+    return out
+
+
+@settings(max_examples=30, deadline=None)
+@given(family_pairs())
+def test_identities_hold_for_distributions_within_stated_bounds(pq):
+    p, q = pq
+    h = info.entropy_detail(p)
+    kl = info.kl_divergence_detail(p, q)
+    ce = info.cross_entropy_detail(p, q)
+    assert not torch.isnan(kl.value) and not torch.isnan(ce.value)
+    assert kl.value >= 0
+    if torch.isinf(kl.value):
+        assert torch.isinf(ce.value) and kl.reason and ce.reason
+    else:
+        tol = h.error_bound + kl.error_bound + ce.error_bound + 1e-9
+        assert abs(float(ce.value - h.value - kl.value)) <= tol
+    self_kl = info.kl_divergence_detail(p, p)
+    assert float(self_kl.value) <= self_kl.error_bound + 1e-9
