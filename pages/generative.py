@@ -1,0 +1,454 @@
+"""Discriminative vs generative: model p(X, Y) and classify with Bayes' rule, or model
+p(Y | X) directly. Both are fitted on the same 2-D points and compared side by side."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+import probnn
+from probnn import compare
+from probnn import data as pdata
+from probnn.params import ParamSpec
+from ui import widgets
+from ui.charts import generative as charts
+from ui.charts import number
+
+probnn.limit_threads()
+DATASETS = pdata.generators_for("binary")
+DEFAULT_DATA = "moons"
+SHARE = ParamSpec(
+    "share",
+    r"\pi_1",
+    0.0,
+    1.0,
+    0.5,
+    0.05,
+    help="Fraction of class 1 among the points. The other class is thinned at random "
+    "(training and test alike) until the fraction is reached.",
+)
+PROBE = ParamSpec("x", "x", -3.0, 3.0, 0.0, 0.05, help="Coordinate of the probed point.")
+GRID = 50  # heatmap cells per axis
+CURVE_MAX = (50, 100, 200, 500, 1000)  # choices for the largest training set of the curve
+CURVE_SEEDS = ParamSpec(
+    "seeds", "S", 1, 8, 5, 1, integer=True, help="Repeats with different seeds (mean and range)."
+)
+
+
+# ----------------------------------------------------------------------------- cached work
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def load(name: str, n: int, noise: float, seed: int, share: float) -> dict:
+    """The data set after rebalancing, as plain arrays, plus the plot bounds."""
+    ds = pdata.make(name, n=n, noise=noise, seed=seed)
+    X, y, note = compare.rebalance(ds.X_train, ds.y_train, share, seed=seed)
+    Xt, yt, _ = compare.rebalance(ds.X_test, ds.y_test, share, seed=seed + 1)
+    (x_lo, x_hi), (y_lo, y_hi) = ds.bounds(margin=0.08)
+    # a square window, so circles look round
+    half = max(x_hi - x_lo, y_hi - y_lo) / 2
+    cx, cy = (x_lo + x_hi) / 2, (y_lo + y_hi) / 2
+    bounds = ((cx - half, cx + half), (cy - half, cy + half))
+    points = pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "cls": y.astype(str)})
+    return {
+        "X": X,
+        "y": y,
+        "X_test": Xt,
+        "y_test": yt,
+        "note": note,
+        "bounds": bounds,
+        "points": points,
+        "problem": compare.check_classes(y),
+    }
+
+
+def _grid(bounds):
+    xs, ys = compare.grid_axes(bounds, GRID)
+    gx, gy = np.meshgrid(xs, ys)
+    pts = np.column_stack([gx.ravel(), gy.ravel()])  # (GRID^2, 2)
+    return pts, (xs[1] - xs[0], ys[1] - ys[0])
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def fit_generative(name, n, noise, seed, share, covariance) -> dict:
+    d = load(name, n, noise, seed, share)
+    model = compare.fit_generative(d["X"], d["y"], compare.GenerativeConfig(covariance))
+    pts, cell = _grid(d["bounds"])
+    heat = pd.DataFrame(
+        {"x1": pts[:, 0], "x2": pts[:, 1], "p1": _np(model.predict_proba(pts))[:, 1]}
+    )
+    ellipses = compare.density_ellipses(model)
+    return {
+        "model": model,
+        "train": compare.score_generative(model, d["X"], d["y"]),
+        "test": compare.score_generative(model, d["X_test"], d["y_test"]),
+        "joint_nll": model.nll(d["X"], d["y"]),
+        "heat": charts.spec(
+            charts.finish(charts.posterior_chart(heat, d["points"], d["bounds"], cell=cell))
+        ),
+        "density": charts.spec(
+            charts.finish(charts.density_chart(d["points"], ellipses, d["bounds"]))
+        ),
+        "ellipses": ellipses,
+    }
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def fit_discriminative(name, n, noise, seed, share, model_key) -> dict:
+    d = load(name, n, noise, seed, share)
+    fit = compare.fit_discriminative(
+        d["X"], d["y"], compare.DiscriminativeConfig(model_key, seed=seed)
+    )
+    pts, cell = _grid(d["bounds"])
+    heat = pd.DataFrame({"x1": pts[:, 0], "x2": pts[:, 1], "p1": fit.proba(pts)})
+    return {
+        "fit": fit,
+        "train": compare.score_discriminative(fit, d["X"], d["y"]),
+        "test": compare.score_discriminative(fit, d["X_test"], d["y_test"]),
+        "heat": charts.spec(
+            charts.finish(charts.posterior_chart(heat, d["points"], d["bounds"], cell=cell))
+        ),
+    }
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def samples_spec(name, n, noise, seed, share, covariance, draw) -> dict:
+    d = load(name, n, noise, seed, share)
+    g = fit_generative(name, n, noise, seed, share, covariance)
+    new = compare.sample_frame(g["model"], len(d["y"]), seed=seed * 1000 + draw)
+    chart = charts.density_chart(d["points"], g["ellipses"], d["bounds"], samples=new)
+    return charts.spec(charts.finish(chart))
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def curve_rows(name, noise, share, covariance, model_key, seeds, size) -> list[dict]:
+    config = compare.CurveConfig(
+        dataset=name,
+        noise=noise,
+        share=share,
+        sizes=(size,),
+        seeds=seeds,
+        generative=compare.GenerativeConfig(covariance),
+        discriminative=compare.DiscriminativeConfig(model_key),
+    )
+    return compare.curve_point(config, size)
+
+
+def _np(t):
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def tex(value: float, digits: int = 3) -> str:
+    """A number for st.latex; inf as \\infty, tiny values in scientific notation."""
+    text = number(value, digits=digits)
+    if text in ("inf", "-inf"):
+        return text.replace("inf", r"\infty")
+    if "e" in text:
+        mant, exp = text.split("e")
+        return rf"{mant} \times 10^{{{int(exp)}}}"
+    return text
+
+
+def vec(v) -> str:
+    return r"\begin{pmatrix}" + r"\\".join(tex(float(a), 2) for a in v) + r"\end{pmatrix}"
+
+
+def mat(m) -> str:
+    rows = [" & ".join(tex(float(a), 2) for a in row) for row in m]
+    return r"\begin{pmatrix}" + r"\\".join(rows) + r"\end{pmatrix}"
+
+
+def score_metrics(where, scores, label: str) -> None:
+    a, b = where.columns(2)
+    a.metric(
+        f"{label}: test log-loss",
+        number(scores.log_loss, "nats", 3),
+        help="Mean of −ln p(y | x) over the held-out test points, in nats. Lower is better.",
+    )
+    b.metric(
+        f"{label}: test accuracy",
+        f"{scores.accuracy:.1%}" if math.isfinite(scores.accuracy) else "no test points",
+    )
+
+
+# ----------------------------------------------------------------------------- page
+
+st.title("Discriminative vs generative classifiers")
+st.markdown(
+    "There are two ways to build a classifier from labelled pairs $(x, y)$. A **generative** "
+    "model describes how the data arise: how common each class is, $p(y)$, and what the "
+    "inputs of each class look like, $p(x \\mid y)$. Together they give the joint "
+    "$p(x, y)$; it can invent new pairs, and Bayes' rule turns it into $p(y \\mid x)$. "
+    "A **discriminative** model skips the description of $x$ and fits $p(y \\mid x)$ "
+    "directly, by minimising the cross-entropy between the labels and its predictions. "
+    "Below, both learn from the same points."
+)
+
+cols = st.columns([1.25, 1, 1, 1, 0.9], gap="medium")
+name = widgets.select(
+    "Data set",
+    DATASETS,
+    "data",
+    default=DEFAULT_DATA,
+    where=cols[0],
+    format_func=lambda k: pdata.GENERATORS[k].title,
+)
+gen_spec = pdata.GENERATORS[name]
+n = widgets.slider(gen_spec.spec("n"), "n", label="Points (before the test split)", where=cols[1])
+noise = widgets.slider(gen_spec.spec("noise"), "noise", label="Noise", where=cols[2])
+share = widgets.slider(SHARE, "share", label="Share of class 1", where=cols[3])
+seed = widgets.seed("seed", where=cols[4])
+cols[0].caption(
+    gen_spec.description
+    + (
+        " The Gaussian assumption holds here."
+        if name == "blobs"
+        else " Each class is far from one Gaussian blob: the generative assumption is wrong."
+    )
+)
+
+d = load(name, n, noise, seed, share)
+st.caption(
+    "The share of class 1 is applied by **subsampling** the drawn points (training and test "
+    "alike). The generative model then estimates its prior $p(y=1)$ as that share and uses it "
+    "in Bayes' rule; the discriminative model absorbs the same information in its bias. "
+    + (d["note"] or "")
+)
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.subheader("Generative: learn $p(x, y)$")
+    covariance = widgets.select(
+        "Class covariance",
+        list(compare.COVARIANCE_TITLES),
+        "cov",
+        default="shared",
+        radio=True,
+        format_func=lambda k: compare.COVARIANCE_TITLES[k],
+        help="Shared: one ellipse shape for both classes, straight boundary (LDA). "
+        "One per class: quadratic boundary (QDA). Diagonal: axes-aligned ellipses, "
+        "features independent within a class (naive Bayes).",
+    )
+with right:
+    st.subheader("Discriminative: learn $p(y \\mid x)$")
+    model_key = widgets.select(
+        "Model",
+        list(compare.DISCRIMINATIVE_MODELS),
+        "model",
+        default="mlp",
+        radio=True,
+        format_func=lambda k: compare.DISCRIMINATIVE_MODELS[k],
+        help="Trained by full-batch Adam (learning rate 0.05, 300 steps) on binary "
+        "cross-entropy. Logistic regression draws a straight boundary; the MLP can bend it.",
+    )
+
+if d["problem"]:
+    st.warning(d["problem"])
+    st.vega_lite_chart(
+        charts.spec(
+            charts.finish(
+                charts.points_layer(d["points"], d["bounds"]).properties(
+                    height=charts.SQUARE, width="container"
+                )
+            )
+        ),
+        width="stretch",
+    )
+    st.stop()
+
+g = fit_generative(name, n, noise, seed, share, covariance)
+with st.spinner("Training the discriminative model…"):
+    f = fit_discriminative(name, n, noise, seed, share, model_key)
+for note in g["model"].notes_:
+    st.info(note)
+
+probe_cols = st.columns([1, 1, 2], vertical_alignment="bottom")
+px = widgets.slider(PROBE, "x1", label="Probe point x₁", where=probe_cols[0])
+py = widgets.slider(PROBE, "x2", label="Probe point x₂", where=probe_cols[1])
+probe_cols[2].caption(
+    "The black ring marks the probed point; the formulas below are evaluated there."
+)
+pr = compare.probe(g["model"], f["fit"], (px, py))
+
+left, right = st.columns(2, gap="large")
+with left:
+    st.markdown(f"**p(y=1 | x) by Bayes' rule** · at the ring: **{pr.generative_p1:.3f}**")
+    st.vega_lite_chart(charts.with_marker(g["heat"], px, py), width="stretch")
+    score_metrics(st, g["test"], "Generative")
+with right:
+    st.markdown(f"**p(y=1 | x) = σ(f(x))** · at the ring: **{pr.discriminative_p1:.3f}**")
+    st.vega_lite_chart(charts.with_marker(f["heat"], px, py), width="stretch")
+    score_metrics(st, f["test"], "Discriminative")
+st.caption(
+    "Both heatmaps share one colour scale: blue where class 0 is likely, white at 0.5 "
+    "(the decision boundary), orange where class 1 is likely. Dots are training points."
+)
+
+# ---- the generative model in detail
+st.divider()
+st.subheader("What the generative model learned, and new data from it")
+left, right = st.columns([1, 1], gap="large")
+draws = st.session_state.setdefault("_gen_draw", 0)
+with left:
+    b1, b2, _ = st.columns([1, 1, 2])
+    if b1.button(
+        "Generate",
+        type="primary",
+        help="Draw as many new (x, y) pairs from the "
+        "fitted p(x, y) as there are training points: first y from p(y), then x "
+        "from that class's Gaussian.",
+    ):
+        st.session_state["_gen_draw"] = draws = draws + 1
+    if b2.button("Clear", disabled=draws == 0):
+        st.session_state["_gen_draw"] = draws = 0
+    spec = samples_spec(name, n, noise, seed, share, covariance, draws) if draws else g["density"]
+    st.vega_lite_chart(charts.with_marker(spec, px, py), width="stretch")
+    st.caption(
+        "Lines: ellipses that hold 50 %, 90 % and 99 % of each fitted class density "
+        "p(x | y). "
+        + (
+            f"Crosses: draw {draws} of new pairs sampled from the model "
+            f"(seed {seed}), faded dots: the real data."
+            if draws
+            else "Press Generate to sample new pairs from the model."
+        )
+    )
+with right:
+    mu, cov = _np(g["model"].means_), _np(g["model"].covariances_)
+    st.markdown("**The joint distribution** is a prior times a class-conditional density:")
+    st.latex(
+        r"p(x, y) = p(y)\,p(x \mid y),\qquad "
+        rf"\hat p(y{{=}}1) = \frac{{N_1}}{{N}} = \frac{{{int(d['y'].sum())}}}"
+        rf"{{{len(d['y'])}}} = {tex(pr.prior[1])}"
+    )
+    st.markdown("**Each class is one Gaussian**, fitted by maximum likelihood:")
+    st.latex(
+        r"p(x \mid y{=}c) = \frac{1}{2\pi\,|\Sigma_c|^{1/2}}"
+        r"\exp\!\Big(-\tfrac12 (x-\mu_c)^\top \Sigma_c^{-1} (x-\mu_c)\Big)"
+    )
+    st.latex(
+        rf"\hat\mu_0 = {vec(mu[0])},\ \hat\mu_1 = {vec(mu[1])},\ "
+        rf"\hat\Sigma_0 = {mat(cov[0])},\ \hat\Sigma_1 = {mat(cov[1])}"
+    )
+    st.markdown(f"**Bayes' rule** at the probe point $x = ({px:.2f}, {py:.2f})$:")
+    st.latex(
+        r"p(y{=}1 \mid x) = \frac{p(y{=}1)\,p(x \mid y{=}1)}"
+        r"{\sum_{c} p(y{=}c)\,p(x \mid y{=}c)}"
+        rf"= \frac{{{tex(pr.prior[1])} \times {tex(pr.density[1])}}}"
+        rf"{{{tex(pr.prior[0])} \times {tex(pr.density[0])} + "
+        rf"{tex(pr.prior[1])} \times {tex(pr.density[1])}}} = {tex(pr.generative_p1)}"
+    )
+    st.caption(
+        "The generative fit maximises the joint likelihood: its mean −ln p(x, y) on the "
+        f"training points is {number(g['joint_nll'], 'nats', 4)}. Classifying is a by-product."
+    )
+
+# ---- the discriminative model in detail
+st.divider()
+st.subheader("What the discriminative model maximises")
+left, right = st.columns([1.1, 0.9], gap="large")
+with left:
+    st.markdown(
+        "It only models the label given the input: a Bernoulli whose probability is "
+        "$\\sigma(f_\\theta(x))$. Training maximises the **conditional** likelihood of the "
+        "labels, i.e. minimises the average negative log of it, the binary cross-entropy:"
+    )
+    st.latex(
+        r"\mathcal{L}(\theta) = -\frac1N \sum_{i=1}^{N} \Big[y_i \ln \sigma(f_\theta(x_i)) "
+        r"+ (1-y_i)\ln\big(1-\sigma(f_\theta(x_i))\big)\Big]"
+        rf"= {tex(f['train'].log_loss, 4)}\ \text{{nats}}"
+    )
+    st.latex(
+        rf"\text{{at the probe: }} f_\theta(x) = {tex(pr.discriminative_logit)},\quad "
+        rf"\sigma(f_\theta(x)) = {tex(pr.discriminative_p1)}"
+    )
+with right:
+    table = pd.DataFrame(
+        {
+            "model": ["generative", "discriminative"],
+            "train −ln p(y|x) (nats)": [g["train"].log_loss, f["train"].log_loss],
+            "test −ln p(y|x) (nats)": [g["test"].log_loss, f["test"].log_loss],
+            "test accuracy": [g["test"].accuracy, f["test"].accuracy],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:]},
+    )
+    st.caption(
+        "The same score for both: the average −ln p(y | x). The discriminative model "
+        "drives it down on the training points directly; the generative model gets its "
+        "p(y | x) second-hand, through p(x | y), so its score is only as good as the "
+        "Gaussian description of each class."
+    )
+
+# ---- learning curve
+st.divider()
+st.subheader("Learning curve: who wins with few points, who wins with many")
+st.markdown(
+    "A Gaussian per class has few parameters, so it settles quickly; when the classes are "
+    "not Gaussian it settles on the wrong answer. A flexible discriminative model needs "
+    "more points but keeps improving. Each size is repeated with several seeds, and "
+    "every model is scored on the same 2000 fresh test points (per seed)."
+)
+cols = st.columns([1, 1, 1.2], vertical_alignment="bottom")
+largest = widgets.select("Largest training set", CURVE_MAX, "lc_max", default=1000, where=cols[0])
+n_seeds = widgets.slider(CURVE_SEEDS, "lc_seeds", label="Seeds", where=cols[1])
+sizes = tuple(s for s in compare.CURVE_SIZES if s <= largest)
+seeds = tuple(seed + i for i in range(int(n_seeds)))
+curve_key = (name, noise, share, covariance, model_key, seeds, sizes)
+pressed = cols[2].button("Run learning curve", type="primary")
+if not 0.05 <= share <= 0.95:
+    st.warning(
+        "The learning curve needs both classes in every training set: set the share "
+        "of class 1 between 0.05 and 0.95."
+    )
+elif pressed or st.session_state.get("_curve_for") == curve_key:
+    rows: list[dict] = []
+    bar = st.progress(0.0, text="Fitting both models for every size and seed…") if pressed else None
+    for i, size in enumerate(sizes):
+        rows.extend(curve_rows(name, noise, share, covariance, model_key, seeds, size))
+        if bar is not None:
+            bar.progress((i + 1) / len(sizes), text=f"{size} training points done")
+    if bar is not None:
+        bar.empty()
+    st.session_state["_curve_for"] = curve_key
+    frame = pd.DataFrame(rows)
+    summary = compare.summarise_curve(frame)
+    left, right = st.columns(2, gap="large")
+    left.vega_lite_chart(
+        charts.spec(charts.finish(charts.curve_chart(summary, "log_loss"))), width="stretch"
+    )
+    right.vega_lite_chart(
+        charts.spec(charts.finish(charts.curve_chart(summary, "accuracy"))), width="stretch"
+    )
+    wide = summary.pivot_table(index="size", columns=["metric", "model"], values="mean")
+    small, big = sizes[0], sizes[-1]
+    ll = wide["log_loss"]
+    st.markdown(
+        f"With **{small}** training points the test log-loss is "
+        f"**{ll.loc[small, 'generative']:.3f}** nats (generative) against "
+        f"**{ll.loc[small, 'discriminative']:.3f}** (discriminative); with **{big}** it is "
+        f"**{ll.loc[big, 'generative']:.3f}** against **{ll.loc[big, 'discriminative']:.3f}**. "
+        "Lines: mean over seeds; bands: lowest to highest seed."
+    )
+    table = wide.copy()
+    table.columns = [
+        f"{'log-loss (nats)' if m == 'log_loss' else 'accuracy'}, {k}" for m, k in table.columns
+    ]
+    with st.expander("The numbers"):
+        st.dataframe(table.reset_index(), hide_index=True, width="stretch")
+else:
+    st.caption(
+        f"Press the button to fit both models {len(sizes) * len(seeds)} times each "
+        f"(sizes {', '.join(map(str, sizes))}; {len(seeds)} seed(s)). It takes a few seconds; "
+        "the result is kept for these settings."
+    )
