@@ -6,6 +6,7 @@ import math
 
 import pandas as pd
 import streamlit as st
+from streamlit import dataframe_util
 
 from probnn import families, info
 from ui import widgets
@@ -33,6 +34,16 @@ CATEGORICAL_N = {
 }
 
 
+def ready(chart) -> dict:
+    """A chart's Vega-Lite spec with its data already in Arrow form, to cache and send as is."""
+    spec = charts.spec(charts.finish(chart))
+    spec["datasets"] = {
+        name: dataframe_util.convert_anything_to_arrow_bytes(pd.DataFrame(rows))
+        for name, rows in spec.get("datasets", {}).items()
+    }
+    return spec
+
+
 def url_key(name: str) -> str:
     """The link key of a family parameter: its name in lower case (K -> k, T -> t)."""
     return name.lower()
@@ -54,12 +65,8 @@ def describe(key: str, items: tuple, unit: str) -> dict:
         "bits": float(bits.value),
         "method": nats.method,
         "error": {"nats": nats.error_bound, "bits": bits.error_bound},
-        "p_spec": charts.spec(
-            charts.finish(charts.distribution_chart(table, kind=fam.kind, legend=False))
-        ),
-        "c_spec": charts.spec(
-            charts.finish(charts.contribution_chart(contrib, kind=fam.kind, unit=unit))
-        ),
+        "p_spec": ready(charts.distribution_chart(table, kind=fam.kind, legend=False)),
+        "c_spec": ready(charts.contribution_chart(contrib, kind=fam.kind, unit=unit)),
     }
 
 
@@ -74,7 +81,7 @@ def compare(key: str, a_items: tuple, b_items: tuple, labels: tuple[str, str]) -
     chart = charts.distribution_chart(
         pd.concat(frames, ignore_index=True), kind=fam.kind, series=list(labels)
     )
-    return charts.spec(charts.finish(chart))
+    return ready(chart)
 
 
 def family_sliders(fam: families.Family, where) -> dict:

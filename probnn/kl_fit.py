@@ -15,6 +15,9 @@ step) so that one step size suits a narrow q and a wide one alike.
 Everything is deterministic: the only randomness (an optional random start) comes
 from an explicit seed.
 
+``sweep`` draws the landscape such a fit walks on for any pair of families: H(p, q)
+and KL(p || q) as one parameter of q moves.
+
     >>> p = Mixture()
     >>> records = list(fit(p, FitConfig(direction="forward")))
     >>> records[-1].mu, records[-1].sigma   # close to p.mean, p.std
@@ -23,11 +26,16 @@ from an explicit seed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
 import torch
-from torch.distributions import Categorical, MixtureSameFamily, Normal
+from torch.distributions import Categorical, Distribution, MixtureSameFamily, Normal
+
+from probnn import info
+from probnn.families import Family
 
 __all__ = [
     "DIRECTIONS",
@@ -38,6 +46,7 @@ __all__ = [
     "fit",
     "fit_both",
     "kl",
+    "sweep",
 ]
 
 DIRECTIONS = ("forward", "reverse")
@@ -87,6 +96,11 @@ class Mixture:
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """log p(x) by logsumexp over the components; x (n,) -> (n,)."""
         return self.distribution().log_prob(x)
+
+    def pdf(self, x) -> np.ndarray:
+        """p(x) at the points x (array-like (n,)) as a float64 numpy array (for plotting)."""
+        t = torch.as_tensor(np.asarray(x, dtype=np.float64))
+        return torch.exp(self.log_prob(t)).numpy()
 
 
 @dataclass(frozen=True)
@@ -263,3 +277,56 @@ def fit_both(
         )
         for d in DIRECTIONS
     }
+
+
+def sweep(
+    p: Distribution,
+    q_family: Family,
+    q_values: dict,
+    param: str,
+    grid: Sequence[float],
+    *,
+    base: float = math.e,
+) -> pd.DataFrame:
+    """H(p, q) and KL(p || q) as one parameter of q moves over ``grid``: the 1-D landscape
+    that fitting q to p descends.
+
+    Parameters
+    ----------
+    p : the data distribution (a ``torch.distributions`` object).
+    q_family, q_values : the model's family and its other parameter values.
+    param : the name of the parameter of q that moves.
+    grid : the values it takes (within the parameter's range).
+    base : logarithm base of the result (2: bits, e: nats).
+
+    Returns
+    -------
+    DataFrame with columns value, cross_entropy, kl, method, error_bound, reason (one row
+    per grid value; infinite values stay inf and carry the reason, finite ones None).
+    Because H(p) does not depend on q, the two curves differ by the constant H(p) and
+    have the same minimiser: H(p) is computed once and H(p, q) = H(p) + KL(p || q) at
+    each point (as ``info.cross_entropy`` does for distributions), except for a bounded
+    discrete p, where H(p, q) is its own exact sum.
+    """
+    h = info.entropy_detail(p, base=base)
+    rows = []
+    for v in grid:
+        q = q_family.build(**{**q_values, param: v})
+        kl_res = info.kl_divergence_detail(p, q, base=base)
+        if kl_res.method == "exact sum":
+            ce = info.cross_entropy_detail(p, q, base=base)
+            ce_value, bound = float(ce.value), ce.error_bound + kl_res.error_bound
+        else:
+            ce_value = float(h.value) + float(kl_res.value)
+            bound = h.error_bound + kl_res.error_bound
+        rows.append(
+            {
+                "value": float(v),
+                "cross_entropy": ce_value,
+                "kl": float(kl_res.value),
+                "method": kl_res.method,
+                "error_bound": bound,
+                "reason": kl_res.reason if math.isinf(float(kl_res.value)) else None,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -113,7 +113,7 @@ def distribution_chart(
     )
     y_title = "p(x)" if kind == "discrete" else "density p(x)"
     y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
-    y = alt.Y("p:Q", title=y_title, scale=y_scale)
+    y = alt.Y("p:Q", title=y_title, scale=y_scale, stack=None)  # overlaid, never stacked
     tooltip = [
         alt.Tooltip("series:N", title="distribution"),
         alt.Tooltip("x:Q", title="x"),
@@ -136,9 +136,19 @@ def distribution_chart(
         )
         x = alt.X("x:Q", title=x_title, scale=scale)
         enc = {"x": x, "y": y, "color": color, "detail": "series:N"}
+        # the first series (the data) solid, the others (models) dashed, so that a model
+        # lying exactly on the data still lets the data show through
+        dash = alt.StrokeDash(
+            "series:N",
+            scale=alt.Scale(domain=order, range=[[1, 0]] + [[10, 4]] * (len(order) - 1)),
+            sort=order,
+            legend=None,
+        )
         layered = alt.layer(
             chart.mark_area(opacity=0.18, clip=True).encode(**enc),
-            chart.mark_line(strokeWidth=3, clip=True).encode(**enc, tooltip=tooltip),
+            chart.mark_line(strokeWidth=3, clip=True).encode(
+                **enc, strokeDash=dash, tooltip=tooltip
+            ),
         )
     if title:
         layered = layered.properties(title=alt.TitleParams(title, fontSize=TITLE_SIZE))
@@ -254,6 +264,7 @@ def sweep_chart(
     current: float | None = None,
     argmin: float | None = None,
     h_p: float | None = None,
+    y_max: float | None = None,
     height: int = HEIGHT + 40,
 ) -> alt.Chart:
     """H(p, q) and KL(p || q) against one parameter of q.
@@ -262,14 +273,18 @@ def sweep_chart(
     and info (in ``unit``; rows with infinite values are left out before plotting).
     current: the slider's value of the parameter (points on both curves).
     argmin: where both curves are lowest (a dashed rule); h_p: the constant gap
-    H(p) between the curves, drawn as a bracket at the argmin.
+    H(p) between the curves, drawn as a bracket at the argmin. y_max: cut the y axis
+    there (the curves are clipped) so a steep end does not flatten the minimum.
     """
     frame = frame[["value", "series", "info"]].copy()
     frame = frame[frame["info"].map(math.isfinite)]
     order = ["H(p, q)", "KL(p ‖ q)"]
     chart = base(frame, height)
     x = alt.X("value:Q", title=param_title, scale=alt.Scale(zero=False, nice=False))
-    y = alt.Y("info:Q", title=unit_title("information", unit))
+    y_scale = (
+        alt.Scale(domain=[min(0.0, float(frame["info"].min())), y_max]) if y_max else alt.Undefined
+    )
+    y = alt.Y("info:Q", title=unit_title("information", unit), scale=y_scale)
     color = alt.Color(
         "series:N",
         scale=alt.Scale(domain=order, range=[PALETTE[1], PALETTE[3]]),
@@ -281,7 +296,9 @@ def sweep_chart(
         alt.Tooltip("value:Q", title=param_title, format=".3g"),
         alt.Tooltip("info:Q", title=unit, format=".4g"),
     ]
-    layers = [chart.mark_line(strokeWidth=3).encode(x=x, y=y, color=color, tooltip=tooltip)]
+    layers = [
+        chart.mark_line(strokeWidth=3, clip=True).encode(x=x, y=y, color=color, tooltip=tooltip)
+    ]
     if argmin is not None and math.isfinite(argmin):
         at_min = frame[(frame["value"] - argmin).abs() == (frame["value"] - argmin).abs().min()]
         rule = pd.DataFrame({"value": [argmin], "text": [f"minimum of both at {argmin:.3g}"]})
@@ -312,9 +329,13 @@ def sweep_chart(
             layers.append(
                 alt.Chart(gap)
                 .mark_text(
-                    align="left", dx=8, fontSize=LABEL_SIZE, color=PALETTE[0], fontWeight="bold"
+                    baseline="bottom",
+                    dy=-10,
+                    fontSize=LABEL_SIZE,
+                    color=PALETTE[0],
+                    fontWeight="bold",
                 )
-                .encode(x="value:Q", y="mid:Q", text="text:N")
+                .encode(x="value:Q", y="hi:Q", text="text:N")
             )
     if current is not None and math.isfinite(current):
         here = frame[(frame["value"] - current).abs() == (frame["value"] - current).abs().min()]

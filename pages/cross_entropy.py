@@ -1,0 +1,547 @@
+"""Cross-entropy and KL divergence: score a model q against data p."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+from streamlit import dataframe_util
+
+from probnn import families, info, kl_fit
+from probnn.params import ParamSpec
+from ui import widgets
+from ui.charts import info as charts
+from ui.charts import number
+
+UNITS = {"bits": 2.0, "nats": math.e}
+# The model q starts away from p so that the numbers have something to show.
+Q_DEFAULTS = {
+    "bernoulli": {"pi": 0.6},
+    "categorical": {"T": 2.0},
+    "binomial": {"pi": 0.5},
+    "poisson": {"rate": 5.0},
+    "geometric": {"p": 0.5},
+    "normal": {"mu": 1.0, "sigma": 1.5},
+    "laplace": {"mu": 1.0, "b": 1.5},
+    "uniform": {"a": -3.0, "width": 6.0},
+    "student_t": {"mu": 1.0, "scale": 1.5},
+    "mixture": {"w": 0.6, "mu1": -1.0},
+}
+# The parameter by which the "off" candidate model differs from p, and its default offset.
+SHIFT = {
+    "bernoulli": ("pi", 0.2),
+    "categorical": ("T", 1.0),
+    "binomial": ("pi", 0.2),
+    "poisson": ("rate", 2.0),
+    "geometric": ("p", 0.15),
+    "normal": ("mu", 1.5),
+    "laplace": ("mu", 1.5),
+    "uniform": ("a", 1.0),
+    "student_t": ("mu", 1.5),
+    "mixture": ("mu2", 1.5),
+}
+SWEEP_POINTS = 41  # closed forms and sums are cheap
+SWEEP_POINTS_QUADRATURE = 21  # each quadrature point costs a few milliseconds
+FIT_STEPS = 150
+FIT_FRAMES = 30  # the animation shows every 5th step, about 10 frames a second
+FIT_SPECS = {
+    "d": ParamSpec("d", "d", 1.0, 8.0, 4.0, 0.5, help="Distance between the two modes of p."),
+    "w": ParamSpec("w", "w", 0.1, 0.9, 0.5, 0.05, help="Weight of p's left mode."),
+    "s": ParamSpec("s", "s", 0.3, 1.5, 0.6, 0.05, help="Standard deviation of each mode."),
+    "start": ParamSpec("start", r"\mu_0", -4.0, 4.0, 1.0, 0.1, help="Where q's mean starts."),
+}
+P_LABEL, Q_LABEL = "p (data)", "q (model)"
+
+
+def ready(chart) -> dict:
+    """A chart's Vega-Lite spec with its data already in Arrow form, to cache and send as is."""
+    spec = charts.spec(charts.finish(chart))
+    spec["datasets"] = {
+        name: arrow(pd.DataFrame(rows)) for name, rows in spec.get("datasets", {}).items()
+    }
+    return spec
+
+
+def arrow(frame: pd.DataFrame) -> bytes:
+    return dataframe_util.convert_anything_to_arrow_bytes(frame)
+
+
+def url_key(prefix: str, name: str) -> str:
+    """Link key of a parameter of p or q: ``p_sigma``, ``q_mu``, ``p_k`` (K), ``q_t`` (T)."""
+    return f"{prefix}_{name.lower()}"
+
+
+def family_sliders(fam: families.Family, prefix: str, where, defaults: dict | None = None) -> dict:
+    defaults = defaults or {}
+    values = {}
+    for spec in fam.params:
+        values[spec.name] = widgets.slider(
+            spec, url_key(prefix, spec.name), where=where, default=defaults.get(spec.name)
+        )
+    if fam.key == "categorical":
+        with where.expander(f"Logits of {prefix}", expanded=False):
+            cols = st.columns(2)
+            for i, spec in enumerate(families.categorical_logit_specs(values["K"])):
+                values[spec.name] = widgets.slider(
+                    spec, url_key(prefix, spec.name), where=cols[i % 2]
+                )
+    return values
+
+
+def tex_number(value: float, unit: str) -> str:
+    text = number(value)
+    text = {"inf": r"\infty", "-inf": r"-\infty"}.get(text, text)
+    return rf"{text}\ \text{{{unit}}}"
+
+
+def table(key: str, items: tuple, label: str) -> pd.DataFrame:
+    return families.get(key).table(**dict(items))[["x", "p"]].assign(series=label)
+
+
+def method_text(results: dict[str, info.InfoResult], unit: str) -> str:
+    """One caption: how each number was computed, with the error bound of numerical ones."""
+    parts = []
+    for name, res in results.items():
+        if res.method in ("closed form", "exact"):
+            parts.append(f"{name}: {res.method}")
+        else:
+            parts.append(f"{name}: {res.method} (error ≤ {res.error_bound:.1e} {unit})")
+    return "Computed by " + "; ".join(parts) + "."
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def compare_pair(p_key: str, p_items: tuple, q_key: str, q_items: tuple, unit: str) -> dict:
+    base = UNITS[unit]
+    p = families.get(p_key).build(**dict(p_items))
+    q = families.get(q_key).build(**dict(q_items))
+    h = info.entropy_detail(p, base=base)
+    ce = info.cross_entropy_detail(p, q, base=base)
+    kl = info.kl_divergence_detail(p, q, base=base)
+    frame = pd.concat([table(p_key, p_items, P_LABEL), table(q_key, q_items, Q_LABEL)])
+    kind = families.get(p_key).kind
+    overlay = charts.distribution_chart(frame, kind=kind, series=[P_LABEL, Q_LABEL], height=330)
+    bars = charts.info_bar_chart(float(h.value), float(kl.value), unit)
+    return {
+        "h": float(h.value),
+        "ce": float(ce.value),
+        "kl": float(kl.value),
+        # a reason only explains an infinite value (a finite one needs none)
+        "reason": (kl.reason or ce.reason) if math.isinf(float(ce.value)) else None,
+        "methods": method_text({"H(p)": h, "H(p, q)": ce, "KL(p ‖ q)": kl}, unit),
+        "overlay": ready(overlay),
+        "bars": ready(bars),
+    }
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def candidates(p_key: str, p_items: tuple, b_items: tuple, unit: str) -> dict:
+    """Cross-entropy of p with two candidate models: A = p itself and B = p moved."""
+    base = UNITS[unit]
+    fam = families.get(p_key)
+    p = fam.build(**dict(p_items))
+    frames = {
+        name: pd.concat([table(p_key, p_items, P_LABEL), table(p_key, items, f"candidate {name}")])
+        for name, items in (("A", p_items), ("B", b_items))
+    }
+    both = pd.concat(frames.values())
+    x_domain = (float(both["x"].min()), float(both["x"].max()))  # the same axis for both
+    out = {}
+    for name, items in (("A", p_items), ("B", b_items)):
+        res = info.cross_entropy_detail(p, fam.build(**dict(items)), base=base)
+        title = f"({name.lower()}) H(p, {name}) = {number(float(res.value), unit, 4)}"
+        chart = charts.distribution_chart(
+            frames[name],
+            kind=fam.kind,
+            series=[P_LABEL, f"candidate {name}"],
+            height=330,
+            title=title,
+            x_domain=x_domain if fam.kind == "continuous" else None,
+        )
+        out[name] = {
+            "ce": float(res.value),
+            "reason": res.reason if math.isinf(float(res.value)) else None,
+            "method": res.method,
+            "error": res.error_bound,
+            "spec": ready(chart),
+        }
+    return out
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def landscape(p_key: str, p_items: tuple, q_key: str, q_items: tuple, param: str, unit: str):
+    """The sweep of H(p, q) and KL(p || q) over one parameter of q (all but the swept value)."""
+    p = families.get(p_key).build(**dict(p_items))
+    q_fam = families.get(q_key)
+    q_values = dict(q_items)
+    spec = next(s for s in q_fam.param_specs(**q_values) if s.name == param)
+    probe = info.kl_divergence_detail(p, q_fam.build(**q_values))
+    n = SWEEP_POINTS_QUADRATURE if probe.method == "quadrature" else SWEEP_POINTS
+    if spec.integer:
+        grid = np.arange(int(spec.low), int(spec.high) + 1)
+    else:
+        grid = np.linspace(spec.low, spec.high, n)
+    frame = kl_fit.sweep(p, q_fam, q_values, param, grid, base=UNITS[unit])
+    finite = frame[np.isfinite(frame["cross_entropy"])]
+    h_p = float(info.entropy(p, base=UNITS[unit]))
+    argmin = (
+        float(finite["value"].iloc[int(finite["cross_entropy"].argmin())]) if len(finite) else None
+    )
+    kl_min = float(finite["kl"].min()) if len(finite) else math.inf
+    return {"frame": frame, "argmin": argmin, "kl_min": kl_min, "h_p": h_p}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def sweep_spec(
+    p_key: str, p_items: tuple, q_key: str, rest: tuple, param: str, unit: str, current: float
+) -> dict:
+    land = landscape(p_key, p_items, q_key, rest, param, unit)
+    frame = land["frame"]
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {"value": frame["value"], "series": "H(p, q)", "info": frame["cross_entropy"]}
+            ),
+            pd.DataFrame({"value": frame["value"], "series": "KL(p ‖ q)", "info": frame["kl"]}),
+        ],
+        ignore_index=True,
+    )
+    finite = frame["cross_entropy"][np.isfinite(frame["cross_entropy"])]
+    y_max = None
+    if len(finite):
+        # keep the minimum readable when the curve shoots up at one end of the range
+        low = min(float(frame["kl"].min()), float(finite.min()))
+        spread = max(float(finite.quantile(0.6)) - low, 1.0)
+        y_max = low + 1.6 * spread if float(finite.max()) > low + 1.6 * spread else None
+    chart = charts.sweep_chart(
+        long,
+        param_title=f"q's {param}",
+        unit=unit,
+        current=current,
+        argmin=land["argmin"],
+        h_p=land["h_p"],
+        y_max=y_max,
+    )
+    return ready(chart)
+
+
+def mixture_from(values: dict) -> kl_fit.Mixture:
+    half = values["d"] / 2
+    return kl_fit.Mixture(
+        weight=values["w"], mean1=-half, mean2=half, sigma1=values["s"], sigma2=values["s"]
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def fit_records(d: float, w: float, s: float, start: float) -> dict[str, list[tuple]]:
+    p = mixture_from({"d": d, "w": w, "s": s})
+    runs = kl_fit.fit_both(p, steps=FIT_STEPS, init_mu=start, init_sigma=1.0)
+    return {k: [(r.step, r.mu, r.sigma, r.kl) for r in rs] for k, rs in runs.items()}
+
+
+FIT_LABELS = {
+    "forward": "q fitted by forward KL(p ‖ q)",
+    "reverse": "q fitted by reverse KL(q ‖ p)",
+}
+
+
+FIT_SHOWN = np.linspace(0, FIT_STEPS, FIT_FRAMES + 1).round().astype(int)  # steps drawn
+
+
+# Shared read-only across sessions (nobody mutates a spec: Streamlit copies it before
+# taking the data out), so a rerun does not pay for copying all 31 frames.
+@st.cache_resource(max_entries=32, show_spinner=False)
+def fit_frames(d: float, w: float, s: float, start: float, unit: str) -> list[tuple[dict, dict]]:
+    """(density spec, KL trace spec) for each shown step of both fits, axes fixed throughout.
+
+    The charts are built once; each frame only swaps in its own data (as Arrow bytes).
+    """
+    p = mixture_from({"d": d, "w": w, "s": s})
+    records = fit_records(d, w, s, start)
+    lo = min(p.mean1 - 4 * p.sigma1, -5.0)
+    hi = max(p.mean2 + 4 * p.sigma2, 5.0)
+    x = np.linspace(lo, hi, 300)
+    p_frame = pd.DataFrame({"x": x, "p": p.pdf(x), "series": P_LABEL})
+    sig_min = min(r[2] for rs in records.values() for r in rs)
+    y_max = 1.05 * max(float(p_frame["p"].max()), 1 / (sig_min * math.sqrt(2 * math.pi)))
+    scale = 1.0 if unit == "nats" else 1 / math.log(2)
+    kl_max = 1.05 * max(r[3] for rs in records.values() for r in rs) * scale
+    trace_names = {"forward": "forward KL(p ‖ q)", "reverse": "reverse KL(q ‖ p)"}
+
+    def density_frame(step: int) -> pd.DataFrame:
+        parts = [p_frame]
+        for direction, rs in records.items():
+            _, mu, sigma, _ = rs[step]
+            q = np.exp(-0.5 * ((x - mu) / sigma) ** 2) / (sigma * math.sqrt(2 * math.pi))
+            parts.append(pd.DataFrame({"x": x, "p": q, "series": FIT_LABELS[direction]}))
+        return pd.concat(parts, ignore_index=True)
+
+    def trace_frame(step: int) -> pd.DataFrame:
+        parts = [
+            pd.DataFrame(
+                {
+                    "step": [r[0] for r in rs[: step + 1]],
+                    "value": [r[3] * scale for r in rs[: step + 1]],
+                    "series": trace_names[direction],
+                }
+            )
+            for direction, rs in records.items()
+        ]
+        return pd.concat(parts, ignore_index=True)
+
+    density = ready(
+        charts.distribution_chart(
+            density_frame(0),
+            kind="continuous",
+            series=[P_LABEL, *FIT_LABELS.values()],
+            x_domain=(lo, hi),
+            y_max=y_max,
+            height=340,
+        )
+    )
+    trace = ready(
+        charts.trace_chart(
+            trace_frame(0),
+            y_title="KL",
+            unit=unit,
+            series=list(trace_names.values()),
+            x_max=FIT_STEPS,
+            y_max=kl_max,
+            height=270,
+        )
+    )
+    frames = []
+    for step in FIT_SHOWN:
+        d_spec = {
+            **density,
+            "datasets": dict.fromkeys(density["datasets"], arrow(density_frame(step))),
+        }
+        t_spec = {**trace, "datasets": dict.fromkeys(trace["datasets"], arrow(trace_frame(step)))}
+        frames.append((d_spec, t_spec))
+    return frames
+
+
+# ------------------------------------------------------------------------------ page
+
+st.title("Cross-entropy and KL divergence")
+st.markdown(
+    "Data come from a distribution $p$; a model proposes $q$. The **cross-entropy** "
+    "$H(p, q)$ is the average surprise $-\\log q(x)$ when the outcomes really come from "
+    "$p$. It can never be smaller than $H(p)$, the surprise of the true distribution, and "
+    "the excess is the **KL divergence**: $H(p, q) = H(p) + \\mathrm{KL}(p \\,\\|\\, q)$. "
+    "A better model has a lower cross-entropy; the best possible one has KL = 0."
+)
+unit = widgets.select("Unit", list(UNITS), "unit", default="bits", radio=True)
+
+st.subheader("1 · Data p and model q")
+p_col, q_col = st.columns(2, gap="large")
+with p_col:
+    p_key = widgets.select("Data p: family", families.names(), "p_family", default="normal")
+    p_fam = families.get(p_key)
+    st.caption(f"**{p_fam.title}.** {p_fam.description}")
+    p_values = family_sliders(p_fam, "p", st)
+with q_col:
+    same_kind = [k for k in families.names() if families.get(k).kind == p_fam.kind]
+    q_key = widgets.select("Model q: family", same_kind, "q_family", default=p_key)
+    q_fam = families.get(q_key)
+    st.caption(f"**{q_fam.title}.** {q_fam.description}")
+    q_values = family_sliders(q_fam, "q", st, Q_DEFAULTS.get(q_key))
+
+p_items = tuple(sorted(p_values.items()))
+q_items = tuple(sorted(q_values.items()))
+pair = compare_pair(p_key, p_items, q_key, q_items, unit)
+
+m1, m2, m3 = st.columns(3)
+m1.metric(f"H(p) ({unit})", number(pair["h"]), help="Entropy of the data: the floor.")
+m2.metric(f"H(p, q) ({unit})", number(pair["ce"]), help="Cross-entropy: the model's score.")
+m3.metric(
+    f"KL(p ‖ q) ({unit})", number(pair["kl"]), help="The excess over the floor; 0 only if q = p."
+)
+if pair["reason"]:
+    st.warning(f"H(p, q) and KL(p ‖ q) are infinite: {pair['reason']}.", icon="♾️")
+st.vega_lite_chart(pair["overlay"], width="stretch")
+if not pair["reason"]:
+    st.vega_lite_chart(pair["bars"], width="stretch")
+integral = p_fam.kind == "continuous"
+op = r"\int" if integral else r"\sum_x"
+dx = r"\, dx" if integral else ""
+log = r"\log_2" if unit == "bits" else r"\ln"
+st.latex(rf"H(p, q) = -{op} p(x)\, {log} q(x){dx} = {tex_number(pair['ce'], unit)}")
+st.latex(
+    rf"\mathrm{{KL}}(p \,\|\, q) = {op} p(x)\, {log} \frac{{p(x)}}{{q(x)}}{dx}"
+    rf" = {tex_number(pair['kl'], unit)}"
+)
+st.latex(
+    rf"H(p, q) = H(p) + \mathrm{{KL}}(p \,\|\, q):\quad {tex_number(pair['ce'], unit)}"
+    rf" = {tex_number(pair['h'], unit)} + {tex_number(pair['kl'], unit)}"
+)
+st.caption(pair["methods"])
+
+# -------------------------------------------------------------------- two candidates
+st.subheader("2 · Two candidate models: which one fits the data?")
+shift, shift_default = SHIFT[p_key]
+shift_spec = next(s for s in p_fam.param_specs(**p_values) if s.name == shift)
+span = (shift_spec.high - shift_spec.low) / 2
+off_spec = ParamSpec(
+    "off",
+    rf"\Delta {shift_spec.symbol}",
+    -span,
+    span,
+    shift_default,
+    shift_spec.step,
+    integer=shift_spec.integer,
+    help=f"How far candidate B's {shift} is from the data's.",
+)
+st.markdown(
+    f"Candidate **A** is exactly $p$. Candidate **B** is the same {p_fam.title.lower()} with "
+    f"${shift_spec.symbol}$ moved. Cross-entropy prefers the one that matches the data."
+)
+off = widgets.slider(
+    off_spec, f"off_{shift.lower()}", label=f"How far off B is: ${off_spec.symbol}$"
+)
+b_value = min(max(p_values[shift] + off, shift_spec.low), shift_spec.high)
+b_items = tuple(sorted({**p_values, shift: shift_spec.cast(b_value)}.items()))
+cands = candidates(p_key, p_items, b_items, unit)
+a_col, b_col = st.columns(2, gap="medium")
+a_col.metric(f"H(p, A) ({unit})", number(cands["A"]["ce"]), help="A = p, so this equals H(p).")
+b_col.metric(
+    f"H(p, B) ({unit})",
+    number(cands["B"]["ce"]),
+    delta=None
+    if math.isinf(cands["B"]["ce"])
+    else f"{cands['B']['ce'] - cands['A']['ce']:+.3f} {unit} vs A",
+    delta_color="inverse",
+)
+a_chart, b_chart = st.columns(2, gap="medium")
+a_chart.vega_lite_chart(cands["A"]["spec"], width="stretch")
+b_chart.vega_lite_chart(cands["B"]["spec"], width="stretch")
+if cands["B"]["reason"]:
+    b_chart.caption(f"H(p, B) = inf: {cands['B']['reason']}.")
+elif off == 0:
+    st.caption("With no offset B is A, and the two cross-entropies are equal.")
+else:
+    st.caption(
+        f"A scores {number(cands['A']['ce'], unit)}, B scores {number(cands['B']['ce'], unit)}: "
+        f"the gap is KL(p ‖ B), what B loses by being off."
+    )
+
+# ------------------------------------------------------------------------ the sweep
+st.subheader("3 · Minimising H(p, q) is minimising KL(p ‖ q)")
+names = [s.name for s in q_fam.param_specs(**q_values)]
+default_param = SHIFT[q_key][0]
+param = widgets.select(
+    "Parameter of q to sweep", names, "sweep", default=default_param, radio=len(names) <= 6
+)
+param_spec = next(s for s in q_fam.param_specs(**q_values) if s.name == param)
+# With one family for both, q copies p's other parameters, so the curve passes through q = p.
+held = {**q_values, **p_values} if q_key == p_key else q_values
+rest = tuple(sorted((k, v) for k, v in held.items() if k != param))
+land = landscape(p_key, p_items, q_key, rest, param, unit)
+reasons = land["frame"]["reason"].dropna()
+if land["argmin"] is None:
+    st.warning(
+        f"H(p, q) is infinite for every value of {param}, so there is no curve to draw: "
+        f"{reasons.iloc[0] if len(reasons) else 'q gives zero probability where p does not'}."
+    )
+else:
+    st.vega_lite_chart(
+        sweep_spec(p_key, p_items, q_key, rest, param, unit, q_values[param]), width="stretch"
+    )
+    touches = land["kl_min"] < 1e-9
+    if q_key == p_key:
+        held_text = f"Here q equals p in every parameter but {param}. "
+    else:
+        held_text = "Here q keeps the other parameters set in section 1. "
+    if touches:
+        min_text = "q = p there, and KL touches 0"
+    elif q_key == p_key:
+        min_text = f"KL = {number(land['kl_min'], unit)} there"
+    else:
+        min_text = (
+            f"KL = {number(land['kl_min'], unit)} there: this {q_fam.title.lower()} "
+            f"cannot match the {p_fam.title.lower()} exactly"
+        )
+    st.markdown(
+        f"{held_text}Both curves are lowest at {param} = **{land['argmin']:.3g}** "
+        f"({min_text}). They are one curve shifted by H(p) = {number(land['h_p'], unit)}, "
+        "which does not depend on q: training on cross-entropy minimises KL."
+    )
+inf_rows = land["frame"][~np.isfinite(land["frame"]["cross_entropy"])]
+if len(inf_rows) and land["argmin"] is not None:
+    st.caption(
+        f"Left out of the plot: {len(inf_rows)} values of {param} where H(p, q) = inf "
+        f"({inf_rows['reason'].iloc[0] or 'q gives probability 0 where p does not'})."
+    )
+methods = set(land["frame"]["method"])
+if methods - {"closed form", "exact", "exact sum"}:
+    worst = float(land["frame"]["error_bound"].replace(math.inf, 0).max())
+    st.caption(f"Each point computed by {', '.join(sorted(methods))}; error ≤ {worst:.1e} {unit}.")
+
+# ----------------------------------------------------------- forward vs reverse KL
+st.subheader("4 · Forward or reverse KL: cover the modes or pick one")
+st.markdown(
+    "Fit one Gaussian $q$ to a two-humped $p$ by gradient descent. **Forward** "
+    "$\\mathrm{KL}(p \\,\\|\\, q)$ (what cross-entropy training minimises) punishes $q$ "
+    "for missing any place where $p$ has mass, so $q$ stretches over both modes. "
+    "**Reverse** $\\mathrm{KL}(q \\,\\|\\, p)$ punishes $q$ for putting mass where $p$ "
+    "has little, so $q$ settles inside one mode."
+)
+fit_cols = st.columns(4)
+fit_values = {
+    name: widgets.slider(spec, f"fit_{name}", where=col)
+    for (name, spec), col in zip(FIT_SPECS.items(), fit_cols, strict=True)
+}
+mixture = mixture_from(fit_values)
+records = fit_records(fit_values["d"], fit_values["w"], fit_values["s"], fit_values["start"])
+fit_id = tuple(sorted(fit_values.items()))
+st.latex(
+    r"\mathrm{KL}(p \,\|\, q) = \int p \log \frac{p}{q}\, dx"
+    r"\qquad \text{vs} \qquad"
+    r"\mathrm{KL}(q \,\|\, p) = \int q \log \frac{q}{p}\, dx"
+)
+go = st.button("Fit", type="primary", help="Run 150 gradient steps of both fits.")
+density_ph, trace_ph, summary_ph = st.empty(), st.empty(), st.empty()
+
+
+frames = fit_frames(fit_values["d"], fit_values["w"], fit_values["s"], fit_values["start"], unit)
+
+
+def show_fit(index: int) -> None:
+    density, trace = frames[index]
+    density_ph.vega_lite_chart(density, width="stretch")
+    trace_ph.vega_lite_chart(trace, width="stretch")
+
+
+if go:
+    frame_time = 3.0 / FIT_FRAMES
+    for index in range(len(frames)):
+        started = time.perf_counter()
+        show_fit(index)
+        time.sleep(max(0.0, frame_time - (time.perf_counter() - started)))
+    st.session_state["_fitted"] = fit_id
+fitted = st.session_state.get("_fitted") == fit_id
+if not go:
+    show_fit(len(frames) - 1 if fitted else 0)
+if fitted:
+    scale = 1.0 if unit == "nats" else 1 / math.log(2)
+    fw, rv = records["forward"][-1], records["reverse"][-1]
+    summary_ph.markdown(
+        f"After {FIT_STEPS} steps. **Forward:** $\\mu$ = {fw[1]:.3f}, $\\sigma$ = {fw[2]:.3f} "
+        f"(p's mean {mixture.mean:.3f} and standard deviation {mixture.std:.3f}: moment "
+        f"matching), KL = {number(fw[3] * scale, unit)}. **Reverse:** $\\mu$ = {rv[1]:.3f}, "
+        f"$\\sigma$ = {rv[2]:.3f} (p's modes sit at {mixture.mean1:g} and {mixture.mean2:g}, "
+        f"each with standard deviation {mixture.sigma1:g}), KL = {number(rv[3] * scale, unit)}."
+    )
+else:
+    summary_ph.caption(
+        "Both fits start from the same $q$ (mean $\\mu_0$, standard deviation 1). Press "
+        "**Fit** to run them."
+    )
+st.caption(
+    "Both KL divergences are integrated numerically with Simpson's rule on a fixed grid of "
+    "1001 points reaching 10 standard deviations past each mode (error well below 1e-6 nats); "
+    "each step moves q's mean and log standard deviation against the gradient, scaled by "
+    "q's Fisher information."
+)
