@@ -379,7 +379,7 @@ class GaussianClassConditional:
         y,
         *,
         steps: int = 500,
-        lr: float = 0.05,
+        lr: float = 0.1,
         generator: torch.Generator | None = None,
         n_classes: int | None = None,
     ) -> Iterator[float]:
