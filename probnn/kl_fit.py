@@ -46,6 +46,7 @@ __all__ = [
     "fit",
     "fit_both",
     "kl",
+    "kl_error",
     "sweep",
 ]
 
@@ -113,11 +114,19 @@ class Grid:
 
     @classmethod
     def for_mixture(cls, p: Mixture, n: int = 1001) -> Grid:
-        """A grid reaching 10 component sigmas past either mode (p's mass outside < 1e-20),
-        and at least 6 units either side of p's mean so a wandering q stays inside."""
-        lo = min(p.mean1 - 10 * p.sigma1, p.mean2 - 10 * p.sigma2, p.mean - 6.0)
-        hi = max(p.mean1 + 10 * p.sigma1, p.mean2 + 10 * p.sigma2, p.mean + 6.0)
-        return cls(lo, hi, n if n % 2 else n + 1)
+        """A grid reaching 10 component sigmas past either mode (p's mass outside < 1e-20)
+        and 10 of p's standard deviations either side of its mean, so that a q no wider
+        than p stays well inside. ``n`` is rounded up to 4k + 1 points (Simpson's rule on
+        this grid and on every other point of it, for the error estimate)."""
+        lo = min(p.mean1 - 10 * p.sigma1, p.mean2 - 10 * p.sigma2, p.mean - 10 * p.std)
+        hi = max(p.mean1 + 10 * p.sigma1, p.mean2 + 10 * p.sigma2, p.mean + 10 * p.std)
+        return cls(lo, hi, n + (1 - n) % 4)
+
+    def coarse(self) -> Grid:
+        """Every other point of this grid (step 2h), for Richardson's error estimate."""
+        if (self.n - 1) % 4:
+            raise ValueError(f"a grid of {self.n} points has no Simpson half-grid; use 4k + 1.")
+        return Grid(self.low, self.high, (self.n - 1) // 2 + 1)
 
     def points(self) -> torch.Tensor:
         return torch.linspace(self.low, self.high, self.n, dtype=torch.float64)  # (n,)
@@ -208,6 +217,17 @@ def kl(
         torch.tensor(math.log(sigma), dtype=torch.float64),
     )
     return max(float(value), 0.0)
+
+
+def kl_error(
+    p: Mixture, mu: float, sigma: float, direction: str = "forward", grid: Grid | None = None
+) -> float:
+    """An estimate of the quadrature error of ``kl`` (nats): Simpson's rule with step h
+    against step 2h, |S_h - S_2h| / 15 (Richardson), times 10 for safety."""
+    grid = grid or Grid.for_mixture(p)
+    fine = kl(p, mu, sigma, direction, grid)
+    coarse = kl(p, mu, sigma, direction, grid.coarse())
+    return 10 * abs(fine - coarse) / 15
 
 
 def _start(p: Mixture, config: FitConfig) -> float:
