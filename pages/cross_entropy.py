@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
@@ -69,6 +70,14 @@ def arrow(frame: pd.DataFrame) -> bytes:
     return dataframe_util.convert_anything_to_arrow_bytes(frame)
 
 
+def param_slider(spec: ParamSpec, key: str, where=None, **kwargs):
+    """A URL-bound slider for ``spec`` whose bad-link messages name the link key."""
+    label = kwargs.pop("label", None) or f"${spec.symbol}$ ({spec.name})"
+    return widgets.slider(
+        dataclasses.replace(spec, name=key), key, where=where, label=label, **kwargs
+    )
+
+
 def url_key(prefix: str, name: str) -> str:
     """Link key of a parameter of p or q: ``p_sigma``, ``q_mu``, ``p_k`` (K), ``q_t`` (T)."""
     return f"{prefix}_{name.lower()}"
@@ -78,14 +87,14 @@ def family_sliders(fam: families.Family, prefix: str, where, defaults: dict | No
     defaults = defaults or {}
     values = {}
     for spec in fam.params:
-        values[spec.name] = widgets.slider(
+        values[spec.name] = param_slider(
             spec, url_key(prefix, spec.name), where=where, default=defaults.get(spec.name)
         )
     if fam.key == "categorical":
         with where.expander(f"Logits of {prefix}", expanded=False):
             cols = st.columns(2)
             for i, spec in enumerate(families.categorical_logit_specs(values["K"])):
-                values[spec.name] = widgets.slider(
+                values[spec.name] = param_slider(
                     spec, url_key(prefix, spec.name), where=cols[i % 2]
                 )
     return values
@@ -183,6 +192,8 @@ def landscape(p_key: str, p_items: tuple, q_key: str, q_items: tuple, param: str
         grid = np.arange(int(spec.low), int(spec.high) + 1)
     else:
         grid = np.linspace(spec.low, spec.high, n)
+    if q_key == p_key:  # put q = p itself on the grid, where KL is exactly 0
+        grid = np.union1d(grid, [dict(p_items)[param]])
     frame = kl_fit.sweep(p, q_fam, q_values, param, grid, base=UNITS[unit])
     finite = frame[np.isfinite(frame["cross_entropy"])]
     h_p = float(info.entropy(p, base=UNITS[unit]))
@@ -198,7 +209,16 @@ def sweep_spec(
     p_key: str, p_items: tuple, q_key: str, rest: tuple, param: str, unit: str, current: float
 ) -> dict:
     land = landscape(p_key, p_items, q_key, rest, param, unit)
-    frame = land["frame"]
+    # the slider's own value, computed exactly, so the marker sits on the true curve
+    here = kl_fit.sweep(
+        families.get(p_key).build(**dict(p_items)),
+        families.get(q_key),
+        dict(rest),
+        param,
+        [current],
+        base=UNITS[unit],
+    )
+    frame = pd.concat([land["frame"], here], ignore_index=True).sort_values("value")
     long = pd.concat(
         [
             pd.DataFrame(
@@ -422,9 +442,7 @@ st.markdown(
     f"Candidate **A** is exactly $p$. Candidate **B** is the same {p_fam.title.lower()} with "
     f"${shift_spec.symbol}$ moved. Cross-entropy prefers the one that matches the data."
 )
-off = widgets.slider(
-    off_spec, f"off_{shift.lower()}", label=f"How far off B is: ${off_spec.symbol}$"
-)
+off = param_slider(off_spec, f"off_{shift.lower()}", label=f"How far off B is: ${off_spec.symbol}$")
 b_value = min(max(p_values[shift] + off, shift_spec.low), shift_spec.high)
 b_items = tuple(sorted({**p_values, shift: shift_spec.cast(b_value)}.items()))
 cands = candidates(p_key, p_items, b_items, unit)
@@ -514,7 +532,7 @@ st.markdown(
 )
 fit_cols = st.columns(4)
 fit_values = {
-    name: widgets.slider(spec, f"fit_{name}", where=col)
+    name: param_slider(spec, f"fit_{name}", where=col)
     for (name, spec), col in zip(FIT_SPECS.items(), fit_cols, strict=True)
 }
 mixture = mixture_from(fit_values)

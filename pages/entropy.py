@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pandas as pd
@@ -9,6 +10,7 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from probnn import families, info
+from probnn.params import ParamSpec
 from ui import widgets
 from ui.charts import info as charts
 from ui.charts import number
@@ -42,6 +44,14 @@ def ready(chart) -> dict:
         for name, rows in spec.get("datasets", {}).items()
     }
     return spec
+
+
+def param_slider(spec: ParamSpec, key: str, where=None, **kwargs):
+    """A URL-bound slider for ``spec`` whose bad-link messages name the link key."""
+    label = kwargs.pop("label", None) or f"${spec.symbol}$ ({spec.name})"
+    return widgets.slider(
+        dataclasses.replace(spec, name=key), key, where=where, label=label, **kwargs
+    )
 
 
 def url_key(name: str) -> str:
@@ -88,12 +98,12 @@ def family_sliders(fam: families.Family, where) -> dict:
     """One slider per parameter (and per logit for the categorical), keyed by name."""
     values = {}
     for spec in fam.params:
-        values[spec.name] = widgets.slider(spec, url_key(spec.name), where=where)
+        values[spec.name] = param_slider(spec, url_key(spec.name), where=where)
     if fam.key == "categorical":
         where.markdown("**Logits** (before dividing by $T$ and the softmax)")
         cols = where.columns(2)
         for i, spec in enumerate(families.categorical_logit_specs(values["K"])):
-            values[spec.name] = widgets.slider(spec, url_key(spec.name), where=cols[i % 2])
+            values[spec.name] = param_slider(spec, url_key(spec.name), where=cols[i % 2])
     return values
 
 
@@ -191,7 +201,7 @@ st.markdown(
     "changed. Move B's slider: whichever spreads its probability more has the higher entropy."
 )
 slider_col, a_col, b_col = st.columns([0.4, 0.3, 0.3], gap="medium")
-b_value = widgets.slider(
+b_value = param_slider(
     spec,
     f"b_{url_key(spread)}",
     where=slider_col,
