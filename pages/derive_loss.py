@@ -1,0 +1,417 @@
+"""Derive a loss: choose a distribution for y given x; its average negative log-likelihood is the loss."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from probnn import likelihoods, scoring
+from probnn.params import ParamSpec
+from ui import widgets
+from ui.charts import losses as charts
+from ui.charts import number
+
+ORDER = ("bernoulli", "categorical", "gaussian", "gaussian_learned_variance", "laplace",
+         "student_t", "poisson", "gaussian_probability")  # fmt: skip
+NAMES = [n for n in ORDER if n in likelihoods.REGISTRY] + [
+    n for n in likelihoods.names() if n not in ORDER
+]
+STEP_TITLES = (
+    "Choose a distribution for y given x",
+    "Maximise the likelihood of the whole sample",
+    "Take the log",
+    "Flip the sign and average: the general loss",
+    "Substitute the distribution",
+    "Arrive at the named loss",
+)
+BATCH = ParamSpec("n", "N", 1, 256, 16, 1, integer=True, help="Number of examples in the batch.")
+CLASSES = ParamSpec("classes", "C", 2, 10, 3, 1, integer=True, help="Number of classes C.")
+OUTLIER = ParamSpec(
+    "outlier", "", 0.0, 20.0, 8.0, 0.5,
+    help="How far the last point sits above where the others would put it.",
+)  # fmt: skip
+FIT_DF = ParamSpec(
+    "fit_df", r"\nu", 0.5, 50.0, 3.0, 0.5,
+    help="Degrees of freedom of the Student-t fit: small is heavy-tailed and robust.",
+)  # fmt: skip
+TARGET_HINT = {
+    "binary": "labels 0 or 1, e.g. 0, 1, 1, 0",
+    "multiclass": "class labels 0 … C−1, e.g. 0, 2, 1",
+    "regression": "real numbers, e.g. 1.5, -0.3, 8",
+    "count": "counts 0, 1, 2, …, e.g. 0, 3, 1",
+}
+
+
+def _label(name: str) -> str:
+    cls = likelihoods.REGISTRY[name]
+    return f"{cls.title} → {cls.loss_name}"
+
+
+# ----------------------------------------------------------------------------- cached maths
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _proof(name: str, params: tuple, n: int, seed: int, classes: int, typed: str):
+    """Proof table, batch preview, seed sweep and a message about typed targets."""
+    lik = likelihoods.get(name, **dict(params))
+    target, message = scoring.parse_targets(typed, lik, classes) if typed else (None, None)
+    size = n if target is None else len(target)
+    output, random_target = scoring.random_batch(lik, size, seed=seed, n_classes=classes)
+    if target is None:
+        target = random_target
+    proof = scoring.prove(lik, output, target)
+    per_example = lik.nll_per_example(output, target)  # (N,)
+    shown = min(size, 8)
+    out = output[:shown]
+    batch = pd.DataFrame({"target y": target[:shown].tolist()})
+    if out.ndim == 1:
+        batch.insert(0, "network output", out.tolist())
+    else:
+        for k in range(out.shape[1]):
+            head = (
+                ("μ" if k == 0 else "s = log σ²")
+                if name == "gaussian_learned_variance"
+                else f"z{k}"
+            )
+            batch.insert(k, head, out[:, k].tolist())
+    batch["NLL of the example (nats)"] = per_example[:shown].tolist()
+    sweep = scoring.seed_sweep(lik, size, range(20), n_classes=classes) if typed == "" else None
+    worst = None if sweep is None else float(sweep["difference"].abs().max())
+    return scoring.proof_table(proof), batch, proof, worst, message, size
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _curves(kind: str, args: tuple) -> pd.DataFrame:
+    fn = {
+        "binary": scoring.bernoulli_curves,
+        "multiclass": scoring.categorical_curves,
+        "regression": scoring.regression_curves,
+        "count": scoring.poisson_curves,
+    }[kind]
+    return fn(*args)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _chart_spec(kind: str, args: tuple, builder: str, options: tuple) -> dict:
+    """The Vega-Lite spec of a per-example chart (built once per setting, then reused)."""
+    frame = _curves(kind, args)
+    return getattr(charts, builder)(frame, **dict(options)).to_dict()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _fits(outlier: float, df: float, line: bool):
+    x, y = scoring.outlier_sample(outlier, trend=0.5 if line else 0.0)
+    fits, table = scoring.compare_fits(x, y, df=df, slope=line)
+    points = pd.DataFrame({"x": x, "y": y, "point": ["sample"] * (len(x) - 1) + ["outlier"]})
+    grid = [0.0, 10.0]
+    lines = pd.concat(
+        [pd.DataFrame({"x": grid, "y": f.predict(grid), "fit": f.kind}) for f in fits],
+        ignore_index=True,
+    )
+    spec = charts.fits_chart(points, lines).to_dict()
+    return fits, table, spec
+
+
+def _chart(kind: str, args: tuple, builder: str, **options) -> None:
+    spec = _chart_spec(kind, args, builder, tuple(sorted(options.items())))
+    st.vega_lite_chart(spec=spec, width="stretch")
+
+
+# ----------------------------------------------------------------------------- page: controls
+
+st.title("Derive a loss")
+st.markdown(
+    "A network does not output a label or a number: it outputs the **parameters of a "
+    "distribution** for the target y. Say which distribution, write down how likely the "
+    "training data is under it, and the loss follows by algebra alone. Pick a distribution "
+    "below, follow the derivation step by step, then check the result against PyTorch's "
+    "own loss on a random batch."
+)
+
+top = st.columns([0.42, 0.58], gap="large")
+# The options are the registry names themselves: a bound widget stores its shown label in
+# the URL, and links say likelihood=student_t.
+name = widgets.select(
+    "Distribution of y given x", NAMES, key="likelihood", default="gaussian", where=top[0]
+)
+cls = likelihoods.REGISTRY[name]
+top[0].markdown(f"**{_label(name)}**")
+values: dict[str, float] = {}
+with top[1]:
+    specs = cls.param_specs
+    if specs:
+        cols = st.columns(len(specs))
+        for col, spec in zip(cols, specs, strict=True):
+            values[spec.name] = widgets.slider(spec, key=spec.name, where=col)
+    else:
+        st.markdown(
+            f"**{cls.title}** has no fixed parameter to set: the network predicts all of "
+            f"them ({cls.output_description})."
+        )
+try:
+    lik = likelihoods.get(name, **values)
+except ValueError as exc:  # sliders keep values in range; this guards a bad link anyway
+    st.error(f"These settings do not describe a valid distribution: {exc}. Move the slider back.")
+    st.stop()
+
+st.markdown(
+    f"The network's output: **{lik.output_description}** (link: {lik.link}). "
+    f"Loss it leads to: **{lik.loss_name}**."
+)
+
+# ----------------------------------------------------------------------------- 1. the derivation
+
+st.header("1 · From a likelihood to a loss", divider="gray")
+steps = lik.derivation
+for i, step in enumerate(steps):
+    title = STEP_TITLES[i] if i < len(STEP_TITLES) else "One more step"
+    with st.container(border=True):
+        st.markdown(f"**Step {i + 1}. {title}.** {step.text}")
+        st.latex(step.latex)
+
+# ----------------------------------------------------------------------------- 2. the proof
+
+st.header("2 · Check it with numbers", divider="gray")
+relation = lik.relation
+st.markdown(
+    "Below, a batch of random network outputs and targets. probnn computes the "
+    "negative log-likelihood straight from the distribution; PyTorch computes its "
+    "built-in loss. The relation from the last step of the derivation links them:"
+)
+st.latex(relation.latex)
+st.markdown(relation.text)
+
+controls = st.columns([1, 1, 1, 2] if lik.task == "multiclass" else [1, 1, 2])
+n = widgets.slider(BATCH, key="n", label="Batch size N", where=controls[0])
+seed = widgets.seed("seed", where=controls[1])
+classes = 3
+if lik.task == "multiclass":
+    classes = widgets.slider(CLASSES, key="classes", label="Classes C", where=controls[2])
+typed = controls[-1].text_input(
+    "Your own targets (optional)",
+    key="y",
+    bind="query-params",
+    placeholder=TARGET_HINT.get(lik.task, "numbers separated by commas"),
+    help="Replace the random targets with your own; the batch size becomes how many you type.",
+)
+typed = (typed or "").strip()
+
+table, batch, proof, worst, message, size = _proof(
+    name, tuple(sorted(lik.params.items())), int(n), int(seed), int(classes), typed
+)
+if message:
+    st.warning(f"Your targets were not used: {message} Using random targets instead.")
+
+left, right = st.columns([0.62, 0.38], gap="large")
+with left:
+    st.table(table.style.format({"value": "{:.12g}"}), hide_index=True)
+with right:
+    verdict = "holds" if proof.holds else "does not hold"
+    st.metric(
+        "NLL − (factor × reference + constant)",
+        f"{proof.difference:.2g} nats",
+        help="Float64 rounding only: the two sides are the same function of the outputs.",
+    )
+    st.markdown(
+        f"On this batch of **{size}** example{'s' if size != 1 else ''} the relation "
+        f"**{verdict}** to float64 precision."
+    )
+    if worst is not None:
+        st.markdown(
+            f"Over seeds 0–19 at this batch size the largest |difference| is "
+            f"**{number(worst)} nats**."
+        )
+    if not proof.has_builtin:
+        st.info(
+            "PyTorch has no built-in Student-t loss. The reference here is the Student-t "
+            "density written out by hand with log-gamma functions, independent of "
+            "torch.distributions."
+        )
+with st.expander(f"The first {min(size, 8)} examples of the batch"):
+    st.dataframe(batch, hide_index=True, width="stretch")
+
+# ----------------------------------------------------------------------------- 3. one example
+
+st.header("3 · The loss of one example", divider="gray")
+task = lik.task
+if task == "binary":
+    squared = name == "gaussian_probability"
+    st.latex(
+        r"\ell(z, y) = -\big[y\log\sigma(z) + (1-y)\log(1-\sigma(z))\big]"
+        r" = \log\!\big(1+e^{z}\big) - y\,z"
+    )
+    st.markdown(
+        "A confident prediction that turns out right costs almost nothing; a confident "
+        "prediction that turns out wrong costs more and more, without limit. At π = 0 with "
+        "y = 1 the loss is **inf** (the model called the observed label impossible). In "
+        "terms of the logit z the wrong side grows like a straight line, which is why the "
+        "gradient never fades for a badly wrong example."
+        + (
+            " The dashed curves are squared error on the probability, the loss this "
+            "likelihood uses: it never exceeds ½, so a confidently wrong prediction is "
+            "barely punished."
+            if squared
+            else ""
+        )
+    )
+    a, b = st.columns(2, gap="large")
+    with a:
+        _chart("binary", (241, squared), "bernoulli_chart", x="pi")
+    with b:
+        _chart("binary", (241, squared), "bernoulli_chart", x="z")
+elif task == "multiclass":
+    eps = lik.params.get("smoothing", 0.0)
+    st.latex(
+        r"\ell(z, y) = -\log\operatorname{softmax}(z)_y"
+        r" = \log\!\Big(1 + \sum_{k\ne y} e^{-(z_y - z_k)}\Big)"
+    )
+    st.markdown(
+        f"With C = {classes} classes, the other classes share what the true class leaves "
+        "equally, so the true class's logit sits a *margin* above each of the others. "
+        "The loss falls towards 0 only as the margin goes to infinity."
+        + (
+            f" With label smoothing ε = {eps:g} the loss has its lowest point at "
+            f"p_y = 1 − ε + ε/C = {1 - eps + eps / classes:.3f}: there is nothing to gain "
+            "from growing the margin further."
+            if eps > 0
+            else " Move the smoothing slider to see a loss that stops rewarding confidence."
+        )
+    )
+    a, b = st.columns(2, gap="large")
+    with a:
+        _chart("multiclass", (int(classes), float(eps)), "categorical_chart", x="p_true")
+    with b:
+        _chart("multiclass", (int(classes), float(eps)), "categorical_chart", x="margin")
+elif task == "regression":
+    shown = set(values)
+    extra = [
+        spec
+        for fam in ("gaussian", "student_t")
+        for spec in likelihoods.REGISTRY[fam].param_specs
+        if spec.name in {"sigma", "df"} and spec.name not in shown
+    ]
+    curve = dict(values)
+    if extra:
+        st.markdown("Set the other curves' parameters here (the chosen one's are at the top):")
+        cols = st.columns(max(len(extra), 2))
+        for col, spec in zip(cols, extra, strict=False):
+            curve[spec.name] = widgets.slider(spec, key=spec.name, where=col)
+    sigma = float(curve.get("sigma", 1.0))
+    df = float(curve.get("df", 3.0))
+    scale = float(curve.get("scale", 1.0))
+    st.latex(
+        r"r = y-\mu:\quad r^2,\quad \lvert r\rvert,\quad \frac{r^2}{2\sigma^2},\quad"
+        r"\frac{\nu+1}{2}\log\!\Big(1+\frac{r^2}{\nu s^2}\Big)"
+    )
+    st.markdown(
+        "Each curve is the loss of one example minus its value at r = 0 (for the NLLs this "
+        "removes the normalising constant; NLLs in nats). Right: the **pull**, the slope "
+        "d loss / d r, which is how hard the example drags the prediction towards itself. "
+        "Squared error pulls harder the further away a point is, so one outlier can move "
+        "the fit a lot; absolute error pulls with a constant strength; the Student-t's pull "
+        "rises and then fades, so a far outlier is nearly ignored. Smaller ν means heavier "
+        "tails and an earlier fade."
+    )
+    highlight = {
+        "gaussian": "Gaussian",
+        "gaussian_learned_variance": "Gaussian",
+        "laplace": "L1",
+        "student_t": "Student-t",
+    }.get(name)
+    a, b = st.columns(2, gap="large")
+    args = (sigma, df, scale)
+    with a:
+        _chart("regression", args, "regression_chart", what="loss", highlight=highlight)
+    with b:
+        _chart("regression", args, "regression_chart", what="pull", highlight=highlight)
+    if name == "gaussian_learned_variance":
+        st.caption(
+            "With a learned variance the network picks σ for each example; the Gaussian curve "
+            "shows one fixed σ, set by its slider."
+        )
+    elif name == "laplace":
+        st.caption(
+            f"The Laplace NLL is the L1 curve divided by b = {lik.params['b']:g}, plus "
+            "log(2b): the same shape."
+        )
+elif task == "count":
+    st.latex(r"\ell(\lambda, y) = \lambda - y\log\lambda + \log(y!),\qquad \lambda = e^{\eta}")
+    st.markdown(
+        "For each observed count y the loss is lowest when the predicted rate equals the "
+        "count (dots); a count of 0 asks for a rate as small as possible. Predicting too "
+        "few costs more than predicting too many by the same amount."
+    )
+    _chart("count", ((0, 1, 3, 8),), "poisson_chart")
+else:  # a likelihood added later without a chart of its own
+    st.markdown("No per-example chart for this likelihood yet.")
+
+# ----------------------------------------------------------------------------- 4. one dataset
+
+st.header("4 · One sample, three likelihoods", divider="gray")
+st.markdown(
+    "The same twelve points, one of them an outlier. Fit the model by maximum likelihood "
+    "under a Gaussian, a Laplace and a Student-t (each with its noise scale fitted too), "
+    "then score every fit under every likelihood. Choosing the distribution chooses the "
+    "loss, and with it which fit counts as best."
+)
+st.latex(
+    r"\hat\theta_{\text{family}} = \arg\min_\theta\; -\frac{1}{N}\sum_{i=1}^{N}"
+    r"\log p_{\text{family}}\big(y_i \mid x_i;\theta\big)"
+)
+ctrl = st.columns(3)
+model = widgets.select(
+    "Model: a line a + b·x, or a constant", ["line", "constant"], key="fit", default="line",
+    radio=True, where=ctrl[0],
+)  # fmt: skip
+outlier = widgets.slider(OUTLIER, key="outlier", label="Outlier height", where=ctrl[1])
+fit_df = widgets.slider(FIT_DF, key="fit_df", label="Student-t fit: ν", where=ctrl[2])
+fits, fit_table, fit_spec = _fits(float(outlier), float(fit_df), model == "line")
+
+a, b = st.columns([0.55, 0.45], gap="large")
+with a:
+    st.vega_lite_chart(spec=fit_spec, width="stretch")
+with b:
+    shown = pd.DataFrame(
+        {
+            "fitted under": [charts.FIT_LABELS[f.kind] for f in fits],
+            "prediction": [
+                f"{f.intercept:.2f} + {f.slope:.2f}·x" if model == "line" else f"{f.intercept:.2f}"
+                for f in fits
+            ],
+            "Gaussian NLL": fit_table["nll_gaussian"],
+            "Laplace NLL": fit_table["nll_laplace"],
+            "Student-t NLL": fit_table["nll_student_t"],
+        }
+    )
+    nll_cols = ["Gaussian NLL", "Laplace NLL", "Student-t NLL"]
+    styled = shown.style.format("{:.3f}", subset=nll_cols).highlight_min(
+        subset=nll_cols, axis=0, props="font-weight: bold; background-color: #d9ead3"
+    )
+    st.markdown("**Mean NLL in nats** (rows: how the model was fitted; columns: how it is scored)")
+    st.table(styled, hide_index=True)
+    st.markdown(
+        "In every column the lowest score (green) belongs to the fit made under that same "
+        "likelihood: each fit is the best one by its own loss."
+    )
+    if model == "constant":
+        est = {f.kind: f.intercept for f in fits}
+        st.markdown(
+            f"With no input the model predicts one number: the Gaussian picks the **mean** "
+            f"({est['gaussian']:.2f}), the Laplace the **median** ({est['laplace']:.2f}), the "
+            f"Student-t a **robust centre** ({est['student_t']:.2f}) that down-weights the "
+            "outlier."
+        )
+    else:
+        st.markdown(
+            "The least-squares line tilts towards the outlier; the least-absolute and "
+            "Student-t lines stay with the bulk of the points. Raise ν and the Student-t fit "
+            "moves towards the Gaussian one."
+        )
+if not all(
+    math.isfinite(v) for v in fit_table[[f"nll_{k}" for k in scoring.FIT_KINDS]].values.ravel()
+):
+    st.caption(
+        "Some scores are inf: a fitted scale reached 0, so a point off the fit is impossible."
+    )
