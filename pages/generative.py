@@ -32,6 +32,15 @@ SHARE = ParamSpec(
 )
 PROBE = ParamSpec("x", "x", -3.0, 3.0, 0.0, 0.05, help="Coordinate of the probed point.")
 GRID = 50  # heatmap cells per axis
+COV_TEXT = {
+    "shared": "One covariance for both classes: a straight boundary (LDA).",
+    "full": "One covariance per class: a curved, quadratic boundary (QDA).",
+    "diagonal": "Axis-aligned ellipses, features independent within a class (naive Bayes).",
+}
+MODEL_TEXT = {
+    "logistic": "Logistic regression: f is linear, so the boundary is a straight line.",
+    "mlp": "A small MLP (one hidden layer of 16 tanh units): the boundary can bend.",
+}
 CURVE_MAX = (50, 100, 200, 500, 1000)  # choices for the largest training set of the curve
 CURVE_SEEDS = ParamSpec(
     "seeds", "S", 1, 8, 5, 1, integer=True, help="Repeats with different seeds (mean and range)."
@@ -99,9 +108,8 @@ def fit_generative(name, n, noise, seed, share, covariance) -> dict:
 @st.cache_data(max_entries=64, show_spinner=False)
 def fit_discriminative(name, n, noise, seed, share, model_key) -> dict:
     d = load(name, n, noise, seed, share)
-    fit = compare.fit_discriminative(
-        d["X"], d["y"], compare.DiscriminativeConfig(model_key, seed=seed)
-    )
+    config = compare.DiscriminativeConfig(model_key, seed=seed)
+    fit = compare.fit_discriminative(d["X"], d["y"], config, X_test=d["X_test"], y_test=d["y_test"])
     pts, cell = _grid(d["bounds"])
     heat = pd.DataFrame({"x1": pts[:, 0], "x2": pts[:, 1], "p1": fit.proba(pts)})
     return {
@@ -137,6 +145,37 @@ def curve_rows(name, noise, share, covariance, model_key, seeds, size) -> list[d
     return compare.curve_point(config, size)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def curve_view(name, noise, share, covariance, model_key, seeds, sizes) -> dict:
+    """The learning curve's two chart specs, a sentence and a table (from cached rows)."""
+    rows = [
+        r
+        for size in sizes
+        for r in curve_rows(name, noise, share, covariance, model_key, seeds, size)
+    ]
+    summary = compare.summarise_curve(pd.DataFrame(rows))
+    wide = summary.pivot_table(index="size", columns=["metric", "model"], values="mean")
+    small, big = sizes[0], sizes[-1]
+    ll = wide["log_loss"]
+    text = (
+        f"With **{small}** training points the test log-loss is "
+        f"**{ll.loc[small, 'generative']:.3f}** nats (generative) against "
+        f"**{ll.loc[small, 'discriminative']:.3f}** (discriminative); with **{big}** it is "
+        f"**{ll.loc[big, 'generative']:.3f}** against **{ll.loc[big, 'discriminative']:.3f}**. "
+        "Lines: mean over seeds; bands: lowest to highest seed."
+    )
+    table = wide.copy()
+    table.columns = [
+        f"{'log-loss (nats)' if m == 'log_loss' else 'accuracy'}, {k}" for m, k in table.columns
+    ]
+    return {
+        "log_loss": charts.spec(charts.finish(charts.curve_chart(summary, "log_loss"))),
+        "accuracy": charts.spec(charts.finish(charts.curve_chart(summary, "accuracy"))),
+        "text": text,
+        "table": table.reset_index(),
+    }
+
+
 def _np(t):
     return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
 
@@ -156,30 +195,38 @@ def tex(value: float, digits: int = 3) -> str:
 
 
 def vec(v) -> str:
-    return r"\begin{pmatrix}" + r"\\".join(tex(float(a), 2) for a in v) + r"\end{pmatrix}"
+    """A row vector, transposed: (a, b)^T."""
+    return r"(" + ", ".join(f"{float(a):.2f}" for a in v) + r")^{\top}"
 
 
 def mat(m) -> str:
-    rows = [" & ".join(tex(float(a), 2) for a in row) for row in m]
+    rows = [" & ".join(f"{float(a):.2f}" for a in row) for row in m]
     return r"\begin{pmatrix}" + r"\\".join(rows) + r"\end{pmatrix}"
 
 
-def score_metrics(where, scores, label: str) -> None:
+def nats(value: float) -> str:
+    """A loss in nats for a metric: 3 decimals, small values in scientific notation."""
+    if not math.isfinite(value):
+        return "inf nats" if value > 0 else "no test points"
+    return f"{value:.3f} nats" if value >= 0.01 or value == 0 else f"{value:.1e} nats"
+
+
+def score_metrics(where, scores) -> None:
     a, b = where.columns(2)
     a.metric(
-        f"{label}: test log-loss",
-        number(scores.log_loss, "nats", 3),
+        "test log-loss",
+        nats(scores.log_loss),
         help="Mean of −ln p(y | x) over the held-out test points, in nats. Lower is better.",
     )
     b.metric(
-        f"{label}: test accuracy",
+        "test accuracy",
         f"{scores.accuracy:.1%}" if math.isfinite(scores.accuracy) else "no test points",
     )
 
 
 # ----------------------------------------------------------------------------- page
 
-st.title("Discriminative vs generative classifiers")
+st.title("Discriminative vs generative")
 st.markdown(
     "There are two ways to build a classifier from labelled pairs $(x, y)$. A **generative** "
     "model describes how the data arise: how common each class is, $p(y)$, and what the "
@@ -197,25 +244,23 @@ name = widgets.select(
     "data",
     default=DEFAULT_DATA,
     where=cols[0],
-    format_func=lambda k: pdata.GENERATORS[k].title,
 )
 gen_spec = pdata.GENERATORS[name]
 n = widgets.slider(gen_spec.spec("n"), "n", label="Points (before the test split)", where=cols[1])
 noise = widgets.slider(gen_spec.spec("noise"), "noise", label="Noise", where=cols[2])
 share = widgets.slider(SHARE, "share", label="Share of class 1", where=cols[3])
 seed = widgets.seed("seed", where=cols[4])
-cols[0].caption(
-    gen_spec.description
-    + (
-        " The Gaussian assumption holds here."
-        if name == "blobs"
-        else " Each class is far from one Gaussian blob: the generative assumption is wrong."
-    )
-)
 
 d = load(name, n, noise, seed, share)
 st.caption(
-    "The share of class 1 is applied by **subsampling** the drawn points (training and test "
+    f"**{gen_spec.title}:** {gen_spec.description} "
+    + (
+        "Each class really is one Gaussian blob, so the generative model's assumption holds. "
+        if name == "blobs"
+        else "A class is not one Gaussian blob here, so the generative model's assumption "
+        "is wrong. "
+    )
+    + "The share of class 1 is applied by **subsampling** the drawn points (training and test "
     "alike). The generative model then estimates its prior $p(y=1)$ as that share and uses it "
     "in Bayes' rule; the discriminative model absorbs the same information in its bias. "
     + (d["note"] or "")
@@ -223,30 +268,30 @@ st.caption(
 
 left, right = st.columns(2, gap="large")
 with left:
-    st.subheader("Generative: learn $p(x, y)$")
+    st.markdown("#### Generative: $p(x, y)$")
     covariance = widgets.select(
-        "Class covariance",
+        "Covariance of each class's Gaussian",
         list(compare.COVARIANCE_TITLES),
         "cov",
         default="shared",
         radio=True,
-        format_func=lambda k: compare.COVARIANCE_TITLES[k],
         help="Shared: one ellipse shape for both classes, straight boundary (LDA). "
         "One per class: quadratic boundary (QDA). Diagonal: axes-aligned ellipses, "
         "features independent within a class (naive Bayes).",
     )
+    st.caption(COV_TEXT[covariance])
 with right:
-    st.subheader("Discriminative: learn $p(y \\mid x)$")
+    st.markdown("#### Discriminative: $p(y \\mid x)$")
     model_key = widgets.select(
-        "Model",
+        "Network f(x), with p(y=1 | x) = σ(f(x))",
         list(compare.DISCRIMINATIVE_MODELS),
         "model",
         default="mlp",
         radio=True,
-        format_func=lambda k: compare.DISCRIMINATIVE_MODELS[k],
         help="Trained by full-batch Adam (learning rate 0.05, 300 steps) on binary "
         "cross-entropy. Logistic regression draws a straight boundary; the MLP can bend it.",
     )
+    st.caption(MODEL_TEXT[model_key])
 
 if d["problem"]:
     st.warning(d["problem"])
@@ -254,11 +299,11 @@ if d["problem"]:
         charts.spec(
             charts.finish(
                 charts.points_layer(d["points"], d["bounds"]).properties(
-                    height=charts.SQUARE, width="container"
+                    height=charts.SQUARE, width=charts.SQUARE, autosize=charts.PAD
                 )
             )
         ),
-        width="stretch",
+        width="content",
     )
     st.stop()
 
@@ -268,131 +313,139 @@ with st.spinner("Training the discriminative model…"):
 for note in g["model"].notes_:
     st.info(note)
 
-probe_cols = st.columns([1, 1, 2], vertical_alignment="bottom")
+probe_cols = st.columns([1, 1, 1.4], vertical_alignment="bottom")
 px = widgets.slider(PROBE, "x1", label="Probe point x₁", where=probe_cols[0])
 py = widgets.slider(PROBE, "x2", label="Probe point x₂", where=probe_cols[1])
-probe_cols[2].caption(
-    "The black ring marks the probed point; the formulas below are evaluated there."
-)
+probe_cols[2].caption("The black ring marks the probe point; the formulas below use it.")
 pr = compare.probe(g["model"], f["fit"], (px, py))
 
 left, right = st.columns(2, gap="large")
 with left:
-    st.markdown(f"**p(y=1 | x) by Bayes' rule** · at the ring: **{pr.generative_p1:.3f}**")
-    st.vega_lite_chart(charts.with_marker(g["heat"], px, py), width="stretch")
-    score_metrics(st, g["test"], "Generative")
+    st.markdown(f"**Bayes' rule** · p(y=1 | ring) = **{pr.generative_p1:.3f}**")
+    st.vega_lite_chart(charts.with_marker(g["heat"], px, py), width="content")
+    score_metrics(st, g["test"])
 with right:
-    st.markdown(f"**p(y=1 | x) = σ(f(x))** · at the ring: **{pr.discriminative_p1:.3f}**")
-    st.vega_lite_chart(charts.with_marker(f["heat"], px, py), width="stretch")
-    score_metrics(st, f["test"], "Discriminative")
+    st.markdown(f"**σ(f(x))** · p(y=1 | ring) = **{pr.discriminative_p1:.3f}**")
+    st.vega_lite_chart(charts.with_marker(f["heat"], px, py), width="content")
+    score_metrics(st, f["test"])
 st.caption(
     "Both heatmaps share one colour scale: blue where class 0 is likely, white at 0.5 "
-    "(the decision boundary), orange where class 1 is likely. Dots are training points."
+    "(the decision boundary), orange where class 1 is likely. Dots are training points; "
+    "the scores are on held-out test points."
 )
 
 # ---- the generative model in detail
 st.divider()
-st.subheader("What the generative model learned, and new data from it")
+st.subheader("The generative model: a story of how the data arise")
+mu, cov = _np(g["model"].means_), _np(g["model"].covariances_)
 left, right = st.columns([1, 1], gap="large")
 draws = st.session_state.setdefault("_gen_draw", 0)
 with left:
-    b1, b2, _ = st.columns([1, 1, 2])
+    b1, b2 = st.columns(2)
     if b1.button(
         "Generate",
         type="primary",
-        help="Draw as many new (x, y) pairs from the "
-        "fitted p(x, y) as there are training points: first y from p(y), then x "
-        "from that class's Gaussian.",
+        width="stretch",
+        help="Draw as many new (x, y) pairs from the fitted p(x, y) as there are training "
+        "points: first y from p(y), then x from that class's Gaussian.",
     ):
         st.session_state["_gen_draw"] = draws = draws + 1
-    if b2.button("Clear", disabled=draws == 0):
+    if b2.button("Clear samples", disabled=draws == 0, width="stretch"):
         st.session_state["_gen_draw"] = draws = 0
     spec = samples_spec(name, n, noise, seed, share, covariance, draws) if draws else g["density"]
-    st.vega_lite_chart(charts.with_marker(spec, px, py), width="stretch")
+    st.vega_lite_chart(charts.with_marker(spec, px, py), width="content")
+with right:
+    st.markdown(
+        "It first picks a class with probability $p(y)$, then an input from that class's "
+        "Gaussian $p(x \\mid y)$. The joint distribution is the product:"
+    )
+    st.latex(r"p(x, y) = p(y)\,p(x \mid y)")
+    st.markdown("Maximum likelihood estimates, from the training points:")
+    st.latex(
+        rf"\hat p(y{{=}}1) = \frac{{N_1}}{{N}} = \frac{{{int(d['y'].sum())}}}"
+        rf"{{{len(d['y'])}}} = {tex(pr.prior[1])}"
+    )
+    st.latex(rf"\hat\mu_0 = {vec(mu[0])},\quad \hat\mu_1 = {vec(mu[1])}")
     st.caption(
-        "Lines: ellipses that hold 50 %, 90 % and 99 % of each fitted class density "
-        "p(x | y). "
+        "Lines on the chart: ellipses holding 50 %, 90 % and 99 % of each class density. "
         + (
-            f"Crosses: draw {draws} of new pairs sampled from the model "
-            f"(seed {seed}), faded dots: the real data."
+            f"Crosses: {len(d['y'])} new pairs sampled from the model (draw {draws}); "
+            "faded dots: the real data."
             if draws
             else "Press Generate to sample new pairs from the model."
         )
     )
-with right:
-    mu, cov = _np(g["model"].means_), _np(g["model"].covariances_)
-    st.markdown("**The joint distribution** is a prior times a class-conditional density:")
-    st.latex(
-        r"p(x, y) = p(y)\,p(x \mid y),\qquad "
-        rf"\hat p(y{{=}}1) = \frac{{N_1}}{{N}} = \frac{{{int(d['y'].sum())}}}"
-        rf"{{{len(d['y'])}}} = {tex(pr.prior[1])}"
-    )
-    st.markdown("**Each class is one Gaussian**, fitted by maximum likelihood:")
-    st.latex(
-        r"p(x \mid y{=}c) = \frac{1}{2\pi\,|\Sigma_c|^{1/2}}"
-        r"\exp\!\Big(-\tfrac12 (x-\mu_c)^\top \Sigma_c^{-1} (x-\mu_c)\Big)"
-    )
-    st.latex(
-        rf"\hat\mu_0 = {vec(mu[0])},\ \hat\mu_1 = {vec(mu[1])},\ "
-        rf"\hat\Sigma_0 = {mat(cov[0])},\ \hat\Sigma_1 = {mat(cov[1])}"
-    )
-    st.markdown(f"**Bayes' rule** at the probe point $x = ({px:.2f}, {py:.2f})$:")
-    st.latex(
-        r"p(y{=}1 \mid x) = \frac{p(y{=}1)\,p(x \mid y{=}1)}"
-        r"{\sum_{c} p(y{=}c)\,p(x \mid y{=}c)}"
-        rf"= \frac{{{tex(pr.prior[1])} \times {tex(pr.density[1])}}}"
-        rf"{{{tex(pr.prior[0])} \times {tex(pr.density[0])} + "
-        rf"{tex(pr.prior[1])} \times {tex(pr.density[1])}}} = {tex(pr.generative_p1)}"
-    )
-    st.caption(
-        "The generative fit maximises the joint likelihood: its mean −ln p(x, y) on the "
-        f"training points is {number(g['joint_nll'], 'nats', 4)}. Classifying is a by-product."
-    )
+
+st.markdown(
+    "**Each class is one Gaussian** in the plane, with the covariances fitted above "
+    f"and its density at the probe point $x = ({px:.2f}, {py:.2f})$:"
+)
+st.latex(
+    r"p(x \mid y{=}c) = \frac{1}{2\pi\,|\Sigma_c|^{1/2}}"
+    r"\exp\!\Big(-\tfrac12 (x-\mu_c)^\top \Sigma_c^{-1} (x-\mu_c)\Big)"
+)
+if covariance == "shared":
+    st.latex(rf"\hat\Sigma_0 = \hat\Sigma_1 = {mat(cov[0])}")
+else:
+    st.latex(rf"\hat\Sigma_0 = {mat(cov[0])},\quad \hat\Sigma_1 = {mat(cov[1])}")
+st.latex(
+    rf"p(x \mid y{{=}}0) = {tex(pr.density[0])},\qquad p(x \mid y{{=}}1) = {tex(pr.density[1])}"
+)
+st.markdown(f"**Bayes' rule** turns the joint into a classifier, at $x = ({px:.2f}, {py:.2f})$:")
+st.latex(
+    r"p(y{=}1 \mid x) = \frac{p(y{=}1)\,p(x \mid y{=}1)}"
+    r"{\sum_{c} p(y{=}c)\,p(x \mid y{=}c)}"
+    rf"= \frac{{{tex(pr.prior[1])} \times {tex(pr.density[1])}}}"
+    rf"{{{tex(pr.prior[0])} \times {tex(pr.density[0])} + "
+    rf"{tex(pr.prior[1])} \times {tex(pr.density[1])}}} = {tex(pr.generative_p1)}"
+)
+st.caption(
+    "The fit maximised the joint likelihood, not the quality of p(y | x): its mean "
+    f"−ln p(x, y) on the training points is {number(g['joint_nll'], 'nats', 4)}. "
+    "Classification is a by-product."
+)
 
 # ---- the discriminative model in detail
 st.divider()
-st.subheader("What the discriminative model maximises")
-left, right = st.columns([1.1, 0.9], gap="large")
-with left:
-    st.markdown(
-        "It only models the label given the input: a Bernoulli whose probability is "
-        "$\\sigma(f_\\theta(x))$. Training maximises the **conditional** likelihood of the "
-        "labels, i.e. minimises the average negative log of it, the binary cross-entropy:"
-    )
-    st.latex(
-        r"\mathcal{L}(\theta) = -\frac1N \sum_{i=1}^{N} \Big[y_i \ln \sigma(f_\theta(x_i)) "
-        r"+ (1-y_i)\ln\big(1-\sigma(f_\theta(x_i))\big)\Big]"
-        rf"= {tex(f['train'].log_loss, 4)}\ \text{{nats}}"
-    )
-    st.latex(
-        rf"\text{{at the probe: }} f_\theta(x) = {tex(pr.discriminative_logit)},\quad "
-        rf"\sigma(f_\theta(x)) = {tex(pr.discriminative_p1)}"
-    )
-with right:
-    table = pd.DataFrame(
-        {
-            "model": ["generative", "discriminative"],
-            "train −ln p(y|x) (nats)": [g["train"].log_loss, f["train"].log_loss],
-            "test −ln p(y|x) (nats)": [g["test"].log_loss, f["test"].log_loss],
-            "test accuracy": [g["test"].accuracy, f["test"].accuracy],
-        }
-    )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:]},
-    )
-    st.caption(
-        "The same score for both: the average −ln p(y | x). The discriminative model "
-        "drives it down on the training points directly; the generative model gets its "
-        "p(y | x) second-hand, through p(x | y), so its score is only as good as the "
-        "Gaussian description of each class."
-    )
+st.subheader("The discriminative model: only the labels given the inputs")
+st.markdown(
+    "It says nothing about where inputs come from. Its label is a Bernoulli variable with "
+    "probability $\\sigma(f_\\theta(x))$, and training maximises the **conditional** "
+    "likelihood of the labels: it minimises the mean negative log-likelihood, which is the "
+    "binary cross-entropy."
+)
+st.latex(
+    r"\mathcal{L}(\theta) = -\frac1N \sum_{i=1}^{N} \Big[y_i \ln \sigma(f_\theta(x_i)) "
+    r"+ (1-y_i)\ln\big(1-\sigma(f_\theta(x_i))\big)\Big]"
+    rf"= {tex(f['train'].log_loss, 4)}\ \text{{nats}}"
+)
+st.latex(
+    rf"\text{{at the probe point: }} f_\theta(x) = {tex(pr.discriminative_logit)},\quad "
+    rf"p(y{{=}}1 \mid x) = \sigma(f_\theta(x)) = {tex(pr.discriminative_p1)}"
+)
+table = pd.DataFrame(
+    {
+        "model": ["generative", "discriminative"],
+        "training −ln p(y|x) (nats)": [g["train"].log_loss, f["train"].log_loss],
+        "test −ln p(y|x) (nats)": [g["test"].log_loss, f["test"].log_loss],
+        "test accuracy": [g["test"].accuracy, f["test"].accuracy],
+    }
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:]},
+)
+st.caption(
+    "One score for both: the mean −ln p(y | x), in nats. The discriminative model pushes it "
+    "down on the training points directly; the generative model reaches p(y | x) "
+    "second-hand, through p(x | y), so it is only as good as a Gaussian per class."
+)
 
 # ---- learning curve
 st.divider()
-st.subheader("Learning curve: who wins with few points, who wins with many")
+st.subheader("Learning curve: few points against many")
 st.markdown(
     "A Gaussian per class has few parameters, so it settles quickly; when the classes are "
     "not Gaussian it settles on the wrong answer. A flexible discriminative model needs "
@@ -412,40 +465,24 @@ if not 0.05 <= share <= 0.95:
         "of class 1 between 0.05 and 0.95."
     )
 elif pressed or st.session_state.get("_curve_for") == curve_key:
-    rows: list[dict] = []
-    bar = st.progress(0.0, text="Fitting both models for every size and seed…") if pressed else None
-    for i, size in enumerate(sizes):
-        rows.extend(curve_rows(name, noise, share, covariance, model_key, seeds, size))
-        if bar is not None:
-            bar.progress((i + 1) / len(sizes), text=f"{size} training points done")
-    if bar is not None:
-        bar.empty()
-    st.session_state["_curve_for"] = curve_key
-    frame = pd.DataFrame(rows)
-    summary = compare.summarise_curve(frame)
-    left, right = st.columns(2, gap="large")
-    left.vega_lite_chart(
-        charts.spec(charts.finish(charts.curve_chart(summary, "log_loss"))), width="stretch"
-    )
-    right.vega_lite_chart(
-        charts.spec(charts.finish(charts.curve_chart(summary, "accuracy"))), width="stretch"
-    )
-    wide = summary.pivot_table(index="size", columns=["metric", "model"], values="mean")
-    small, big = sizes[0], sizes[-1]
-    ll = wide["log_loss"]
-    st.markdown(
-        f"With **{small}** training points the test log-loss is "
-        f"**{ll.loc[small, 'generative']:.3f}** nats (generative) against "
-        f"**{ll.loc[small, 'discriminative']:.3f}** (discriminative); with **{big}** it is "
-        f"**{ll.loc[big, 'generative']:.3f}** against **{ll.loc[big, 'discriminative']:.3f}**. "
-        "Lines: mean over seeds; bands: lowest to highest seed."
-    )
-    table = wide.copy()
-    table.columns = [
-        f"{'log-loss (nats)' if m == 'log_loss' else 'accuracy'}, {k}" for m, k in table.columns
-    ]
-    with st.expander("The numbers"):
-        st.dataframe(table.reset_index(), hide_index=True, width="stretch")
+    try:
+        if pressed:
+            bar = st.progress(0.0, text="Fitting both models for every size and seed…")
+            for i, size in enumerate(sizes):
+                curve_rows(name, noise, share, covariance, model_key, seeds, size)
+                bar.progress((i + 1) / len(sizes), text=f"{size} training points done")
+            bar.empty()
+        view = curve_view(name, noise, share, covariance, model_key, seeds, sizes)
+    except compare.CompareError as err:
+        st.warning(f"The learning curve could not be computed: {err}")
+    else:
+        st.session_state["_curve_for"] = curve_key
+        left, right = st.columns(2, gap="large")
+        left.vega_lite_chart(view["log_loss"], width="content")
+        right.vega_lite_chart(view["accuracy"], width="content")
+        st.markdown(view["text"])
+        with st.expander("The numbers (mean over seeds)"):
+            st.dataframe(view["table"], hide_index=True, width="stretch")
 else:
     st.caption(
         f"Press the button to fit both models {len(sizes) * len(seeds)} times each "

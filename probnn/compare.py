@@ -21,7 +21,10 @@ cached and charted without holding a live network:
 Training choices (documented because the learning curve must stay cheap): full-batch
 Adam, learning rate 0.05, 300 steps, no weight decay; the fixed number of steps is the
 only brake on over-confidence, as in a quick lab run. Logistic regression is the MLP
-with no hidden layer; the "small MLP" has one hidden layer of 16 tanh units.
+with no hidden layer; the "small MLP" has one hidden layer of 16 tanh units. A single
+fit is a ``probnn.training.Run`` with the Bernoulli likelihood; the learning curve trains
+the networks of all its seeds side by side as one stacked model (same paths, far less
+per-step overhead), about 2100 optimiser steps for 7 sizes.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import pandas as pd
 import torch
 
 from probnn import data as pdata
-from probnn import likelihoods
+from probnn import likelihoods, training
 from probnn.models import ACTIVATIONS, COVARIANCES, MLP, GaussianClassConditional, MLPConfig
 
 __all__ = [
@@ -147,8 +150,9 @@ def check_classes(y) -> str | None:
 def rebalance(X, y, share: float, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray, str | None]:
     """Subsample so that a fraction ``share`` of the points are class 1.
 
-    Keeps as many points as possible: the class that would be over-represented is
-    thinned at random (seeded); the other keeps every point. Returns (X, y, note) with
+    Keeps as many points as possible: the largest total m whose split into
+    round(share * m) points of class 1 and the rest of class 0 is available; the
+    points dropped are chosen at random (seeded). Returns (X, y, note) with
     X (M, D) float64, y (M,) int64 and a sentence saying what was dropped (None when
     nothing was). ``share`` = 0 or 1 empties a class on purpose (see check_classes).
     """
@@ -157,14 +161,13 @@ def rebalance(X, y, share: float, *, seed: int = 0) -> tuple[np.ndarray, np.ndar
         raise CompareError(f"the class-1 share must be between 0 and 1, got {share!r}.")
     idx0, idx1 = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
     n0, n1 = len(idx0), len(idx1)
-    if share >= 1.0:
-        k0, k1 = 0, n1
-    elif share <= 0.0:
-        k0, k1 = n0, 0
-    else:
-        # largest (k0, k1) with k1 / (k0 + k1) = share, k0 <= n0, k1 <= n1
-        k1 = min(n1, int(round(share / (1 - share) * n0)))
-        k0 = min(n0, int(round((1 - share) / share * k1)))
+    # the largest total m whose rounded split (m - k1, k1 = round(share * m)) fits
+    k0, k1 = 0, 0
+    for m in range(n0 + n1, 0, -1):
+        k1 = int(math.floor(share * m + 0.5))
+        k0 = m - k1
+        if k0 <= n0 and k1 <= n1:
+            break
     rng = np.random.default_rng(seed)
     keep = np.sort(np.concatenate([rng.permutation(idx0)[:k0], rng.permutation(idx1)[:k1]]))
     note = None
@@ -314,14 +317,15 @@ def _train_stack(
 
 
 def fit_discriminative(
-    X, y, config: DiscriminativeConfig = DiscriminativeConfig()
+    X, y, config: DiscriminativeConfig = DiscriminativeConfig(), *, X_test=None, y_test=None
 ) -> DiscriminativeFit:
-    """Train p(y=1 | x) = sigmoid(f(x)) by full-batch Adam on the Bernoulli NLL.
+    """Train p(y=1 | x) = sigmoid(f(x)) with ``probnn.training.Run`` (Bernoulli likelihood).
 
-    The loss is ``likelihoods.get("bernoulli")``'s negative log-likelihood (binary
-    cross-entropy on logits); f is ``probnn.models.MLP`` with ``config.hidden_layers``
-    (none: logistic regression), initial weights from ``config.seed``. Reproducible bit
-    for bit. Raises CompareError when a class is empty.
+    Full-batch Adam on the Bernoulli negative log-likelihood (binary cross-entropy on
+    logits); f is ``probnn.models.MLP`` with ``config.hidden_layers`` (none: logistic
+    regression), initial weights from ``config.seed``. Reproducible bit for bit. The
+    optional test set only feeds the run's evaluations. Raises CompareError when a class
+    is empty or the run diverges.
     """
     message = check_classes(y)
     if message:
@@ -331,9 +335,40 @@ def fit_discriminative(
             f"activation {config.activation!r} is not available here; use one of "
             f"{', '.join(_ACT_NP)}."
         )
-    Xt = torch.as_tensor(np.asarray(_np(X), dtype=np.float32))[None]  # (1, N, D)
-    yt = torch.as_tensor(np.asarray(_np(y), dtype=np.float32))[None]  # (1, N)
-    return _train_stack(Xt, yt, config, [config.seed])[0]
+    Xt = torch.as_tensor(np.asarray(_np(X), dtype=np.float32))  # (N, D)
+    yt = torch.as_tensor(np.asarray(_np(y), dtype=np.int64))  # (N,)
+    if X_test is None:
+        Xv, yv = Xt[:0], yt[:0]
+    else:
+        Xv = torch.as_tensor(np.asarray(_np(X_test), dtype=np.float32))
+        yv = torch.as_tensor(np.asarray(_np(y_test), dtype=np.int64))
+    dataset = pdata.Dataset("compare", "binary", Xt, yt, Xv, yv, n_classes=2)
+    steps = int(config.steps)
+    run = training.Run(
+        training.TrainConfig(
+            likelihood="bernoulli",
+            hidden=config.hidden_layers,
+            activation=config.activation,
+            optimiser="adam",
+            lr=config.lr,
+            steps=steps,
+            eval_every=steps,
+            seed=config.seed,
+        ),
+        dataset,
+    )
+    run.advance(steps)
+    if run.status == "diverged":
+        raise CompareError(f"The discriminative model's training {run.stop_reason}")
+    with torch.no_grad():
+        final = float(_BERNOULLI.nll(run.model(Xt)[:, 0], yt.to(torch.float32)))
+    linears = [m for m in run.model.net if isinstance(m, torch.nn.Linear)]
+    layers = [
+        (m.weight.detach().double().numpy().copy(), m.bias.detach().double().numpy().copy())
+        for m in linears
+    ]
+    losses = run.history.train_loss[:steps].astype(np.float64).copy()
+    return DiscriminativeFit(config, layers, losses, final)
 
 
 # --------------------------------------------------------------------------- scoring

@@ -36,12 +36,15 @@ __all__ = [
 LABEL_SIZE = 14
 TITLE_SIZE = 15
 INK = "#222222"
-SQUARE = 330  # plot height in pixels; the plane charts are drawn roughly square
+SQUARE = 300  # plot width and height in pixels: the plane charts are square
 CLASS_COLORS = {"0": PALETTE[0], "1": PALETTE[1]}
 MODEL_COLORS = {"generative": PALETTE[2], "discriminative": PALETTE[4]}
-MODEL_TITLES = {"generative": "generative (Gaussian + Bayes)", "discriminative": "discriminative"}
+MODEL_TITLES = {"generative": "generative", "discriminative": "discriminative"}
 # Heatmap of p(y=1|x): light blue (sure of class 0) -> white (0.5) -> light orange (class 1).
 HEAT_RANGE = ["#6f97d6", "#f7f7f7", "#f0a15e"]
+# Plot area exactly width x height, axes and legend outside it (Streamlit's theme would
+# otherwise fit everything into the size and squash the square plane).
+PAD = alt.AutoSizeParams(type="pad")
 
 
 def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -152,11 +155,11 @@ def density_chart(
             ],
         )
     )
-    layers = [points_layer(points, bounds, legend=False).encode(opacity=alt.value(0.55)), contours]
+    layers = [points_layer(points, bounds).encode(opacity=alt.value(0.55)), contours]
     if samples is not None and len(samples):
         layers.append(
             alt.Chart(samples)
-            .mark_point(shape="cross", size=70, filled=True, opacity=0.95, clip=True)
+            .mark_point(shape="cross", size=45, filled=True, opacity=0.9, clip=True)
             .encode(
                 x=x,
                 y=y,
@@ -168,7 +171,7 @@ def density_chart(
                 ],
             )
         )
-    return alt.layer(*layers).properties(height=height, width="container")
+    return alt.layer(*layers).properties(height=height, width=height, autosize=PAD)
 
 
 def posterior_chart(
@@ -187,25 +190,28 @@ def posterior_chart(
     can be compared by eye.
     """
     sx, sy = _scales(bounds)
-    half_w, half_h = cell[0] / 2, cell[1] / 2
+    heat_scale = alt.Scale(domain=[0.0, 0.5, 1.0], range=HEAT_RANGE, clamp=True)
+    half_w, half_h = float(cell[0]) / 2, float(cell[1]) / 2
     heat = (
         alt.Chart(grid)
         .transform_calculate(
-            x_lo=f"datum.x1 - {half_w!r}",
-            x_hi=f"datum.x1 + {half_w!r}",
-            y_lo=f"datum.x2 - {half_h!r}",
-            y_hi=f"datum.x2 + {half_h!r}",
+            x_lo=f"datum.x1 - {half_w * 1.04!r}",
+            x_hi=f"datum.x1 + {half_w * 1.04!r}",
+            y_lo=f"datum.x2 - {half_h * 1.04!r}",
+            y_hi=f"datum.x2 + {half_h * 1.04!r}",
         )
-        .mark_rect(clip=True)
+        .mark_rect(clip=True, strokeWidth=0.6)
         .encode(
             x=alt.X("x_lo:Q", title="x₁", scale=sx),
             x2="x_hi:Q",
             y=alt.Y("y_lo:Q", title="x₂", scale=sy),
             y2="y_hi:Q",
+            # the same colour as a thin stroke hides the seams between cells
+            stroke=alt.Stroke("p1:Q", scale=heat_scale, legend=None),
             color=alt.Color(
                 "p1:Q",
                 title="p(y=1 | x)",
-                scale=alt.Scale(domain=[0.0, 0.5, 1.0], range=HEAT_RANGE, clamp=True),
+                scale=heat_scale,
                 legend=alt.Legend(orient="top", gradientLength=220, values=[0, 0.25, 0.5, 0.75, 1]),
             ),
             tooltip=[
@@ -218,7 +224,7 @@ def posterior_chart(
     chart = alt.layer(heat, points_layer(points, bounds, legend=False)).resolve_scale(
         color="independent"
     )
-    chart = chart.properties(height=height, width="container")
+    chart = chart.properties(height=height, width=height, autosize=PAD)
     if title:
         chart = chart.properties(title=alt.TitleParams(title, fontSize=TITLE_SIZE, anchor="start"))
     return chart
@@ -230,7 +236,9 @@ _METRICS = {
 }
 
 
-def curve_chart(summary: pd.DataFrame, metric: str, *, height: int = 280) -> alt.LayerChart:
+def curve_chart(
+    summary: pd.DataFrame, metric: str, *, width: int = 290, height: int = 220
+) -> alt.LayerChart:
     """A learning curve from ``probnn.compare.summarise_curve``: mean over seeds as a
     line with points, the min..max range over seeds as a band; x on a log scale.
 
@@ -256,7 +264,7 @@ def curve_chart(summary: pd.DataFrame, metric: str, *, height: int = 280) -> alt
         axis=alt.Axis(values=sorted(frame["size"].unique().tolist()), format="d"),
     )
     title = unit_title(name, unit)
-    y_scale = alt.Scale(zero=False, domain=[0, 1]) if metric == "accuracy" else alt.Scale(zero=True)
+    y_scale = alt.Scale(zero=metric != "accuracy")
     base = alt.Chart(frame)
     band = base.mark_area(opacity=0.18).encode(
         x=x, y=alt.Y("lo:Q", title=title, scale=y_scale), y2="hi:Q", color=color
@@ -273,7 +281,7 @@ def curve_chart(summary: pd.DataFrame, metric: str, *, height: int = 280) -> alt
             alt.Tooltip("hi:Q", format=".3f", title="highest seed"),
         ],
     )
-    return alt.layer(band, line).properties(height=height, width="container")
+    return alt.layer(band, line).properties(height=height, width=width, autosize=PAD)
 
 
 def with_marker(chart_spec: dict, x1: float, x2: float) -> dict:
