@@ -1,6 +1,5 @@
 """The router and home page: the learning path lists exactly the pages that exist."""
 
-
 from ui import nav
 
 
