@@ -204,18 +204,11 @@ def mat(m) -> str:
     return r"\begin{pmatrix}" + r"\\".join(rows) + r"\end{pmatrix}"
 
 
-def nats(value: float) -> str:
-    """A loss in nats for a metric: 3 decimals, small values in scientific notation."""
-    if not math.isfinite(value):
-        return "inf nats" if value > 0 else "no test points"
-    return f"{value:.3f} nats" if value >= 0.01 or value == 0 else f"{value:.1e} nats"
-
-
 def score_metrics(where, scores) -> None:
     a, b = where.columns(2)
     a.metric(
         "test log-loss",
-        nats(scores.log_loss),
+        charts.nats_text(scores.log_loss),
         help="Mean of −ln p(y | x) over the held-out test points, in nats. Lower is better.",
     )
     b.metric(
@@ -459,12 +452,7 @@ sizes = tuple(s for s in compare.CURVE_SIZES if s <= largest)
 seeds = tuple(seed + i for i in range(int(n_seeds)))
 curve_key = (name, noise, share, covariance, model_key, seeds, sizes)
 pressed = cols[2].button("Run learning curve", type="primary")
-if not 0.05 <= share <= 0.95:
-    st.warning(
-        "The learning curve needs both classes in every training set: set the share "
-        "of class 1 between 0.05 and 0.95."
-    )
-elif pressed or st.session_state.get("_curve_for") == curve_key:
+if pressed or st.session_state.get("_curve_for") == curve_key:
     try:
         if pressed:
             bar = st.progress(0.0, text="Fitting both models for every size and seed…")

@@ -27,6 +27,7 @@ __all__ = [
     "curve_chart",
     "density_chart",
     "finish",
+    "nats_text",
     "points_layer",
     "posterior_chart",
     "spec",
@@ -67,6 +68,16 @@ def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         )
         .configure_view(strokeWidth=0)
     )
+
+
+def nats_text(value: float) -> str:
+    """A loss in nats for display: 3 decimals, values under 0.01 in scientific notation,
+    ``inf nats`` for an infinite loss, and a plain phrase when there was nothing to score."""
+    if value != value:  # NaN: no points were scored
+        return "no test points"
+    if value == float("inf"):
+        return "inf nats"
+    return f"{value:.3f} nats" if value >= 0.01 or value == 0 else f"{value:.1e} nats"
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:
