@@ -56,6 +56,7 @@ def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
             symbolOpacity=1,
             symbolType="circle",
             symbolSize=160,
+            symbolDash=[1, 0],  # a dashed model curve still gets a solid legend symbol
         )
         .configure_view(strokeWidth=0)
     )
