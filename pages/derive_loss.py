@@ -49,59 +49,120 @@ def _label(name: str) -> str:
     return f"{cls.title} → {cls.loss_name}"
 
 
-# ----------------------------------------------------------------------------- cached maths
+# ----------------------------------------------------------------------------- cached views
+# Each view is a pure function of its (hashable) settings and is drawn through ``_view``.
+# st.cache_data records the elements a cached function draws and replays them on the next
+# call with the same settings, so a slider moved back and forth costs neither maths nor
+# serialisation. One short cached entry point keeps the per-rerun cost of the decorator
+# (it hashes the function's source) small.
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
-def _proof(name: str, params: tuple, n: int, seed: int, classes: int, typed: str):
-    """Proof table, batch preview, seed sweep and a message about typed targets."""
-    lik = likelihoods.get(name, **dict(params))
-    target, message = scoring.parse_targets(typed, lik, classes) if typed else (None, None)
-    size = n if target is None else len(target)
-    output, random_target = scoring.random_batch(lik, size, seed=seed, n_classes=classes)
-    if target is None:
-        target = random_target
-    proof = scoring.prove(lik, output, target)
-    per_example = lik.nll_per_example(output, target)  # (N,)
-    shown = min(size, 8)
+def _derivation_view(name: str, params: tuple) -> None:
+    """The numbered steps from p(y | x) to the named loss."""
+    for i, step in enumerate(likelihoods.get(name, **dict(params)).derivation):
+        title = STEP_TITLES[i] if i < len(STEP_TITLES) else "One more step"
+        with st.container(border=True):
+            st.markdown(f"**Step {i + 1}. {title}.** {step.text}")
+            st.latex(step.latex)
+
+
+def _relation_view(name: str, params: tuple) -> None:
+    """The relation between probnn's NLL and PyTorch's loss, as a formula and a sentence."""
+    relation = likelihoods.get(name, **dict(params)).relation
+    st.markdown(
+        "Below, a batch of random network outputs and targets. probnn computes the "
+        "negative log-likelihood straight from the distribution; PyTorch computes its "
+        "built-in loss. The relation from the last step of the derivation links them:"
+    )
+    st.latex(relation.latex)
+    st.markdown(relation.text)
+
+
+def _batch_preview(name: str, output, target, per_example) -> pd.DataFrame:
+    shown = min(len(target), 8)
     out = output[:shown]
     batch = pd.DataFrame({"target y": target[:shown].tolist()})
     if out.ndim == 1:
         batch.insert(0, "network output", out.tolist())
     else:
         for k in range(out.shape[1]):
-            head = (
-                ("μ" if k == 0 else "s = log σ²")
-                if name == "gaussian_learned_variance"
-                else f"z{k}"
-            )
+            head = f"z{k}"
+            if name == "gaussian_learned_variance":
+                head = "μ" if k == 0 else "s = log σ²"
             batch.insert(k, head, out[:, k].tolist())
     batch["NLL of the example (nats)"] = per_example[:shown].tolist()
-    sweep = scoring.seed_sweep(lik, size, range(20), n_classes=classes) if typed == "" else None
-    worst = None if sweep is None else float(sweep["difference"].abs().max())
-    return scoring.proof_table(proof), batch, proof, worst, message, size
+    return batch
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _curves(kind: str, args: tuple) -> pd.DataFrame:
-    fn = {
-        "binary": scoring.bernoulli_curves,
-        "multiclass": scoring.categorical_curves,
-        "regression": scoring.regression_curves,
-        "count": scoring.poisson_curves,
-    }[kind]
-    return fn(*args)
+def _proof_view(name: str, params: tuple, n: int, seed: int, classes: int, typed: str) -> None:
+    """The proof: table, verdict and the batch itself, for one setting."""
+    lik = likelihoods.get(name, **dict(params))
+    target, message = scoring.parse_targets(typed, lik, classes) if typed else (None, None)
+    if message:
+        st.warning(f"Your targets were not used: {message} Using random targets instead.")
+    size = n if target is None else len(target)
+    output, random_target = scoring.random_batch(lik, size, seed=seed, n_classes=classes)
+    if target is None:
+        target = random_target
+    proof = scoring.prove(lik, output, target)
+    left, right = st.columns([0.62, 0.38], gap="large")
+    table = scoring.proof_table(proof)
+    left.table(table.style.format({"value": "{:.12g}"}), hide_index=True)
+    right.metric(
+        "NLL − (factor × reference + constant)",
+        f"{proof.difference:.2g} nats",
+        help="Float64 rounding only: both sides are the same function of the outputs.",
+    )
+    verdict = "holds" if proof.holds else "does not hold"
+    plural = "s" if size != 1 else ""
+    right.markdown(
+        f"On this batch of **{size}** example{plural} the relation **{verdict}** to float64 "
+        "precision."
+    )
+    if not typed:
+        sweep = scoring.seed_sweep(lik, size, range(20), n_classes=classes)
+        worst = float(sweep["difference"].abs().max())
+        right.markdown(
+            f"Over seeds 0–19 at this batch size the largest |difference| is "
+            f"**{number(worst)} nats**."
+        )
+    if not proof.has_builtin:
+        right.info(
+            "PyTorch has no built-in Student-t loss. The reference here is the Student-t "
+            "density written out by hand with log-gamma functions, independent of "
+            "torch.distributions."
+        )
+    per_example = lik.nll_per_example(output, target)  # (N,)
+    with st.expander(f"The first {min(size, 8)} examples of the batch"):
+        batch = _batch_preview(name, output, target, per_example)
+        st.dataframe(batch, hide_index=True, width="stretch")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _chart_spec(kind: str, args: tuple, builder: str, options: tuple) -> dict:
-    """The Vega-Lite spec of a per-example chart (built once per setting, then reused)."""
-    frame = _curves(kind, args)
-    return getattr(charts, builder)(frame, **dict(options)).to_dict()
+CURVES = {
+    "binary": scoring.bernoulli_curves,
+    "multiclass": scoring.categorical_curves,
+    "regression": scoring.regression_curves,
+    "count": scoring.poisson_curves,
+}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _fits(outlier: float, df: float, line: bool):
+def _chart_view(kind: str, args: tuple, builder: str, options: tuple) -> None:
+    """One per-example loss chart."""
+    frame = CURVES[kind](*args)
+    chart = getattr(charts, builder)(frame, **dict(options))
+    st.vega_lite_chart(spec=chart.to_dict(), width="stretch")
+
+
+def _pair(kind: str, args: tuple, builder: str, first: dict, second: dict) -> None:
+    a, b = st.columns(2, gap="large")
+    with a:
+        _view("chart", kind, args, builder, tuple(sorted(first.items())))
+    with b:
+        _view("chart", kind, args, builder, tuple(sorted(second.items())))
+
+
+def _fits_view(outlier: float, df: float, line: bool) -> None:
+    """The sample, the three fitted models and the table of scores."""
     x, y = scoring.outlier_sample(outlier, trend=0.5 if line else 0.0)
     fits, table = scoring.compare_fits(x, y, df=df, slope=line)
     points = pd.DataFrame({"x": x, "y": y, "point": ["sample"] * (len(x) - 1) + ["outlier"]})
@@ -110,13 +171,59 @@ def _fits(outlier: float, df: float, line: bool):
         [pd.DataFrame({"x": grid, "y": f.predict(grid), "fit": f.kind}) for f in fits],
         ignore_index=True,
     )
-    spec = charts.fits_chart(points, lines).to_dict()
-    return fits, table, spec
+    a, b = st.columns([0.55, 0.45], gap="large")
+    a.vega_lite_chart(spec=charts.fits_chart(points, lines).to_dict(), width="stretch")
+    nll_cols = ["Gaussian NLL", "Laplace NLL", "Student-t NLL"]
+    shown = pd.DataFrame(
+        {
+            "fitted under": [charts.FIT_LABELS[f.kind] for f in fits],
+            "prediction": [
+                f"{f.intercept:.2f} + {f.slope:.2f}·x" if line else f"{f.intercept:.2f}"
+                for f in fits
+            ],
+            **{col: table[f"nll_{k}"] for col, k in zip(nll_cols, scoring.FIT_KINDS, strict=True)},
+        }
+    )
+    styled = shown.style.format("{:.3f}", subset=nll_cols).highlight_min(
+        subset=nll_cols, axis=0, props="font-weight: bold; background-color: #d9ead3"
+    )
+    b.markdown("**Mean NLL in nats** (rows: how the model was fitted; columns: how it is scored)")
+    b.table(styled, hide_index=True)
+    b.markdown(
+        "In every column the lowest score (green) belongs to the fit made under that same "
+        "likelihood: each fit is the best one by its own loss."
+    )
+    if not line:
+        est = {f.kind: f.intercept for f in fits}
+        b.markdown(
+            f"With no input the model predicts one number: the Gaussian picks the **mean** "
+            f"({est['gaussian']:.2f}), the Laplace the **median** ({est['laplace']:.2f}), the "
+            f"Student-t a **robust centre** ({est['student_t']:.2f}) that down-weights the "
+            "outlier."
+        )
+    else:
+        b.markdown(
+            "The least-squares line tilts towards the outlier; the least-absolute and "
+            "Student-t lines stay with the bulk of the points. Raise ν and the Student-t fit "
+            "moves towards the Gaussian one."
+        )
+    scores = table[[f"nll_{k}" for k in scoring.FIT_KINDS]].to_numpy().ravel()
+    if not all(math.isfinite(v) for v in scores):
+        st.caption("Some scores are inf: a fitted scale reached 0, so any miss is impossible.")
 
 
-def _chart(kind: str, args: tuple, builder: str, **options) -> None:
-    spec = _chart_spec(kind, args, builder, tuple(sorted(options.items())))
-    st.vega_lite_chart(spec=spec, width="stretch")
+VIEWS = {
+    "derivation": _derivation_view,
+    "relation": _relation_view,
+    "proof": _proof_view,
+    "chart": _chart_view,
+    "fits": _fits_view,
+}
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _view(view: str, *args) -> None:
+    VIEWS[view](*args)
 
 
 # ----------------------------------------------------------------------------- page: controls
@@ -164,24 +271,12 @@ st.markdown(
 # ----------------------------------------------------------------------------- 1. the derivation
 
 st.header("1 · From a likelihood to a loss", divider="gray")
-steps = lik.derivation
-for i, step in enumerate(steps):
-    title = STEP_TITLES[i] if i < len(STEP_TITLES) else "One more step"
-    with st.container(border=True):
-        st.markdown(f"**Step {i + 1}. {title}.** {step.text}")
-        st.latex(step.latex)
+_view("derivation", name, tuple(sorted(lik.params.items())))
 
 # ----------------------------------------------------------------------------- 2. the proof
 
 st.header("2 · Check it with numbers", divider="gray")
-relation = lik.relation
-st.markdown(
-    "Below, a batch of random network outputs and targets. probnn computes the "
-    "negative log-likelihood straight from the distribution; PyTorch computes its "
-    "built-in loss. The relation from the last step of the derivation links them:"
-)
-st.latex(relation.latex)
-st.markdown(relation.text)
+_view("relation", name, tuple(sorted(lik.params.items())))
 
 controls = st.columns([1, 1, 1, 2] if lik.task == "multiclass" else [1, 1, 2])
 n = widgets.slider(BATCH, key="n", label="Batch size N", where=controls[0])
@@ -198,39 +293,7 @@ typed = controls[-1].text_input(
 )
 typed = (typed or "").strip()
 
-table, batch, proof, worst, message, size = _proof(
-    name, tuple(sorted(lik.params.items())), int(n), int(seed), int(classes), typed
-)
-if message:
-    st.warning(f"Your targets were not used: {message} Using random targets instead.")
-
-left, right = st.columns([0.62, 0.38], gap="large")
-with left:
-    st.table(table.style.format({"value": "{:.12g}"}), hide_index=True)
-with right:
-    verdict = "holds" if proof.holds else "does not hold"
-    st.metric(
-        "NLL − (factor × reference + constant)",
-        f"{proof.difference:.2g} nats",
-        help="Float64 rounding only: the two sides are the same function of the outputs.",
-    )
-    st.markdown(
-        f"On this batch of **{size}** example{'s' if size != 1 else ''} the relation "
-        f"**{verdict}** to float64 precision."
-    )
-    if worst is not None:
-        st.markdown(
-            f"Over seeds 0–19 at this batch size the largest |difference| is "
-            f"**{number(worst)} nats**."
-        )
-    if not proof.has_builtin:
-        st.info(
-            "PyTorch has no built-in Student-t loss. The reference here is the Student-t "
-            "density written out by hand with log-gamma functions, independent of "
-            "torch.distributions."
-        )
-with st.expander(f"The first {min(size, 8)} examples of the batch"):
-    st.dataframe(batch, hide_index=True, width="stretch")
+_view("proof", name, tuple(sorted(lik.params.items())), int(n), int(seed), int(classes), typed)
 
 # ----------------------------------------------------------------------------- 3. one example
 
@@ -256,11 +319,7 @@ if task == "binary":
             else ""
         )
     )
-    a, b = st.columns(2, gap="large")
-    with a:
-        _chart("binary", (241, squared), "bernoulli_chart", x="pi")
-    with b:
-        _chart("binary", (241, squared), "bernoulli_chart", x="z")
+    _pair("binary", (121, squared), "bernoulli_chart", {"x": "pi"}, {"x": "z"})
 elif task == "multiclass":
     eps = lik.params.get("smoothing", 0.0)
     st.latex(
@@ -279,11 +338,8 @@ elif task == "multiclass":
             else " Move the smoothing slider to see a loss that stops rewarding confidence."
         )
     )
-    a, b = st.columns(2, gap="large")
-    with a:
-        _chart("multiclass", (int(classes), float(eps)), "categorical_chart", x="p_true")
-    with b:
-        _chart("multiclass", (int(classes), float(eps)), "categorical_chart", x="margin")
+    args = (int(classes), float(eps))
+    _pair("multiclass", args, "categorical_chart", {"x": "p_true"}, {"x": "margin"})
 elif task == "regression":
     shown = set(values)
     extra = [
@@ -320,12 +376,8 @@ elif task == "regression":
         "laplace": "L1",
         "student_t": "Student-t",
     }.get(name)
-    a, b = st.columns(2, gap="large")
-    args = (sigma, df, scale)
-    with a:
-        _chart("regression", args, "regression_chart", what="loss", highlight=highlight)
-    with b:
-        _chart("regression", args, "regression_chart", what="pull", highlight=highlight)
+    loss, pull = {"what": "loss", "highlight": highlight}, {"what": "pull", "highlight": highlight}
+    _pair("regression", (sigma, df, scale), "regression_chart", loss, pull)
     if name == "gaussian_learned_variance":
         st.caption(
             "With a learned variance the network picks σ for each example; the Gaussian curve "
@@ -343,7 +395,7 @@ elif task == "count":
         "count (dots); a count of 0 asks for a rate as small as possible. Predicting too "
         "few costs more than predicting too many by the same amount."
     )
-    _chart("count", ((0, 1, 3, 8),), "poisson_chart")
+    _view("chart", "count", ((0, 1, 3, 8),), "poisson_chart", ())
 else:  # a likelihood added later without a chart of its own
     st.markdown("No per-example chart for this likelihood yet.")
 
@@ -367,51 +419,4 @@ model = widgets.select(
 )  # fmt: skip
 outlier = widgets.slider(OUTLIER, key="outlier", label="Outlier height", where=ctrl[1])
 fit_df = widgets.slider(FIT_DF, key="fit_df", label="Student-t fit: ν", where=ctrl[2])
-fits, fit_table, fit_spec = _fits(float(outlier), float(fit_df), model == "line")
-
-a, b = st.columns([0.55, 0.45], gap="large")
-with a:
-    st.vega_lite_chart(spec=fit_spec, width="stretch")
-with b:
-    shown = pd.DataFrame(
-        {
-            "fitted under": [charts.FIT_LABELS[f.kind] for f in fits],
-            "prediction": [
-                f"{f.intercept:.2f} + {f.slope:.2f}·x" if model == "line" else f"{f.intercept:.2f}"
-                for f in fits
-            ],
-            "Gaussian NLL": fit_table["nll_gaussian"],
-            "Laplace NLL": fit_table["nll_laplace"],
-            "Student-t NLL": fit_table["nll_student_t"],
-        }
-    )
-    nll_cols = ["Gaussian NLL", "Laplace NLL", "Student-t NLL"]
-    styled = shown.style.format("{:.3f}", subset=nll_cols).highlight_min(
-        subset=nll_cols, axis=0, props="font-weight: bold; background-color: #d9ead3"
-    )
-    st.markdown("**Mean NLL in nats** (rows: how the model was fitted; columns: how it is scored)")
-    st.table(styled, hide_index=True)
-    st.markdown(
-        "In every column the lowest score (green) belongs to the fit made under that same "
-        "likelihood: each fit is the best one by its own loss."
-    )
-    if model == "constant":
-        est = {f.kind: f.intercept for f in fits}
-        st.markdown(
-            f"With no input the model predicts one number: the Gaussian picks the **mean** "
-            f"({est['gaussian']:.2f}), the Laplace the **median** ({est['laplace']:.2f}), the "
-            f"Student-t a **robust centre** ({est['student_t']:.2f}) that down-weights the "
-            "outlier."
-        )
-    else:
-        st.markdown(
-            "The least-squares line tilts towards the outlier; the least-absolute and "
-            "Student-t lines stay with the bulk of the points. Raise ν and the Student-t fit "
-            "moves towards the Gaussian one."
-        )
-if not all(
-    math.isfinite(v) for v in fit_table[[f"nll_{k}" for k in scoring.FIT_KINDS]].values.ravel()
-):
-    st.caption(
-        "Some scores are inf: a fitted scale reached 0, so a point off the fit is impossible."
-    )
+_view("fits", float(outlier), float(fit_df), model == "line")

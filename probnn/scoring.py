@@ -237,7 +237,7 @@ def _softplus(x: Tensor) -> Tensor:
     return torch.nn.functional.softplus(x)
 
 
-def bernoulli_curves(n: int = 241, squared: bool = False) -> pd.DataFrame:
+def bernoulli_curves(n: int = 121, squared: bool = False) -> pd.DataFrame:
     """Loss of one example against the predicted probability pi and the logit z.
 
     Columns: z, pi, label ("y = 1" / "y = 0"), loss (nats), series. With ``squared`` the
@@ -263,7 +263,7 @@ def bernoulli_curves(n: int = 241, squared: bool = False) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def categorical_curves(n_classes: int = 3, smoothing: float = 0.0, n: int = 241) -> pd.DataFrame:
+def categorical_curves(n_classes: int = 3, smoothing: float = 0.0, n: int = 121) -> pd.DataFrame:
     """Loss of one example against the true class's probability and its logit margin.
 
     The other C - 1 classes share the remaining probability equally, so the true class's
@@ -288,7 +288,7 @@ def categorical_curves(n_classes: int = 3, smoothing: float = 0.0, n: int = 241)
 
 
 def regression_curves(
-    sigma: float = 1.0, df: float = 3.0, scale: float = 1.0, r_max: float = 6.0, n: int = 241
+    sigma: float = 1.0, df: float = 3.0, scale: float = 1.0, r_max: float = 6.0, n: int = 121
 ) -> pd.DataFrame:
     """Loss and pull of one example against its residual r = y - mu for four regression losses.
 
@@ -321,14 +321,14 @@ def regression_curves(
     )  # fmt: skip
 
 
-def poisson_curves(counts=(0, 1, 3, 8), rate_max: float = 14.0, n: int = 281) -> pd.DataFrame:
+def poisson_curves(counts=(0, 1, 3, 8), rate_max: float = 14.0, n: int = 140) -> pd.DataFrame:
     """Poisson NLL of one observed count against the predicted rate lambda = exp(eta).
 
     Columns: rate, count, series, loss (nats). For y >= 1 each curve is lowest at
     lambda = y; for y = 0 it falls towards 0 as lambda -> 0. Computed from eta = log lambda:
     exp(eta) - y eta + log(y!).
     """
-    rate = torch.linspace(0.05, rate_max, n, dtype=DTYPE)  # (n,)
+    rate = torch.linspace(rate_max / n, rate_max, n, dtype=DTYPE)  # (n,) step rate_max / n
     eta = torch.log(rate)
     parts = []
     for y in counts:

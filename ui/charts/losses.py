@@ -127,9 +127,9 @@ def regression_chart(
     if what not in {"loss", "pull"}:
         raise ValueError(f"what must be 'loss' or 'pull', got {what!r}")
     series = _series(frame)
-    frame = frame.assign(
+    frame = frame[["residual", "series", what]].assign(
         chosen=[bool(highlight) and s.startswith(highlight) for s in frame["series"]]
-    )
+    )  # only the columns drawn: the spec carries its data on every rerun
     if what == "loss":
         y = alt.Y("loss:Q", title="extra loss over r = 0", scale=alt.Scale(domain=[0, 8]))
     else:
@@ -142,11 +142,10 @@ def regression_chart(
             y=y,
             color=alt.Color("series:N", scale=_colour(series), legend=_legend()),
             strokeWidth=alt.StrokeWidth(
-                "chosen:N", scale=alt.Scale(domain=[False, True], range=[2.5, 5]), legend=None),
+                "chosen:O", scale=alt.Scale(domain=[False, True], range=[2.5, 5]), legend=None),
             tooltip=[alt.Tooltip("series:N", title="loss"),
                      alt.Tooltip("residual:Q", title="r", format=".2f"),
-                     alt.Tooltip("loss:Q", title="extra loss", format=".4f"),
-                     alt.Tooltip("pull:Q", title="pull", format=".4f")],
+                     alt.Tooltip(f"{what}:Q", format=".4f")],
         )
     )  # fmt: skip
 
