@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 import probnn
 from probnn import compare
 from probnn import data as pdata
 from probnn.params import ParamSpec
+from ui import generative_page as view
 from ui import widgets
 from ui.charts import generative as charts
 from ui.charts import number
@@ -31,7 +30,6 @@ SHARE = ParamSpec(
     "(training and test alike) until the fraction is reached.",
 )
 PROBE = ParamSpec("x", "x", -3.0, 3.0, 0.0, 0.05, help="Coordinate of the probed point.")
-GRID = 50  # heatmap cells per axis
 COV_TEXT = {
     "shared": "One covariance for both classes: a straight boundary (LDA).",
     "full": "One covariance per class: a curved, quadratic boundary (QDA).",
@@ -45,139 +43,6 @@ CURVE_MAX = (50, 100, 200, 500, 1000)  # choices for the largest training set of
 CURVE_SEEDS = ParamSpec(
     "seeds", "S", 1, 8, 5, 1, integer=True, help="Repeats with different seeds (mean and range)."
 )
-
-
-# ----------------------------------------------------------------------------- cached work
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def load(name: str, n: int, noise: float, seed: int, share: float) -> dict:
-    """The data set after rebalancing, as plain arrays, plus the plot bounds."""
-    ds = pdata.make(name, n=n, noise=noise, seed=seed)
-    X, y, note = compare.rebalance(ds.X_train, ds.y_train, share, seed=seed)
-    Xt, yt, _ = compare.rebalance(ds.X_test, ds.y_test, share, seed=seed + 1)
-    (x_lo, x_hi), (y_lo, y_hi) = ds.bounds(margin=0.08)
-    # a square window, so circles look round
-    half = max(x_hi - x_lo, y_hi - y_lo) / 2
-    cx, cy = (x_lo + x_hi) / 2, (y_lo + y_hi) / 2
-    bounds = ((cx - half, cx + half), (cy - half, cy + half))
-    points = pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "cls": y.astype(str)})
-    return {
-        "X": X,
-        "y": y,
-        "X_test": Xt,
-        "y_test": yt,
-        "note": note,
-        "bounds": bounds,
-        "points": points,
-        "problem": compare.check_classes(y),
-    }
-
-
-def _grid(bounds):
-    xs, ys = compare.grid_axes(bounds, GRID)
-    gx, gy = np.meshgrid(xs, ys)
-    pts = np.column_stack([gx.ravel(), gy.ravel()])  # (GRID^2, 2)
-    return pts, (xs[1] - xs[0], ys[1] - ys[0])
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def fit_generative(name, n, noise, seed, share, covariance) -> dict:
-    d = load(name, n, noise, seed, share)
-    model = compare.fit_generative(d["X"], d["y"], compare.GenerativeConfig(covariance))
-    pts, cell = _grid(d["bounds"])
-    heat = pd.DataFrame(
-        {"x1": pts[:, 0], "x2": pts[:, 1], "p1": _np(model.predict_proba(pts))[:, 1]}
-    )
-    ellipses = compare.density_ellipses(model)
-    return {
-        "model": model,
-        "train": compare.score_generative(model, d["X"], d["y"]),
-        "test": compare.score_generative(model, d["X_test"], d["y_test"]),
-        "joint_nll": model.nll(d["X"], d["y"]),
-        "heat": charts.spec(
-            charts.finish(charts.posterior_chart(heat, d["points"], d["bounds"], cell=cell))
-        ),
-        "density": charts.spec(
-            charts.finish(charts.density_chart(d["points"], ellipses, d["bounds"]))
-        ),
-        "ellipses": ellipses,
-    }
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def fit_discriminative(name, n, noise, seed, share, model_key) -> dict:
-    d = load(name, n, noise, seed, share)
-    config = compare.DiscriminativeConfig(model_key, seed=seed)
-    fit = compare.fit_discriminative(d["X"], d["y"], config, X_test=d["X_test"], y_test=d["y_test"])
-    pts, cell = _grid(d["bounds"])
-    heat = pd.DataFrame({"x1": pts[:, 0], "x2": pts[:, 1], "p1": fit.proba(pts)})
-    return {
-        "fit": fit,
-        "train": compare.score_discriminative(fit, d["X"], d["y"]),
-        "test": compare.score_discriminative(fit, d["X_test"], d["y_test"]),
-        "heat": charts.spec(
-            charts.finish(charts.posterior_chart(heat, d["points"], d["bounds"], cell=cell))
-        ),
-    }
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def samples_spec(name, n, noise, seed, share, covariance, draw) -> dict:
-    d = load(name, n, noise, seed, share)
-    g = fit_generative(name, n, noise, seed, share, covariance)
-    new = compare.sample_frame(g["model"], len(d["y"]), seed=seed * 1000 + draw)
-    chart = charts.density_chart(d["points"], g["ellipses"], d["bounds"], samples=new)
-    return charts.spec(charts.finish(chart))
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def curve_rows(name, noise, share, covariance, model_key, seeds, size) -> list[dict]:
-    config = compare.CurveConfig(
-        dataset=name,
-        noise=noise,
-        share=share,
-        sizes=(size,),
-        seeds=seeds,
-        generative=compare.GenerativeConfig(covariance),
-        discriminative=compare.DiscriminativeConfig(model_key),
-    )
-    return compare.curve_point(config, size)
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def curve_view(name, noise, share, covariance, model_key, seeds, sizes) -> dict:
-    """The learning curve's two chart specs, a sentence and a table (from cached rows)."""
-    rows = [
-        r
-        for size in sizes
-        for r in curve_rows(name, noise, share, covariance, model_key, seeds, size)
-    ]
-    summary = compare.summarise_curve(pd.DataFrame(rows))
-    wide = summary.pivot_table(index="size", columns=["metric", "model"], values="mean")
-    small, big = sizes[0], sizes[-1]
-    ll = wide["log_loss"]
-    text = (
-        f"With **{small}** training points the test log-loss is "
-        f"**{ll.loc[small, 'generative']:.3f}** nats (generative) against "
-        f"**{ll.loc[small, 'discriminative']:.3f}** (discriminative); with **{big}** it is "
-        f"**{ll.loc[big, 'generative']:.3f}** against **{ll.loc[big, 'discriminative']:.3f}**. "
-        "Lines: mean over seeds; bands: lowest to highest seed."
-    )
-    table = wide.copy()
-    table.columns = [
-        f"{'log-loss (nats)' if m == 'log_loss' else 'accuracy'}, {k}" for m, k in table.columns
-    ]
-    return {
-        "log_loss": charts.spec(charts.finish(charts.curve_chart(summary, "log_loss"))),
-        "accuracy": charts.spec(charts.finish(charts.curve_chart(summary, "accuracy"))),
-        "text": text,
-        "table": table.reset_index(),
-    }
-
-
-def _np(t):
-    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -244,7 +109,7 @@ noise = widgets.slider(gen_spec.spec("noise"), "noise", label="Noise", where=col
 share = widgets.slider(SHARE, "share", label="Share of class 1", where=cols[3])
 seed = widgets.seed("seed", where=cols[4])
 
-d = load(name, n, noise, seed, share)
+d = view.data_summary(name, n, noise, seed, share)
 st.caption(
     f"**{gen_spec.title}:** {gen_spec.description} "
     + (
@@ -288,29 +153,25 @@ with right:
 
 if d["problem"]:
     st.warning(d["problem"])
-    st.vega_lite_chart(
-        charts.spec(
-            charts.finish(
-                charts.points_layer(d["points"], d["bounds"]).properties(
-                    height=charts.SQUARE, width=charts.SQUARE, autosize=charts.PAD
-                )
-            )
-        ),
-        width="content",
-    )
+    st.vega_lite_chart(d["points_spec"], width="content")
     st.stop()
 
-g = fit_generative(name, n, noise, seed, share, covariance)
-with st.spinner("Training the discriminative model…"):
-    f = fit_discriminative(name, n, noise, seed, share, model_key)
-for note in g["model"].notes_:
+settings = (name, n, noise, seed, share)
+with st.spinner("Fitting both models…"):
+    both = view.fitted(*settings, covariance, model_key)
+g, f = both["g"], both["f"]
+for note in g["notes"]:
     st.info(note)
 
 probe_cols = st.columns([1, 1, 1.4], vertical_alignment="bottom")
 px = widgets.slider(PROBE, "x1", label="Probe point x₁", where=probe_cols[0])
 py = widgets.slider(PROBE, "x2", label="Probe point x₂", where=probe_cols[1])
 probe_cols[2].caption("The black ring marks the probe point; the formulas below use it.")
-pr = compare.probe(g["model"], f["fit"], (px, py))
+pr = compare.probe(
+    view.generative_model(*settings, covariance),
+    both["disc"],
+    (px, py),
+)
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -330,7 +191,7 @@ st.caption(
 # ---- the generative model in detail
 st.divider()
 st.subheader("The generative model: a story of how the data arise")
-mu, cov = _np(g["model"].means_), _np(g["model"].covariances_)
+mu, cov = g["means"], g["covariances"]
 left, right = st.columns([1, 1], gap="large")
 draws = st.session_state.setdefault("_gen_draw", 0)
 with left:
@@ -345,7 +206,7 @@ with left:
         st.session_state["_gen_draw"] = draws = draws + 1
     if b2.button("Clear samples", disabled=draws == 0, width="stretch"):
         st.session_state["_gen_draw"] = draws = 0
-    spec = samples_spec(name, n, noise, seed, share, covariance, draws) if draws else g["density"]
+    spec = view.samples_spec(*settings, covariance, draws) if draws else g["density"]
     st.vega_lite_chart(charts.with_marker(spec, px, py), width="content")
 with right:
     st.markdown(
@@ -355,14 +216,14 @@ with right:
     st.latex(r"p(x, y) = p(y)\,p(x \mid y)")
     st.markdown("Maximum likelihood estimates, from the training points:")
     st.latex(
-        rf"\hat p(y{{=}}1) = \frac{{N_1}}{{N}} = \frac{{{int(d['y'].sum())}}}"
-        rf"{{{len(d['y'])}}} = {tex(pr.prior[1])}"
+        rf"\hat p(y{{=}}1) = \frac{{N_1}}{{N}} = \frac{{{d['n_class1']}}}"
+        rf"{{{d['n_train']}}} = {tex(pr.prior[1])}"
     )
     st.latex(rf"\hat\mu_0 = {vec(mu[0])},\quad \hat\mu_1 = {vec(mu[1])}")
     st.caption(
         "Lines on the chart: ellipses holding 50 %, 90 % and 99 % of each class density. "
         + (
-            f"Crosses: {len(d['y'])} new pairs sampled from the model (draw {draws}); "
+            f"Crosses: {d['n_train']} new pairs sampled from the model (draw {draws}); "
             "faded dots: the real data."
             if draws
             else "Press Generate to sample new pairs from the model."
@@ -416,19 +277,22 @@ st.latex(
     rf"\text{{at the probe point: }} f_\theta(x) = {tex(pr.discriminative_logit)},\quad "
     rf"p(y{{=}}1 \mid x) = \sigma(f_\theta(x)) = {tex(pr.discriminative_p1)}"
 )
-table = pd.DataFrame(
-    {
-        "model": ["generative", "discriminative"],
-        "training −ln p(y|x) (nats)": [g["train"].log_loss, f["train"].log_loss],
-        "test −ln p(y|x) (nats)": [g["test"].log_loss, f["test"].log_loss],
-        "test accuracy": [g["test"].accuracy, f["test"].accuracy],
-    }
-)
-st.dataframe(
-    table,
-    hide_index=True,
-    width="stretch",
-    column_config={c: st.column_config.NumberColumn(format="%.3f") for c in table.columns[1:]},
+
+
+def cell(value: float, percent: bool = False) -> str:
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:.1%}" if percent else f"{value:.3f}"
+
+
+rows = [
+    f"| {label} | {cell(v['train'].log_loss)} | {cell(v['test'].log_loss)} | "
+    f"{cell(v['test'].accuracy, True)} |"
+    for label, v in (("generative", g), ("discriminative", f))
+]
+st.markdown(
+    "| model | training −ln p(y\\|x) (nats) | test −ln p(y\\|x) (nats) | test accuracy |\n"
+    "|---|---:|---:|---:|\n" + "\n".join(rows)
 )
 st.caption(
     "One score for both: the mean −ln p(y | x), in nats. The discriminative model pushes it "
@@ -457,20 +321,20 @@ if pressed or st.session_state.get("_curve_for") == curve_key:
         if pressed:
             bar = st.progress(0.0, text="Fitting both models for every size and seed…")
             for i, size in enumerate(sizes):
-                curve_rows(name, noise, share, covariance, model_key, seeds, size)
+                view.curve_rows(name, noise, share, covariance, model_key, seeds, size)
                 bar.progress((i + 1) / len(sizes), text=f"{size} training points done")
             bar.empty()
-        view = curve_view(name, noise, share, covariance, model_key, seeds, sizes)
+        curve = view.curve_view(name, noise, share, covariance, model_key, seeds, sizes)
     except compare.CompareError as err:
         st.warning(f"The learning curve could not be computed: {err}")
     else:
         st.session_state["_curve_for"] = curve_key
         left, right = st.columns(2, gap="large")
-        left.vega_lite_chart(view["log_loss"], width="content")
-        right.vega_lite_chart(view["accuracy"], width="content")
-        st.markdown(view["text"])
+        left.vega_lite_chart(curve["log_loss"], width="content")
+        right.vega_lite_chart(curve["accuracy"], width="content")
+        st.markdown(curve["text"])
         with st.expander("The numbers (mean over seeds)"):
-            st.dataframe(view["table"], hide_index=True, width="stretch")
+            st.dataframe(curve["table"], hide_index=True, width="stretch")
 else:
     st.caption(
         f"Press the button to fit both models {len(sizes) * len(seeds)} times each "

@@ -566,9 +566,9 @@ def probe(
     """The generative and discriminative quantities at the point ``x`` (D,)."""
     gen = generative
     pt = np.asarray(x, dtype=np.float64).reshape(1, -1)
-    log_dens = np.array([float(gen.log_density(pt, c)[0]) for c in range(gen.n_classes_)])  # (C,)
+    log_joint = _np(gen.log_joint(pt))[0]  # (C,) log p(x, y=c)
     log_prior = np.log(_np(gen.priors_))
-    log_joint = log_prior + log_dens
+    log_dens = log_joint - log_prior  # log p(x | y=c)
     log_evidence = float(np.logaddexp(log_joint[0], log_joint[1]))
     z = float(discriminative.logits(pt)[0])
     return Probe(

@@ -105,8 +105,11 @@ def test_scores_are_probnn_compare_scores():
     values = metrics(at)
     assert values[0] == nats_text(g.log_loss) and values[1] == f"{g.accuracy:.1%}"
     assert values[2] == nats_text(d.log_loss) and values[3] == f"{d.accuracy:.1%}"
-    table = at.dataframe[0].value
-    assert table["test accuracy"].tolist() == pytest.approx([g.accuracy, d.accuracy])
+    table = next(m.value for m in at.markdown if m.value.startswith("| model"))
+    rows = [line.split("|")[1:-1] for line in table.splitlines()[2:]]
+    assert [r[0].strip() for r in rows] == ["generative", "discriminative"]
+    assert [r[-1].strip() for r in rows] == [f"{g.accuracy:.1%}", f"{d.accuracy:.1%}"]
+    assert float(rows[1][2]) == pytest.approx(d.log_loss, abs=5e-4)
 
 
 @pytest.mark.parametrize(

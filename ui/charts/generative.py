@@ -17,6 +17,7 @@ import copy
 
 import altair as alt
 import pandas as pd
+import pyarrow as pa
 
 from ui.charts import PALETTE, unit_title
 
@@ -26,6 +27,7 @@ __all__ = [
     "MODEL_TITLES",
     "curve_chart",
     "density_chart",
+    "arrow_datasets",
     "finish",
     "nats_text",
     "points_layer",
@@ -68,6 +70,29 @@ def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
         )
         .configure_view(strokeWidth=0)
     )
+
+
+def arrow_datasets(chart_spec: dict) -> dict:
+    """A copy of a spec whose named data sets are Arrow IPC stream bytes.
+
+    Streamlit passes data sets that are already bytes straight to the browser, so a
+    cached spec in this form costs no conversion per rerun (Vega-Lite itself never sees
+    the bytes: Streamlit moves them out of the spec).
+    """
+    out = dict(chart_spec)
+    if "datasets" in out:
+        encoded = {}
+        for name, rows in out["datasets"].items():
+            if isinstance(rows, bytes):
+                encoded[name] = rows
+                continue
+            table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
+            sink = pa.BufferOutputStream()
+            with pa.RecordBatchStreamWriter(sink, table.schema) as writer:
+                writer.write_table(table)
+            encoded[name] = sink.getvalue().to_pybytes()
+        out["datasets"] = encoded
+    return out
 
 
 def nats_text(value: float) -> str:
