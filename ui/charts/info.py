@@ -56,7 +56,6 @@ def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
             symbolOpacity=1,
             symbolType="circle",
             symbolSize=160,
-            symbolDash=[1, 0],  # a dashed model curve still gets a solid legend symbol
         )
         .configure_view(strokeWidth=0)
     )
@@ -110,7 +109,10 @@ def distribution_chart(
         "series:N",
         scale=_colors(order),
         sort=order,
-        legend=alt.Legend(title=None) if legend else None,
+        # a filled disc per series, never a dashed ring
+        legend=alt.Legend(title=None, symbolDash=[1, 0], symbolStrokeWidth=0, symbolOpacity=1)
+        if legend
+        else None,
     )
     y_title = "p(x)" if kind == "discrete" else "density p(x)"
     y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
@@ -376,7 +378,7 @@ def trace_chart(
                 "series:N",
                 scale=alt.Scale(domain=order, range=PALETTE[1 : len(order) + 1]),
                 sort=order,
-                legend=alt.Legend(title=None),
+                legend=alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=4),
             ),
             tooltip=[
                 alt.Tooltip("series:N"),
