@@ -1,0 +1,649 @@
+"""Charts for the training pages: loss curves, the model's p(y|x) over the plane, the
+fitted mean with its band, calibration, residuals, the loss surface and comparisons.
+
+Pure builders, no Streamlit. Every builder takes its data either as a long-form
+DataFrame or as the *name* of a dataset (a string). With names, the chart's spec does
+not depend on the data, so a page can turn it into a dict once (:func:`spec`) and send
+the same spec with fresh data on every update (:func:`with_data`): the browser then
+updates the drawn chart in place instead of rebuilding it, and the server skips
+Altair's costly spec building on every frame.
+
+Column contracts (all numbers float):
+
+* history: ``step, series, value`` (series "train" / "test" for losses);
+* image: one row, ``x0, x1, y0, y1`` (the picture's edges) and ``url`` (a PNG data URL
+  from :func:`image_url`): the p(y|x) map and the loss surface are pictures, one datum
+  per update instead of one rectangle per grid cell;
+* points: ``x, y, label`` (label = class name; for regression ``label`` is the split);
+* curve: ``x, mean, lo, hi`` (lo/hi = mean -+ 2 sd; missing when there is no spread);
+* calibration: ``predicted, observed, count``; residuals: ``fitted, residual``;
+* path: ``step, w, b`` (the optimiser's path on the loss surface);
+* comparison curves: ``step, run, value``; comparison fits: ``x, run, mean``.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from ui.charts import HEIGHT, PALETTE, unit_title
+
+__all__ = [
+    "LOSS_SERIES",
+    "calibration_chart",
+    "compare_curve_chart",
+    "compare_fit_chart",
+    "fit_chart",
+    "grid_edges",
+    "image_extent",
+    "image_url",
+    "live_chart",
+    "loss_chart",
+    "metric_chart",
+    "probability_colours",
+    "probability_map",
+    "residual_chart",
+    "spec",
+    "surface_chart",
+    "surface_colours",
+    "with_data",
+]
+
+NATS = "nats"
+LOSS_SERIES = ("train", "test")  # series of the loss chart, in legend order
+_MAP_HEIGHT = 380
+_BLUE, _ORANGE = PALETTE[0], PALETTE[1]
+_MIDDLE = "#f4f4f4"  # p = 0.5: neither class
+_SHAPES = [
+    "circle",
+    "triangle-up",
+    "square",
+    "diamond",
+    "cross",
+    "triangle-down",
+    "circle",
+    "square",
+]
+
+Data = pd.DataFrame | str
+
+
+def _source(data: Data):
+    """A DataFrame as inline data, a string as a named dataset filled in later."""
+    return alt.NamedData(name=data) if isinstance(data, str) else data
+
+
+def _chart(data: Data, height: int) -> alt.Chart:
+    return alt.Chart(_source(data)).properties(height=height, width="container")
+
+
+def _legend(title: str | None = None, orient: str = "bottom", **kwargs) -> alt.Legend:
+    return alt.Legend(
+        orient=orient, title=title, labelFontSize=14, titleFontSize=14, labelLimit=320, **kwargs
+    )
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict (named datasets stay unfilled). Build once, reuse."""
+    return chart.to_dict()
+
+
+def with_data(chart_spec: dict, **datasets: Any) -> dict:
+    """A shallow copy of ``chart_spec`` carrying ``datasets`` (DataFrames or Arrow tables)."""
+    out = dict(chart_spec)
+    out["datasets"] = dict(datasets)
+    return out
+
+
+# ----------------------------------------------------------------------------- curves
+
+
+def loss_chart(
+    history: Data = "history",
+    *,
+    series: Sequence[str] = LOSS_SERIES,
+    unit: str = NATS,
+    height: int = HEIGHT,
+    title: str = "loss",
+) -> alt.Chart:
+    """Training and test loss against the optimiser step (one line per series)."""
+    series = list(series)
+    return (
+        _chart(history, height)
+        .mark_line(strokeWidth=2.5, clip=True)
+        .encode(
+            x=alt.X("step:Q", title="optimiser step", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title=unit_title(title, unit), scale=alt.Scale(zero=False)),
+            color=alt.Color(
+                "series:N",
+                scale=alt.Scale(domain=series, range=PALETTE[: len(series)]),
+                legend=_legend(None, orient="top", direction="horizontal"),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                scale=alt.Scale(domain=series, range=[[1, 0], [6, 3], [2, 2]][: len(series)]),
+                legend=None,
+            ),
+            tooltip=[
+                alt.Tooltip("series:N"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("value:Q", title=unit_title(title, unit), format=".4f"),
+            ],
+        )
+    )
+
+
+def metric_chart(
+    history: Data = "metric",
+    *,
+    name: str = "accuracy",
+    unit: str | None = None,
+    height: int = 170,
+    domain: tuple[float, float] | None = None,
+) -> alt.Chart:
+    """The likelihood's metric (accuracy, RMSE, ...) on the test set against the step."""
+    scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(zero=False)
+    return (
+        _chart(history, height)
+        .mark_line(strokeWidth=2.5, color=PALETTE[2], point=False, clip=True)
+        .encode(
+            x=alt.X("step:Q", title="optimiser step"),
+            y=alt.Y("value:Q", title=unit_title(name, unit), scale=scale),
+            tooltip=[
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("value:Q", title=unit_title(name, unit), format=".4f"),
+            ],
+        )
+    )
+
+
+def live_chart(
+    right: alt.TopLevelMixin | None = None,
+    *,
+    history: Data = "history",
+    metric: Data = "metric",
+    info: Data = "info",
+    metric_name: str = "accuracy",
+    metric_domain: tuple[float, float] | None = None,
+    left_width: int = 280,
+    right_width: int = 320,
+    height: int = 340,
+) -> alt.HConcatChart:
+    """Everything that moves while a run trains, as ONE chart (one update per frame).
+
+    Left: the loss curves (nats) with a line of text from ``info`` (column ``text``,
+    e.g. "step 340 / 1,000") and, under them, the test metric; right: ``right`` (the
+    p(y|x) map or the fitted curve), drawn at ``right_width`` x ``height`` pixels.
+    """
+    loss_h = int(height * 0.62)
+    loss = loss_chart(history, height=loss_h).properties(width=left_width)
+    label = (
+        alt.Chart(_source(info))
+        .mark_text(align="left", baseline="top", fontSize=15, fontWeight="bold", color="#111111")
+        .encode(text="text:N", x=alt.value(6), y=alt.value(4))
+    )
+    score = metric_chart(
+        metric, name=metric_name, domain=metric_domain, height=height - loss_h - 60
+    ).properties(width=left_width)
+    left = alt.vconcat(alt.layer(loss, label), score, spacing=14)
+    if right is None:
+        return alt.hconcat(left)
+    return alt.hconcat(
+        left, right.properties(width=right_width, height=height), spacing=30
+    ).resolve_scale(color="independent", fill="independent", shape="independent")
+
+
+# ----------------------------------------------------------------------------- p(y|x) map
+
+
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
+
+
+def _png(rgba: np.ndarray) -> bytes:
+    """A minimal PNG encoder: (H, W, 4) uint8, row 0 at the top."""
+    h, w, _ = rgba.shape
+    raw = b"".join(b"\x00" + rgba[i].tobytes() for i in range(h))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def image_url(rgb: np.ndarray, alpha: np.ndarray | None = None) -> str:
+    """A PNG data URL from (H, W, 3) colours in 0..255 whose row 0 is the *lowest* y."""
+    h, w, _ = rgb.shape
+    rgba = np.empty((h, w, 4), dtype=np.uint8)
+    rgba[..., :3] = np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+    rgba[..., 3] = 255 if alpha is None else np.clip(np.round(alpha * 255), 0, 255)
+    return "data:image/png;base64," + base64.b64encode(_png(rgba[::-1])).decode("ascii")
+
+
+def probability_colours(probs: np.ndarray, n_classes: int | None = None) -> np.ndarray:
+    """Colours (H, W, 3) of the p(y|x) map, on the scale its legend shows.
+
+    ``probs`` (H, W): p(class 1 | x), mapped linearly (in RGB) from blue (0) through
+    near-white (0.5) to orange (1). ``probs`` (H, W, C): each cell gets its most probable
+    class's colour, mixed with white by how sure the model is (white at 1/C, 85 %
+    colour at certainty).
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim == 2:
+        p = np.clip(np.nan_to_num(p, nan=0.5), 0.0, 1.0)[..., None]  # (H, W, 1)
+        low, mid, high = _rgb(_BLUE), _rgb(_MIDDLE), _rgb(_ORANGE)
+        below = mid + (low - mid) * (1 - 2 * p)  # p <= 0.5
+        above = mid + (high - mid) * (2 * p - 1)  # p >= 0.5
+        return np.where(p <= 0.5, below, above)
+    c = p.shape[-1]
+    top = p.argmax(axis=-1)  # (H, W)
+    conf = p.max(axis=-1)  # (H, W)
+    base_ = 1.0 / max(c, 2)
+    a = np.clip((conf - base_) / (1 - base_), 0.0, 1.0)[..., None] * 0.85
+    palette = np.stack([_rgb(PALETTE[k % len(PALETTE)]) for k in range(c)])  # (C, 3)
+    return 255.0 * (1 - a) + palette[top] * a
+
+
+def image_extent(xs: np.ndarray, ys: np.ndarray) -> dict[str, float]:
+    """Edges ``x0, x1, y0, y1`` of an image whose pixel centres are the grid (xs, ys)."""
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    dx = (xs[-1] - xs[0]) / (2 * (len(xs) - 1)) if len(xs) > 1 else 0.5
+    dy = (ys[-1] - ys[0]) / (2 * (len(ys) - 1)) if len(ys) > 1 else 0.5
+    return {"x0": xs[0] - dx, "x1": xs[-1] + dx, "y0": ys[0] - dy, "y1": ys[-1] + dy}
+
+
+def grid_edges(xs: np.ndarray, ys: np.ndarray) -> pd.DataFrame:
+    """Cell edges ``x0, x1, y0, y1`` of a grid of centres, row-major over (ys, xs).
+
+    Row ``i * len(xs) + j`` is the cell around (xs[j], ys[i]), the order of
+    ``Run.predict_grid(xs, ys).reshape(-1)``.
+    """
+    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
+    dx = (xs[1] - xs[0]) / 2 if len(xs) > 1 else 0.5
+    dy = (ys[1] - ys[0]) / 2 if len(ys) > 1 else 0.5
+    gx, gy = np.meshgrid(xs, ys)  # (len(ys), len(xs))
+    return pd.DataFrame(
+        {
+            "x0": (gx - dx).ravel(),
+            "x1": (gx + dx).ravel(),
+            "y0": (gy - dy).ravel(),
+            "y1": (gy + dy).ravel(),
+        }
+    ).astype("float32")
+
+
+def _image_layer(image: Data, x_title: str, y_title: str) -> alt.Chart:
+    return (
+        alt.Chart(_source(image))
+        .mark_image(aspect=False)
+        .encode(
+            x=alt.X("x0:Q", title=x_title, scale=alt.Scale(zero=False, nice=False)),
+            x2="x1:Q",
+            y=alt.Y("y0:Q", title=y_title, scale=alt.Scale(zero=False, nice=False)),
+            y2="y1:Q",
+            url="url:N",
+        )
+    )
+
+
+def probability_map(
+    image: Data = "image",
+    points: Data = "points",
+    *,
+    class_names: Sequence[str] = ("class 0", "class 1"),
+    features: Sequence[str] = ("x1", "x2"),
+    multiclass: bool = False,
+    height: int = _MAP_HEIGHT,
+) -> alt.LayerChart:
+    """The model's p(y | x) over the plane with the data on top.
+
+    ``image`` holds one row: the extent ``x0, x1, y0, y1`` and ``url``, a picture made
+    by :func:`probability_colours` (the browser smooths it between grid points). Binary:
+    a continuous blue-white-orange scale of p(class 1 | x), 0.5 white. Multiclass: the
+    most probable class's colour, faint where the model hesitates, strong where it is
+    sure. One picture instead of a rectangle per cell keeps each live update cheap.
+    """
+    names = list(class_names)
+    colours = PALETTE[: len(names)]
+    layers = [_image_layer(image, features[0], features[1])]
+    if not multiclass:
+        scale = alt.Scale(domain=[0, 0.5, 1], range=[_BLUE, _MIDDLE, _ORANGE], interpolate="rgb")
+        legend_only = (
+            alt.Chart(pd.DataFrame({"p": [0.0, 1.0]}))
+            .mark_point(opacity=0, size=0)
+            .encode(
+                color=alt.Color(
+                    "p:Q",
+                    scale=scale,
+                    legend=_legend(f"p({names[-1]} | x)", gradientLength=200, format=".1f"),
+                )
+            )
+        )
+        layers.append(legend_only)
+    dots = (
+        alt.Chart(_source(points))
+        .mark_point(filled=True, size=34, stroke="#111111", strokeWidth=0.6, opacity=0.95)
+        .encode(
+            x="x:Q",
+            y="y:Q",
+            fill=alt.Fill(
+                "label:N",
+                scale=alt.Scale(domain=names, range=colours),
+                legend=_legend("data: class"),
+            ),
+            shape=alt.Shape(
+                "label:N", scale=alt.Scale(domain=names, range=_SHAPES[: len(names)]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="class"),
+                alt.Tooltip("x:Q", format=".2f"),
+                alt.Tooltip("y:Q", format=".2f"),
+            ],
+        )
+    )
+    layers.append(dots)
+    return alt.layer(*layers).properties(height=height, width="container")
+
+
+# ----------------------------------------------------------------------------- regression fit
+
+
+def fit_chart(
+    curve: Data = "curve",
+    points: Data = "points",
+    *,
+    band: bool = True,
+    x_title: str = "x",
+    y_title: str = "y",
+    height: int = _MAP_HEIGHT,
+    y_domain: tuple[float, float] | None = None,
+) -> alt.LayerChart:
+    """The data, the fitted mean and (with ``band``) the band mean -+ 2 sd."""
+    y_scale = alt.Scale(domain=list(y_domain), zero=False) if y_domain else alt.Scale(zero=False)
+    dots = (
+        alt.Chart(_source(points))
+        .mark_circle(size=26, opacity=0.55, clip=True)
+        .encode(
+            x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False, nice=False)),
+            y=alt.Y("y:Q", title=y_title, scale=y_scale),
+            color=alt.Color(
+                "label:N",
+                scale=alt.Scale(domain=["train", "test"], range=["#5f6368", "#b0b4ba"]),
+                legend=_legend("data"),
+            ),
+            tooltip=[
+                alt.Tooltip("x:Q", format=".3f"),
+                alt.Tooltip("y:Q", format=".3f"),
+                alt.Tooltip("label:N", title="split"),
+            ],
+        )
+    )
+    line = (
+        alt.Chart(_source(curve))
+        .mark_line(strokeWidth=3, color=_BLUE, clip=True)
+        .encode(
+            x="x:Q",
+            y="mean:Q",
+            tooltip=[
+                alt.Tooltip("x:Q", format=".3f"),
+                alt.Tooltip("mean:Q", title="predicted mean", format=".3f"),
+            ],
+        )
+    )
+    layers = [dots, line]
+    if band:
+        area = (
+            alt.Chart(_source(curve))
+            .mark_area(opacity=0.22, color=_BLUE, clip=True)
+            .encode(
+                x="x:Q",
+                y="lo:Q",
+                y2="hi:Q",
+                tooltip=[
+                    alt.Tooltip("lo:Q", title="mean - 2 sd", format=".3f"),
+                    alt.Tooltip("hi:Q", title="mean + 2 sd", format=".3f"),
+                ],
+            )
+        )
+        layers = [area, dots, line]
+    return alt.layer(*layers).properties(height=height, width="container")
+
+
+# ----------------------------------------------------------------------------- after training
+
+
+def calibration_chart(
+    frame: Data = "calibration", *, what: str = "p(class 1 | x)", height: int = 300
+) -> alt.LayerChart:
+    """Reliability diagram: observed frequency against predicted probability per bin.
+
+    A calibrated model sits on the diagonal; points below it are over-confident
+    predictions. Point size shows how many test points fell in each bin.
+    """
+    diagonal = (
+        alt.Chart(pd.DataFrame({"predicted": [0.0, 1.0], "observed": [0.0, 1.0]}))
+        .mark_line(color="#888888", strokeDash=[5, 4], strokeWidth=1.5)
+        .encode(x="predicted:Q", y="observed:Q")
+    )
+    tip = [
+        alt.Tooltip("predicted:Q", title="mean predicted", format=".3f"),
+        alt.Tooltip("observed:Q", title="observed frequency", format=".3f"),
+        alt.Tooltip("count:Q", title="test points"),
+    ]
+    base_ = alt.Chart(_source(frame)).encode(
+        x=alt.X("predicted:Q", title=f"predicted {what}", scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("observed:Q", title="observed frequency", scale=alt.Scale(domain=[0, 1])),
+        tooltip=tip,
+    )
+    line = base_.mark_line(color=_BLUE, strokeWidth=2.5)
+    dots = base_.mark_circle(color=_BLUE, opacity=0.9).encode(
+        size=alt.Size(
+            "count:Q",
+            title="test points",
+            legend=_legend("test points"),
+            scale=alt.Scale(range=[30, 400]),
+        )
+    )
+    return alt.layer(diagonal, line, dots).properties(height=height, width="container")
+
+
+def residual_chart(
+    frame: Data = "residuals", *, y_title: str = "residual y - mean", height: int = 300
+) -> alt.LayerChart:
+    """Test residuals against the fitted mean, with the zero line."""
+    zero = (
+        alt.Chart(pd.DataFrame({"r": [0.0]}))
+        .mark_rule(color="#888888", strokeDash=[5, 4])
+        .encode(y="r:Q")
+    )
+    dots = (
+        alt.Chart(_source(frame))
+        .mark_circle(size=30, opacity=0.65, color=_BLUE)
+        .encode(
+            x=alt.X("fitted:Q", title="fitted mean", scale=alt.Scale(zero=False)),
+            y=alt.Y("residual:Q", title=y_title),
+            tooltip=[
+                alt.Tooltip("fitted:Q", format=".3f"),
+                alt.Tooltip("residual:Q", format=".3f"),
+            ],
+        )
+    )
+    return alt.layer(zero, dots).properties(height=height, width="container")
+
+
+# ----------------------------------------------------------------------------- loss surface
+
+
+def surface_chart(
+    surface: Data = "surface",
+    path: Data = "path",
+    *,
+    levels: Sequence[float] = (),
+    unit: str = NATS,
+    height: int = 400,
+) -> alt.LayerChart:
+    """The NLL over (weight, bias) as filled contour bands, with the optimiser's path.
+
+    ``surface`` holds one picture (``x0, x1, y0, y1, url``) from :func:`surface_colours`;
+    ``levels`` are its band edges, shown in the legend. The path (``step, w, b``) is drawn
+    in step order and its last point marked.
+    """
+    levels = [float(v) for v in levels]
+    colours = _band_colours(len(levels) + 1)
+    picture = _image_layer(surface, "weight w", "bias b")
+    legend_only = (
+        alt.Chart(pd.DataFrame({"loss": levels or [0.0]}))
+        .mark_point(opacity=0, size=0)
+        .encode(
+            color=alt.Color(
+                "loss:Q",
+                scale=alt.Scale(type="threshold", domain=levels, range=colours),
+                legend=_legend(unit_title("loss", unit), orient="right", format=".2f"),
+            )
+        )
+    )
+    line = (
+        alt.Chart(_source(path))
+        .mark_line(
+            color="#111111", strokeWidth=2.2, point=alt.OverlayMarkDef(size=10, color="#111111")
+        )
+        .encode(
+            x="w:Q",
+            y="b:Q",
+            order="step:Q",
+            tooltip=[
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("w:Q", format=".3f"),
+                alt.Tooltip("b:Q", format=".3f"),
+            ],
+        )
+    )
+    head = (
+        alt.Chart(_source(path))
+        .transform_window(rank="rank()", sort=[alt.SortField("step", order="descending")])
+        .transform_filter("datum.rank == 1")
+        .mark_point(
+            shape="circle", size=160, filled=True, color="#ffffff", stroke="#111111", strokeWidth=2
+        )
+        .encode(x="w:Q", y="b:Q", tooltip=[alt.Tooltip("step:Q", title="now at step")])
+    )
+    return alt.layer(picture, legend_only, line, head).properties(height=height, width="container")
+
+
+def surface_colours(loss: np.ndarray, levels: Sequence[float]) -> np.ndarray:
+    """(H, W, 3) colours of the loss bands (the legend's threshold scale)."""
+    bands = np.digitize(
+        np.nan_to_num(np.asarray(loss, dtype=np.float64), nan=np.inf, posinf=np.inf),
+        np.asarray(levels, dtype=np.float64),
+    )
+    palette = np.stack([_rgb(c) for c in _band_colours(len(levels) + 1)])
+    return palette[bands]
+
+
+def _band_colours(n: int) -> list[str]:
+    """``n`` colours from dark blue (low loss) to pale yellow (high loss)."""
+    low, high = np.array([31, 95, 191]), np.array([255, 244, 200])
+    t = np.linspace(0.0, 1.0, max(n, 2))[:n]
+    rgb = (low[None, :] * (1 - t[:, None]) + high[None, :] * t[:, None]).round().astype(int)
+    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def compare_curve_chart(
+    frame: Data = "compare",
+    *,
+    runs: Sequence[str],
+    title: str = "test loss",
+    unit: str | None = NATS,
+    height: int = HEIGHT,
+    log: bool = False,
+) -> alt.Chart:
+    """One line per run (``run`` column) of a shared yardstick against the step.
+
+    With ``log`` the y axis is logarithmic (yardsticks that fall by decades).
+    """
+    runs = list(runs)
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    return (
+        _chart(frame, height)
+        .mark_line(strokeWidth=2.5, clip=True)
+        .encode(
+            x=alt.X("step:Q", title="optimiser step"),
+            y=alt.Y(
+                "value:Q",
+                title=unit_title(title, unit) + (", log scale" if log else ""),
+                scale=scale,
+            ),
+            color=alt.Color(
+                "run:N",
+                scale=alt.Scale(domain=runs, range=_run_colours(runs)),
+                legend=_legend(None, orient="top", direction="horizontal"),
+            ),
+            tooltip=[
+                alt.Tooltip("run:N"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("value:Q", title=unit_title(title, unit), format=".4f"),
+            ],
+        )
+    )
+
+
+def compare_fit_chart(
+    curves: Data = "fits",
+    points: Data = "points",
+    *,
+    runs: Sequence[str],
+    x_title: str = "x",
+    y_title: str = "y",
+    height: int = _MAP_HEIGHT,
+) -> alt.LayerChart:
+    """The data with one fitted mean per run (``run`` column), overlaid."""
+    runs = list(runs)
+    dots = (
+        alt.Chart(_source(points))
+        .mark_circle(size=26, opacity=0.5, color="#5f6368", clip=True)
+        .encode(
+            x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False, nice=False)),
+            y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")],
+        )
+    )
+    lines = (
+        alt.Chart(_source(curves))
+        .mark_line(strokeWidth=3, clip=True)
+        .encode(
+            x="x:Q",
+            y="mean:Q",
+            color=alt.Color(
+                "run:N",
+                scale=alt.Scale(domain=runs, range=_run_colours(runs)),
+                legend=_legend(None, orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("run:N"),
+                alt.Tooltip("x:Q", format=".3f"),
+                alt.Tooltip("mean:Q", title="predicted mean", format=".3f"),
+            ],
+        )
+    )
+    return alt.layer(dots, lines).properties(height=height, width="container")
+
+
+def _run_colours(runs: Sequence[str]) -> list[str]:
+    return [PALETTE[i % len(PALETTE)] for i in range(len(runs))]

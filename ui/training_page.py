@@ -1,0 +1,1194 @@
+"""The live-training page shared by the binary, multi-class and regression pages.
+
+A page describes itself with a :class:`PageSpec` and calls :func:`render`. This module
+owns every session-state key that starts with ``tp.<page>.``: the page's
+:class:`probnn.live.LiveRun` (``live``), the settings it was built from (``settings``),
+a pending message (``msg``), the uploaded table (``csv``), the comparison runs (``cmp``)
+and the loss-surface run (``surf``).
+
+How a run is shown while it trains: a background thread (``probnn.live``) computes; the
+script, once everything is laid out, loops over :func:`_watch`, which reads the latest
+snapshot and redraws only placeholders (``st.empty``) with chart specs that never change
+(only their datasets do), a few times a second. A button press interrupts that loop at
+its next redraw (Streamlit stops a running script at its next ``st`` call when a rerun
+is requested), so Pause works mid-run; the run itself lives on in ``st.session_state``.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import streamlit as st
+
+import probnn
+from probnn import data as pdata
+from probnn import likelihoods, live, training
+from probnn.models import ACTIVATIONS
+from probnn.params import ParamSpec
+from ui import widgets
+from ui.charts import number
+from ui.charts import training as charts
+
+try:  # raised inside a running script when its session stops (tab closed, Stop pressed)
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+except ImportError:  # pragma: no cover - another Streamlit layout
+    StopException = ()  # type: ignore[assignment]
+
+__all__ = [
+    "CAPS",
+    "PageSpec",
+    "Settings",
+    "WATCH_LIMIT",
+    "accept_upload",
+    "load_upload",
+    "render",
+    "settings_from_widgets",
+]
+
+# ----------------------------------------------------------------------------- caps
+MAX_STEPS = 5000
+MAX_LAYERS = 4
+MAX_UNITS = 64
+MAX_POINTS = 2000  # the generators' own cap on n
+GRID = 40  # the p(y|x) map is GRID x GRID cells
+CURVE = 200  # points on a fitted regression curve
+CSV = "csv"  # the data-set choice that means "the uploaded file"
+MAX_DRAWN = 500  # data points drawn under the model (all of them are trained on)
+LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+BATCHES = ("full", "16", "32", "64", "128", "256")
+CAPS = (
+    f"Caps: at most {MAX_STEPS:,} steps, {MAX_POINTS:,} points, {MAX_LAYERS} hidden layers "
+    f"of at most {MAX_UNITS} units; CSV files up to 10,000 rows and 5 MB."
+)
+WATCH_LIMIT: float | None = None  # seconds a script keeps redrawing; None = until the run ends
+STEP_SIZE = 10  # steps per press of Step
+
+_STATUS_WORDS = {
+    "ready": "ready: press **Train**",
+    "running": "training…",
+    "paused": "paused",
+    "finished": "finished",
+    "diverged": "diverged",
+    "stopped": "stopped",
+}
+_HINT = (
+    "The loss became infinite or not a number: the steps were too large. Lower the learning "
+    "rate (or use Adam), then press **Train** again."
+)
+_DATA_KEYS = {"n_classes": "classes", "outlier_fraction": "outliers"}  # short link keys
+_LABELS = {
+    "n": "points",
+    "noise": "noise",
+    "n_classes": "classes",
+    "outlier_fraction": "outlier share",
+}
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """What distinguishes one training page from another."""
+
+    key: str  # URL path and session-state prefix: "binary"
+    task: str  # "binary" | "multiclass" | "regression"
+    datasets: tuple[str, ...]  # generator keys offered, first = default
+    likelihoods: tuple[str, ...]  # likelihood names offered, first = the article's
+    compare: tuple  # (likelihood, ((param, value), ...), short label) trained side by side
+    compare_dataset: str  # the data set of the comparison
+    compare_params: tuple = ()  # its generator parameters, as (name, value) pairs
+    compare_text: str = ""  # what the comparison shows, in a sentence or two
+    compare_training: tuple = ("adam", 0.01, 500)  # optimiser, learning rate, steps
+    default_steps: int = 500
+    count_likelihoods: tuple[str, ...] = ()  # for count data (regression page)
+    loss_surface: bool = False  # show the two-parameter lab (binary page)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run depends on; two equal Settings give the same curve."""
+
+    source: str  # "synthetic" | "csv"
+    dataset: str  # generator key, or the CSV's name
+    data_params: tuple  # generator parameters as sorted (name, value) pairs
+    config: training.TrainConfig
+    csv_token: int = 0  # which upload (csv only)
+    features: tuple[str, ...] = ()  # chosen CSV columns (csv only)
+    target: str = ""  # CSV target column (csv only)
+
+    @property
+    def seed(self) -> int:
+        return int(self.config.seed)
+
+
+def _k(spec: PageSpec, name: str) -> str:
+    return f"tp.{spec.key}.{name}"
+
+
+def _subsample(n: int, k: int, seed: int) -> np.ndarray:
+    """Sorted indices of at most k of n items, the same for the same seed."""
+    if n <= k:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=k, replace=False))
+
+
+# ----------------------------------------------------------------------------- cached pieces
+
+
+@functools.lru_cache(maxsize=64)
+def _spec(kind: str, *args) -> dict:
+    """Chart specs without data, built once per shape (Altair is slow to build specs)."""
+    builders: dict[str, Callable[..., object]] = {
+        "loss": lambda: charts.loss_chart("history"),
+        "metric": lambda name, lo, hi: charts.metric_chart(
+            "metric", name=name, domain=None if lo is None else (lo, hi)
+        ),
+        "map": lambda names, feats, multi: charts.probability_map(
+            "image", "points", class_names=names, features=feats, multiclass=multi
+        ),
+        "fit": lambda band, xt, yt, lo, hi: charts.fit_chart(
+            "curve", "points", band=band, x_title=xt, y_title=yt, y_domain=(lo, hi)
+        ),
+        "calibration": lambda what: charts.calibration_chart("calibration", what=what),
+        "residuals": lambda: charts.residual_chart("residuals"),
+        "surface": lambda levels: charts.surface_chart("surface", "path", levels=levels),
+        "cmp_curve": lambda runs, title, unit: charts.compare_curve_chart(
+            "compare", runs=runs, title=title, unit=unit, log=True
+        ),
+        "cmp_fit": lambda runs, xt, yt: charts.compare_fit_chart(
+            "fits", "points", runs=runs, x_title=xt, y_title=yt
+        ),
+        "live": lambda right, name, lo, hi: charts.live_chart(
+            None if right is None else _right_chart(*right),
+            metric_name=name,
+            metric_domain=None if lo is None else (lo, hi),
+        ),
+    }
+    return charts.spec(builders[kind](*args))
+
+
+def _right_chart(kind: str, *args):
+    if kind == "map":
+        names, feats, multi = args
+        return charts.probability_map(
+            "image", "points", class_names=names, features=feats, multiclass=multi
+        )
+    band, xt, yt, lo, hi = args
+    return charts.fit_chart("curve", "points", band=band, x_title=xt, y_title=yt, y_domain=(lo, hi))
+
+
+def _arrow(frame: pd.DataFrame | dict) -> pa.Table:
+    """A pyarrow table (cheap to serialise) from a frame or a dict of arrays."""
+    if isinstance(frame, pd.DataFrame):
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    return pa.table(frame)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _synthetic(name: str, seed: int, params: tuple) -> pdata.Dataset:
+    return pdata.make(name, seed=seed, **dict(params))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _surface(n: int, noise: float, seed: int, size: int = 120) -> dict:
+    """The loss surface of 1-D logistic regression as a banded picture, and its minimum."""
+    ds = live.line_dataset(n, noise=noise, seed=seed)
+    ws = np.linspace(-3.0, 9.0, size)
+    bs = np.linspace(-6.0, 6.0, size)
+    loss = live.loss_surface(likelihoods.get("bernoulli"), ds.X_train, ds.y_train, ws, bs)
+    finite = loss[np.isfinite(loss)]
+    lo, hi = float(finite.min()), float(np.quantile(finite, 0.98))
+    levels = tuple(float(v) for v in np.geomspace(lo * 1.02 + 1e-3, hi, 11).round(3))
+    image = {k: [v] for k, v in charts.image_extent(ws, bs).items()}
+    image["url"] = [charts.image_url(charts.surface_colours(loss, levels))]
+    i, j = np.unravel_index(np.nanargmin(loss), loss.shape)
+    return {
+        "image": pd.DataFrame(image),
+        "levels": levels,
+        "best": (float(ws[j]), float(bs[i]), lo),
+    }
+
+
+# ----------------------------------------------------------------------------- widgets
+
+
+def _lik_label(name: str) -> str:
+    cls = likelihoods.REGISTRY[name]
+    return f"{cls.title} ({cls.loss_name})"
+
+
+def _specs_of(name: str) -> tuple[ParamSpec, ...]:
+    return tuple(likelihoods.REGISTRY[name].param_specs)
+
+
+def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Dataset | None]:
+    """Draw the settings panel; return the settings and the data set (None when unusable)."""
+    col_data, col_model, col_lik, col_opt = st.columns(4, gap="medium")
+    with col_data:
+        st.markdown("**Data**")
+        name = widgets.select(
+            "Data set", list(spec.datasets) + [CSV], "data", format_func=_data_label
+        )
+        params: dict = {}
+        if name != CSV:
+            for p in pdata.GENERATORS[name].params:
+                params[p.name] = widgets.slider(
+                    p, _DATA_KEYS.get(p.name, p.name), label=_LABELS.get(p.name, p.name)
+                )
+    with col_model:
+        st.markdown("**Model**")
+        layers = widgets.integer(
+            "Hidden layers",
+            "layers",
+            low=0,
+            high=MAX_LAYERS,
+            default=2,
+            help="0 hidden layers is a linear model (logistic or linear regression).",
+        )
+        units = widgets.slider(
+            ParamSpec(
+                "units", "", 1, MAX_UNITS, 32, 1, integer=True, help="Units in each hidden layer."
+            ),
+            "units",
+            label="Units per layer",
+        )
+        activation = widgets.select("Activation", list(ACTIVATIONS), "act", default="tanh")
+        seed = widgets.seed("seed")
+    is_count = name == "counts" or (name == CSV and st.session_state.get("lik") == "poisson")
+    with col_lik:
+        st.markdown("**Likelihood (the loss)**")
+        options = list(spec.count_likelihoods if name == "counts" else spec.likelihoods)
+        if name == CSV and spec.count_likelihoods:
+            options += [o for o in spec.count_likelihoods if o not in options]
+        lik_name = widgets.select(
+            "p(y | x)", options, "lik", default=options[0], format_func=_lik_label
+        )
+        lik_params = {}
+        for p in _specs_of(lik_name):
+            lik_params[p.name] = widgets.slider(p, p.name)
+    with col_opt:
+        st.markdown("**Optimiser**")
+        optimiser = widgets.select(
+            "Optimiser",
+            ["adam", "sgd"],
+            "opt",
+            radio=True,
+            format_func=lambda o: {"adam": "Adam", "sgd": "SGD + momentum"}[o],
+        )
+        lr = widgets.select(
+            "Learning rate",
+            list(LEARNING_RATES),
+            "lr",
+            default=0.01,
+            format_func=lambda v: f"{v:g}",
+        )
+        steps = widgets.integer(
+            "Steps", "steps", low=10, high=MAX_STEPS, default=spec.default_steps
+        )
+        batch = widgets.select(
+            "Batch size",
+            list(BATCHES),
+            "batch",
+            default="full",
+            format_func=lambda b: "all points" if b == "full" else b,
+        )
+    st.caption(CAPS)
+    csv_bits: dict = {}
+    params_t = tuple(sorted(params.items()))
+    if name == CSV:
+        task = "count" if is_count and spec.count_likelihoods else spec.task
+        csv_bits = _csv_panel(spec, task=task, seed=int(seed))
+        dataset = csv_bits.get("dataset")
+        label = csv_bits.get("name", "")
+    else:
+        label = name
+        try:
+            dataset = _synthetic(name, int(seed), params_t)
+        except (pdata.DataError, ValueError) as err:
+            st.error(str(err))
+            dataset = None
+    if dataset is None:
+        return None, None
+    lik = likelihoods.get(lik_name, **lik_params)
+    problem = lik.check_target(dataset.y_train, dataset.n_classes)
+    if problem:
+        st.warning(
+            f"{_lik_label(lik_name)} does not fit this data: {problem}. "
+            "Choose another likelihood or data set."
+        )
+        return None, None
+    config = training.TrainConfig(
+        likelihood=lik_name,
+        likelihood_params=lik_params,
+        hidden=tuple([int(units)] * int(layers)),
+        activation=activation,
+        optimiser=optimiser,
+        lr=float(lr),
+        steps=int(steps),
+        batch_size=None if batch == "full" else int(batch),
+        eval_every=10,
+        seed=int(seed),
+    )
+    settings = Settings(
+        source="csv" if name == CSV else "synthetic",
+        dataset=label,
+        data_params=params_t,
+        config=config,
+        csv_token=csv_bits.get("token", 0),
+        features=tuple(csv_bits.get("features", ())),
+        target=csv_bits.get("target", ""),
+    )
+    return settings, dataset
+
+
+def _data_label(key: str) -> str:
+    return "Your CSV file…" if key == CSV else pdata.GENERATORS[key].title
+
+
+# ----------------------------------------------------------------------------- CSV upload
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def load_upload(
+    raw: bytes,
+    name: str,
+    *,
+    task: str,
+    target: str | None,
+    features: list[str] | None,
+    seed: int = 0,
+) -> dict:
+    """Validate an uploaded CSV for ``task``; never raises.
+
+    Returns ``{"ok": True, "dataset", "columns", "target", "features", "notes"}`` or
+    ``{"ok": False, "error": message, "columns": [...]}``.
+    """
+    try:
+        table = pdata.read_csv(raw)
+    except pdata.DataError as err:
+        return {"ok": False, "error": str(err), "columns": []}
+    columns = [str(c) for c in table.columns]
+    if not columns:
+        return {"ok": False, "error": "The file has no columns.", "columns": []}
+    target = target if target in columns else columns[-1]
+    chosen = [f for f in (features or []) if f in columns and f != target]
+    try:
+        ds = pdata.load_csv(
+            table, features=chosen or None, target=target, task=task, seed=seed, name=name
+        )
+    except pdata.DataError as err:
+        return {"ok": False, "error": str(err), "columns": columns, "target": target}
+    return {
+        "ok": True,
+        "dataset": ds,
+        "columns": columns,
+        "target": target,
+        "features": list(ds.feature_names),
+        "notes": list(ds.notes),
+    }
+
+
+def _csv_panel(spec: PageSpec, *, task: str, seed: int) -> dict:
+    """Uploader, target and feature choice. A bad file is reported and the last good
+    table stays loaded; a table that does not fit the task says why."""
+    store = st.session_state.setdefault(_k(spec, "csv"), {})
+    box = st.container(border=True)
+    box.markdown(
+        f"**Your data** · a CSV with a header row; up to 10,000 rows and 5 MB. "
+        f"The target column must suit a {task} task. A file is not part of a link."
+    )
+    upload = box.file_uploader(
+        "CSV file", type=["csv", "txt"], key=_k(spec, "upload"), label_visibility="collapsed"
+    )
+    if upload is not None and upload.file_id != store.get("seen"):
+        store["seen"] = upload.file_id
+        accepted, message = accept_upload(store, upload.getvalue(), upload.name)
+        store["message"] = message
+    if store.get("message"):
+        box.error(store["message"])
+    if not store.get("raw"):
+        box.info("Upload a CSV file to train on your own data.")
+        return {}
+    columns = store["columns"]
+    c1, c2 = box.columns([1, 2])
+    target = widgets.select("Target column (y)", columns, "target", default=columns[-1], where=c1)
+    features = c2.multiselect(
+        "Feature columns (x)",
+        [c for c in columns if c != target],
+        key=_k(spec, "features"),
+        placeholder="all other columns",
+        help="Two features give a map of p(y | x); one gives a fitted curve.",
+    )
+    result = load_upload(
+        store["raw"], store["name"], task=task, target=target, features=features, seed=seed
+    )
+    if not result["ok"]:
+        box.warning(f"{store['name']}: {result['error']}")
+        return {}
+    ds = result["dataset"]
+    box.caption(
+        f"Training on {store['name']}: {ds.n_train:,} training and {ds.n_test:,} "
+        f"test rows, {ds.n_features} feature(s). " + " ".join(result["notes"])
+    )
+    return {
+        "dataset": ds,
+        "name": store["name"],
+        "token": store["token"],
+        "features": result["features"],
+        "target": target,
+    }
+
+
+def accept_upload(store: dict, raw: bytes, name: str) -> tuple[bool, str | None]:
+    """Take a newly uploaded file into ``store`` if it reads as a table.
+
+    A file that cannot be read leaves ``store`` as it was (the previous table stays in
+    use) and returns (False, message). Returns (True, None) when the file was taken.
+    """
+    try:
+        table = pdata.read_csv(raw)
+    except pdata.DataError as err:
+        kept = f" Still using {store['name']}." if store.get("raw") else ""
+        return False, f"{name}: {err}{kept}"
+    columns = [str(c) for c in table.columns]
+    store.update(raw=raw, name=name, columns=columns, token=store.get("token", 0) + 1)
+    return True, None
+
+
+# ----------------------------------------------------------------------------- drawing
+
+
+@dataclass
+class _Slots:
+    """Placeholders the live loop redraws, and when their text last changed."""
+
+    status: object  # status line: step, state, latest numbers (redrawn at most ~2 Hz)
+    chart: object  # the one live chart: loss, metric and p(y|x) or the fit
+    after: object  # calibration / residuals / download, filled when the run rests
+    text: str = ""
+    text_at: float = 0.0
+
+
+@dataclass
+class _Job:
+    """One live run (or a _Group of them) and the function that draws its snapshot."""
+
+    live: live.LiveRun | _Group
+    draw: Callable[[live.Snapshot], None]
+    last: int = -1
+
+
+@dataclass(frozen=True)
+class _GroupSnapshot:
+    status: str
+    version: int
+
+
+class _Group:
+    """Several runs watched as one: running while any runs; a new version when any moves."""
+
+    def __init__(self, runs: list[live.LiveRun]):
+        self.runs = runs
+
+    def snapshot(self) -> _GroupSnapshot:
+        snaps = [r.snapshot() for r in self.runs]
+        running = any(s.status == "running" for s in snaps)
+        return _GroupSnapshot("running" if running else "paused", sum(s.version for s in snaps))
+
+    def pause(self, *, wait: bool = False, note: str | None = None) -> None:
+        for r in self.runs:
+            r.pause(wait=wait, note=note)
+
+
+def _split_history(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(losses with series "train"/"test", metric values) from a run's long history."""
+    if frame is None or frame.empty:
+        empty = pd.DataFrame({"step": [], "series": [], "value": []})
+        return empty, empty[["step", "value"]]
+    series = frame["series"].astype(str)
+    is_loss = series.isin(("train loss", "test loss"))
+    losses = frame[is_loss].assign(series=series[is_loss].str.slice(0, -5))
+    is_metric = series.str.startswith("test ") & ~is_loss
+    metric = frame[is_metric][["step", "value"]]
+    finite = np.isfinite(losses["value"].to_numpy(dtype=np.float64))
+    return losses[finite], metric
+
+
+def _last(frame: pd.DataFrame, series: str | None = None) -> float:
+    if series is not None:
+        frame = frame[frame["series"] == series]
+    return float(frame["value"].iloc[-1]) if len(frame) else float("nan")
+
+
+def _status_text(snap: live.Snapshot) -> str:
+    word = _STATUS_WORDS.get(snap.status, snap.status)
+    text = f"**Step {snap.step:,} / {snap.steps:,}** · {word}"
+    if snap.status in ("finished", "stopped") and snap.stop_reason:
+        text += f" ({snap.stop_reason})"
+    return text
+
+
+class _Context:
+    """What the drawing functions of one page need besides the snapshot."""
+
+    def __init__(self, spec: PageSpec, settings: Settings, dataset: pdata.Dataset):
+        self.spec, self.settings, self.dataset = spec, settings, dataset
+        self.lik = likelihoods.get(settings.config.likelihood, **settings.config.likelihood_params)
+        self.classification = dataset.is_classification
+        self.names = list(
+            dataset.class_names or [f"class {k}" for k in range(dataset.n_classes or 2)]
+        )
+        self.d = dataset.n_features
+        self.metric_name = self.lik.metric_name or "metric"
+        self.metric_domain = (0.0, 1.0) if self.metric_name == "accuracy" else (None, None)
+        self.points = self._points()
+        if self.classification and self.d == 2:
+            self.xs, self.ys = live.plane(dataset, GRID)
+            self.extent = {k: [v] for k, v in charts.image_extent(self.xs, self.ys).items()}
+        elif not self.classification and self.d == 1:
+            (lo, hi), (ylo, yhi) = dataset.bounds(0.05)[:2]
+            self.curve_x = np.linspace(lo, hi, CURVE)
+            self.y_domain = (ylo, yhi)
+
+    def _points(self) -> pa.Table:
+        """The data drawn under the model: at most MAX_DRAWN points (a seeded subsample)."""
+        ds = self.dataset
+        X, y = ds.X_train.numpy(), ds.y_train.numpy()
+        if self.classification:
+            if self.d != 2:
+                return _arrow({"x": [], "y": [], "label": []})
+            keep = _subsample(len(X), MAX_DRAWN, self.settings.seed)
+            labels = np.asarray(self.names, dtype=object)[y[keep]]
+            return _arrow({"x": X[keep, 0], "y": X[keep, 1], "label": labels})
+        if self.d != 1:
+            return _arrow({"x": [], "y": [], "label": []})
+        Xt, yt = ds.X_test.numpy(), ds.y_test.numpy()
+        keep, keep_t = (
+            _subsample(len(X), MAX_DRAWN * 3 // 4, self.settings.seed),
+            _subsample(len(Xt), MAX_DRAWN // 4, self.settings.seed),
+        )
+        return _arrow(
+            {
+                "x": np.concatenate([X[keep, 0], Xt[keep_t, 0]]),
+                "y": np.concatenate([y[keep], yt[keep_t]]),
+                "label": ["train"] * len(keep) + ["test"] * len(keep_t),
+            }
+        )
+
+    # -- computed in the training thread, between chunks
+    def observe(self, run) -> dict | None:
+        if self.classification and self.d == 2:
+            probs = np.asarray(run.predict_grid(self.xs, self.ys), dtype=np.float64)
+            # (ny, nx) or (ny, nx, C): turned into one picture here, in the training thread
+            return {
+                "url": charts.image_url(charts.probability_colours(probs)),
+                "multi": probs.ndim == 3,
+            }
+        if not self.classification and self.d == 1:
+            frame = run.predict_curve(self.curve_x)
+            out = {
+                c: frame[c].to_numpy(dtype=np.float32)
+                for c in ("x", "mean", "lo", "hi")
+                if c in frame
+            }
+            return out
+        return None
+
+    def new_live(
+        self, init_state=None, likelihood: str | None = None, params: dict | None = None, **kwargs
+    ) -> live.LiveRun:
+        config = self.settings.config
+        if likelihood is not None:
+            config = replace(config, likelihood=likelihood, likelihood_params=params or {})
+        return live.LiveRun.create(
+            config, self.dataset, init_state=init_state, observe=self.observe, **kwargs
+        )
+
+    # -- datasets for the charts
+    def right(self, view: dict | None) -> tuple[tuple | None, dict]:
+        """(shape of the right-hand chart or None, its datasets) for one observed view."""
+        if view is None:
+            return None, {}
+        if self.classification and self.d == 2:
+            image = dict(self.extent, url=[view["url"]])
+            shape = (
+                "map",
+                tuple(self.names),
+                tuple(self.dataset.feature_names[:2]),
+                bool(view["multi"]),
+            )
+            return shape, {"image": _arrow(image), "points": self.points}
+        if not self.classification and self.d == 1:
+            band = "lo" in view and bool(np.isfinite(view["lo"]).any())
+            curve = dict(view)
+            if not band:
+                curve.pop("lo", None)
+                curve.pop("hi", None)
+            lo, hi = self.y_domain
+            shape = (
+                "fit",
+                band,
+                self.dataset.feature_names[0],
+                self.dataset.target_name,
+                float(lo),
+                float(hi),
+            )
+            return shape, {"curve": _arrow(curve), "points": self.points}
+        return None, {}
+
+    def view_chart(self, view: dict | None) -> dict | None:
+        """A stand-alone p(y|x) map or fit (the comparison draws one per run)."""
+        shape, datasets = self.right(view)
+        if shape is None:
+            return None
+        spec = _spec("map", *shape[1:]) if shape[0] == "map" else _spec("fit", *shape[1:])
+        return charts.with_data(spec, **datasets)
+
+
+def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
+    """Redraw the live placeholders from one snapshot: data only, one chart."""
+    losses, metric = _split_history(snap.history)
+    train, test, score = _last(losses, "train"), _last(losses, "test"), _last(metric)
+    now = time.monotonic()
+    text = _status_text(snap)
+    if (
+        text.split(" · ")[1:] != slots.text.split(" · ")[1:]
+        or now - slots.text_at >= 0.5
+        or snap.status != "running"
+    ):
+        numbers = (
+            f"train loss **{_num(train)}** nats · test loss **{_num(test)}** nats · "
+            f"test {ctx.metric_name} **{_num(score)}**"
+        )
+        slots.status.markdown(f"{text}  \n{numbers}")
+        slots.text, slots.text_at = text, now
+    shape, datasets = ctx.right(snap.view)
+    lo, hi = ctx.metric_domain
+    spec = _spec("live", shape, ctx.metric_name, lo, hi)
+    info = {"text": [f"step {snap.step:,} / {snap.steps:,}"]}
+    slots.chart.vega_lite_chart(
+        charts.with_data(
+            spec, history=_arrow(losses), metric=_arrow(metric), info=_arrow(info), **datasets
+        ),
+        width="content",
+    )
+
+
+def _num(value: float) -> str:
+    """A live number; "–" before there is one (NaN here only means "not yet")."""
+    return "–" if value != value else number(value)
+
+
+def _loss_latex(lik) -> str:
+    try:
+        return lik.derivation[-1].latex
+    except Exception:  # noqa: BLE001
+        return likelihoods.general_loss_latex
+
+
+# ----------------------------------------------------------------------------- the loop
+
+
+def _watch(jobs: list[_Job]) -> bool:
+    """Redraw every job's placeholders while any of them trains; True when one was running.
+
+    The redraw interval follows :func:`probnn.live.render_interval`: about 12 per second
+    alone, fewer when many runs train at once, so drawing stays a small share of the CPU.
+    """
+    was_running = False
+    cost = 0.005
+    started = time.monotonic()
+    try:
+        while True:
+            t0 = time.perf_counter()
+            running = False
+            drew = False
+            for job in jobs:
+                snap = job.live.snapshot()
+                if snap.version != job.last:
+                    job.draw(snap)
+                    job.last = snap.version
+                    drew = True
+                running |= snap.status == "running"
+            if drew:
+                cost = 0.7 * cost + 0.3 * (time.perf_counter() - t0)
+            was_running |= running
+            if not running:
+                return was_running
+            if WATCH_LIMIT is not None and time.monotonic() - started > WATCH_LIMIT:
+                return False
+            time.sleep(max(0.005, live.render_interval(cost) - (time.perf_counter() - t0)))
+    except StopException:
+        for job in jobs:
+            job.live.pause(
+                wait=False,
+                note="Paused: the page stopped (closed or Stop was "
+                "pressed). Press Resume to continue.",
+            )
+        raise
+
+
+# ----------------------------------------------------------------------------- the page
+
+
+def _controls(spec: PageSpec, usable: bool):
+    """The Train / Pause / Resume / Step / Reset row; returns (pressed button, status slot)."""
+    cols = st.columns([1.1, 1, 1.1, 1.1, 1, 3.6], vertical_alignment="center")
+    buttons = [
+        ("train", "Train", "Start again from the initial weights and train to the step limit."),
+        ("pause", "Pause", "Stop after the current chunk of steps; Resume goes on."),
+        ("resume", "Resume", "Go on training from where the run paused."),
+        ("step", f"Step ×{STEP_SIZE}", f"Pause, then take {STEP_SIZE} optimiser steps."),
+        ("reset", "Reset", "Back to step 0 with the same initial weights."),
+    ]
+    pressed = None
+    for col, (name, label, tip) in zip(cols, buttons, strict=False):
+        if col.button(
+            label,
+            key=_k(spec, f"b_{name}"),
+            help=tip,
+            disabled=not usable,
+            type="primary" if name == "train" else "secondary",
+            width="stretch",
+        ):
+            pressed = name
+    return pressed, cols[5].empty()
+
+
+def _press(lv: live.LiveRun, pressed: str) -> None:
+    """Apply a button to the run; a button that has nothing to do says so."""
+    status = lv.snapshot().status
+    if pressed == "train":
+        lv.reset().start()
+    elif pressed == "pause":
+        if status == "running":
+            lv.pause(wait=True)
+        else:
+            st.toast("Nothing to pause: the run is not training.")
+    elif pressed == "resume":
+        if status in ("ready", "paused"):
+            lv.start()
+        else:
+            st.toast("Nothing to resume: the run is over. Press Train or Reset.")
+    elif pressed == "step":
+        if status in live.FINAL_STATES:
+            st.toast("The run is over; press Reset or Train to start again.")
+        else:
+            lv.step(STEP_SIZE)
+    elif pressed == "reset":
+        lv.reset()
+
+
+def render(spec: PageSpec) -> None:
+    """Draw the whole training area of a page and stream the run while it trains."""
+    probnn.limit_threads()  # app.py does this too, but a page file can run without it
+    _pause_other_pages(spec)
+    settings, dataset = settings_from_widgets(spec)
+    lv: live.LiveRun | None = st.session_state.get(_k(spec, "live"))
+    ctx: _Context | None = None
+    if settings is not None:
+        old = st.session_state.get(_k(spec, "settings"))
+        if lv is None or old != settings:
+            if lv is not None and lv.snapshot().status == "running":
+                st.session_state[_k(spec, "msg")] = (
+                    f"The settings changed while training, so that run stopped at step "
+                    f"{lv.snapshot().step:,} and a new one was set up with the new settings. "
+                    "Press **Train** to train it."
+                )
+            if lv is not None:
+                lv.pause(wait=True)
+            ctx = _Context(spec, settings, dataset)
+            lv = ctx.new_live()
+            st.session_state[_k(spec, "live")] = lv
+            st.session_state[_k(spec, "settings")] = settings
+            st.session_state[_k(spec, "ctx")] = ctx
+        ctx = st.session_state[_k(spec, "ctx")]
+    elif lv is not None:
+        lv.pause(wait=False)
+        lv = None
+
+    pressed, status_slot = _controls(spec, lv is not None)
+    if lv is not None and pressed:
+        st.session_state.pop(_k(spec, "msg"), None)
+        _press(lv, pressed)
+    message = st.session_state.get(_k(spec, "msg"))
+    if message:
+        st.info(message)
+
+    jobs: list[_Job] = []
+    names = ["Train", "Compare likelihoods"] + (["Loss surface"] if spec.loss_surface else [])
+    tabs = st.tabs(names)
+    slots = None
+    with tabs[0]:
+        if lv is None:
+            status_slot.markdown("Fix the settings above to train.")
+        else:
+            st.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}")
+            slots = _Slots(status_slot, st.empty(), st.container())
+            snap = lv.snapshot()
+            _draw(ctx, slots, snap)
+            jobs.append(_Job(lv, lambda s, c=ctx, sl=slots: _draw(c, sl, s), snap.version))
+            if snap.status != "running":
+                _rest(spec, ctx, lv, snap, slots)
+    with tabs[1]:
+        if ctx is not None:
+            jobs += _compare_tab(spec, ctx)
+    if spec.loss_surface:
+        with tabs[2]:
+            jobs += _surface_tab(spec)
+    was_running = lv is not None and lv.snapshot().status == "running"
+    _watch(jobs)
+    if was_running and slots is not None:
+        snap = lv.snapshot()
+        if snap.status != "running":
+            _draw(ctx, slots, snap)
+            _rest(spec, ctx, lv, snap, slots)
+
+
+def _rest(
+    spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot, slots: _Slots
+) -> None:
+    """What the page shows when the run is not training: reasons, notes, the results."""
+    with slots.after:
+        if snap.status == "diverged":
+            st.error(f"The run diverged. {snap.stop_reason or 'The loss is not finite.'} " + _HINT)
+        elif snap.status == "stopped" and snap.stop_reason:
+            st.warning(f"The run stopped: {snap.stop_reason}.")
+        if snap.note:
+            st.info(snap.note)
+    _after(spec, ctx, lv, snap, slots.after)
+
+
+def _after(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot, where) -> None:
+    """Calibration (classifiers) or residuals (regression) and the history download."""
+    if snap.step == 0 or snap.status == "diverged":
+        return
+    with where:
+        st.subheader("After training" if snap.over else f"At step {snap.step:,}")
+        left, right = st.columns([1.2, 1], gap="large")
+        ds = ctx.dataset
+        with left:
+            if ctx.classification:
+                probs, _ = live.predict(lv.run, ds.X_test)
+                table = live.calibration_table(probs, ds.y_test.numpy())
+                what = f"p({ctx.names[-1]} | x)" if probs.ndim == 1 else "top-class probability"
+                st.markdown(
+                    "**Calibration on the test set.** When the model says 70 %, does "
+                    "it happen 70 % of the time? Points on the dashed diagonal mean "
+                    "yes; below it, the model is over-confident."
+                )
+                st.vega_lite_chart(
+                    charts.with_data(_spec("calibration", what), calibration=_arrow(table)),
+                    width="stretch",
+                )
+            else:
+                table = live.residual_table(lv.run, ds.X_test, ds.y_test.numpy())
+                st.markdown(
+                    "**Residuals on the test set.** What the mean misses: a good "
+                    "fit leaves a shapeless cloud around zero; a pattern is "
+                    "structure the model has not caught."
+                )
+                st.vega_lite_chart(
+                    charts.with_data(_spec("residuals"), residuals=_arrow(table)), width="stretch"
+                )
+        with right:
+            history = lv.full_history()
+            st.markdown(
+                f"**The run's history** ({len(history):,} steps): every recorded "
+                "loss (nats) and metric, one row per step."
+            )
+            st.download_button(
+                "Download the history (CSV)",
+                history.to_csv(index=False),
+                file_name=f"probnn-{spec.key}-seed{ctx.settings.seed}.csv",
+                mime="text/csv",
+                key=_k(spec, "download"),
+            )
+            st.dataframe(history.tail(5), hide_index=True, width="stretch")
+
+
+def _pause_other_pages(spec: PageSpec) -> None:
+    """One training at a time per session: leaving a page pauses its runs."""
+    for key, value in list(st.session_state.items()):
+        if isinstance(key, str) and key.startswith("tp.") and not key.startswith(f"tp.{spec.key}."):
+            runs = value.values() if isinstance(value, dict) else [value]
+            for item in runs:
+                if isinstance(item, live.LiveRun) and item.snapshot().status == "running":
+                    item.pause(wait=False, note="Paused when you left this page.")
+
+
+# ----------------------------------------------------------------------------- comparison
+
+
+def _compare_label(item: tuple) -> str:
+    return item[2]
+
+
+def _network_text(config: training.TrainConfig) -> str:
+    if not config.hidden:
+        return "no hidden layer (a linear model)"
+    return f"{len(config.hidden)} hidden layer(s) of {config.hidden[0]} {config.activation} units"
+
+
+def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
+    """The same data, seed and initial weights trained under several likelihoods."""
+    st.markdown(spec.compare_text)
+    items = list(spec.compare)
+    labels = [_compare_label(i) for i in items]
+    key = _k(spec, "cmp")
+    runs: dict | None = st.session_state.get(key)
+    seed = ctx.settings.seed
+    opt0, lr0, steps0 = spec.compare_training
+    c1, c2, c3, c4 = st.columns([1.2, 1, 1, 1.3], vertical_alignment="bottom")
+    opt = widgets.select(
+        "Optimiser",
+        ["adam", "sgd"],
+        "c_opt",
+        default=opt0,
+        where=c1,
+        radio=True,
+        format_func=lambda o: {"adam": "Adam", "sgd": "SGD + momentum"}[o],
+    )
+    lr = widgets.select(
+        "Learning rate",
+        list(LEARNING_RATES),
+        "c_lr",
+        default=lr0,
+        where=c2,
+        format_func=lambda v: f"{v:g}",
+    )
+    steps = widgets.integer("Steps", "c_steps", low=10, high=MAX_STEPS, default=steps0, where=c3)
+    config = replace(ctx.settings.config, optimiser=opt, lr=float(lr), steps=int(steps))
+    cmp_settings = (spec.compare_dataset, spec.compare_params, seed, config)
+    go = c4.button(
+        "Run the comparison",
+        key=_k(spec, "b_cmp"),
+        type="primary",
+        help="Train one network per likelihood: same data, same seed, same initial weights.",
+    )
+    gen = pdata.GENERATORS[spec.compare_dataset]
+    st.caption(
+        f"Data: {gen.title} ({', '.join(f'{k} = {v:g}' for k, v in spec.compare_params)}"
+        f", seed {seed}); network: {_network_text(config)}, as set above."
+    )
+    if go:
+        ds = _synthetic(spec.compare_dataset, seed, tuple(sorted(spec.compare_params)))
+        cctx = _Context(
+            spec,
+            replace(ctx.settings, source="synthetic", config=config, dataset=spec.compare_dataset),
+            ds,
+        )
+        if runs:
+            for lvr in runs["live"]:
+                lvr.pause(wait=False)
+        lives = []
+        init = None
+        for name, params, _label in items:
+            lvr = cctx.new_live(
+                init_state=init,
+                likelihood=name,
+                params=dict(params),
+                probe=lambda r, d=ds: live.yardstick(r, d),
+                probe_every=10,
+            )
+            init = init if init is not None else lvr.run.initial_state()
+            lives.append(lvr)
+        for lvr in lives:
+            lvr.start()
+        runs = {"live": lives, "ctx": cctx, "settings": cmp_settings}
+        st.session_state[key] = runs
+    if not runs:
+        st.info("Press **Run the comparison** to train them side by side.")
+        return []
+    cctx, lives = runs["ctx"], runs["live"]
+    if runs["settings"] != cmp_settings:
+        st.caption(
+            ":orange[These results are from earlier settings; press the button to "
+            "compare with the current ones.]"
+        )
+    status = st.empty()
+    if cctx.classification:
+        yard, unit = "test cross-entropy", "nats"
+        cols = st.columns(len(items))
+        for c, label in zip(cols, labels, strict=True):
+            c.markdown(f"**{label}**")
+        maps = [c.empty() for c in cols]
+    else:
+        yard, unit = "distance to the true mean", None
+        fits = st.empty()
+    left, right = st.columns([1.2, 1])
+    curve = left.empty()
+    table = right.empty()
+    if cctx.classification:
+        right.caption(
+            "Test cross-entropy: the Bernoulli (or categorical) negative "
+            "log-likelihood of each network's predicted probabilities on the test "
+            "set, whatever loss it was trained with: one yardstick for all."
+        )
+    else:
+        right.caption(
+            "Distance to the true mean: the root mean square gap between each "
+            "fitted curve and the curve the data was generated from. The outliers "
+            "pull the squared error; the heavy-tailed likelihoods shrug them off."
+        )
+
+    def draw(_snap=None) -> None:
+        snaps = [lvr.snapshot() for lvr in lives]
+        status.markdown(
+            "**Steps:** "
+            + " · ".join(
+                f"{lab.split(' (')[0]} {s.step:,}/{s.steps:,}"
+                for lab, s in zip(labels, snaps, strict=True)
+            )
+        )
+        rows, fit_parts, last = [], [], []
+        for i, (label, s) in enumerate(zip(labels, snaps, strict=True)):
+            p = s.probes
+            if p is not None and len(p) and yard in p:
+                rows.append(pd.DataFrame({"step": p["step"], "run": label, "value": p[yard]}))
+                row = {"likelihood": label, "step": int(p["step"].iloc[-1])}
+                row.update({c: float(p[c].iloc[-1]) for c in p.columns if c != "step"})
+                last.append(row)
+            if cctx.classification:
+                chart = cctx.view_chart(s.view)
+                if chart is not None:
+                    maps[i].vega_lite_chart(chart, width="stretch")
+            elif s.view is not None:
+                fit_parts.append(
+                    pd.DataFrame({"x": s.view["x"], "run": label, "mean": s.view["mean"]})
+                )
+        if rows:
+            frame = pd.concat(rows, ignore_index=True)
+            curve.vega_lite_chart(
+                charts.with_data(
+                    _spec("cmp_curve", tuple(labels), yard, unit), compare=_arrow(frame)
+                ),
+                width="stretch",
+            )
+        if fit_parts:
+            fits.vega_lite_chart(
+                charts.with_data(
+                    _spec(
+                        "cmp_fit",
+                        tuple(labels),
+                        cctx.dataset.feature_names[0],
+                        cctx.dataset.target_name,
+                    ),
+                    fits=_arrow(pd.concat(fit_parts, ignore_index=True)),
+                    points=cctx.points,
+                ),
+                width="stretch",
+            )
+        if last:
+            table.dataframe(pd.DataFrame(last).round(4), hide_index=True, width="stretch")
+
+    group = _Group(lives)
+    draw()
+    return [_Job(group, draw, group.snapshot().version)]
+
+
+# ----------------------------------------------------------------------------- loss surface
+
+
+def _surface_tab(spec: PageSpec) -> list[_Job]:
+    st.markdown(
+        "With one input and no hidden layer the network is logistic regression, "
+        "$p(y=1\\mid x) = \\sigma(w x + b)$: two numbers. So the whole loss can be drawn as "
+        "a landscape over $(w, b)$, and training becomes a walk downhill on it."
+    )
+    st.latex(
+        r"\mathcal{L}(w, b) = -\frac{1}{N}\sum_{i=1}^{N}\Big[y_i \log \sigma(w x_i + b)"
+        r" + (1 - y_i)\log\big(1 - \sigma(w x_i + b)\big)\Big]"
+    )
+    c1, c2, c3, c4 = st.columns(4)
+    n = widgets.slider(
+        ParamSpec("s_n", "", 20, 1000, 200, 10, integer=True), "s_n", label="points", where=c1
+    )
+    noise = widgets.slider(
+        ParamSpec(
+            "s_noise", "", 0.1, 2.0, 0.8, 0.05, help="How much the two classes overlap along x."
+        ),
+        "s_noise",
+        label="overlap (noise)",
+        where=c2,
+    )
+    opt = widgets.select(
+        "Optimiser",
+        ["sgd", "adam"],
+        "s_opt",
+        where=c3,
+        format_func=lambda o: {"adam": "Adam", "sgd": "SGD + momentum"}[o],
+    )
+    lr = widgets.select(
+        "Learning rate",
+        list(LEARNING_RATES),
+        "s_lr",
+        default=0.3,
+        where=c4,
+        format_func=lambda v: f"{v:g}",
+    )
+    seed = int(st.session_state.get("seed", 0) or 0)
+    surf = _surface(int(n), float(noise), seed)
+    config = training.TrainConfig(
+        likelihood="bernoulli",
+        hidden=(),
+        activation="identity",
+        optimiser=opt,
+        lr=float(lr),
+        steps=300,
+        eval_every=10,
+        seed=seed,
+    )
+    key = _k(spec, "surf")
+    state = st.session_state.get(key)
+    sig = (int(n), float(noise), seed, config)
+    ds = live.line_dataset(int(n), noise=float(noise), seed=seed)
+    if state is None or state["sig"] != sig:
+        if state is not None:
+            state["live"].pause(wait=False)
+        lvs = live.LiveRun.create(config, ds, probe=live.weight_bias, probe_every=1)
+        state = {"sig": sig, "live": lvs}
+        st.session_state[key] = state
+    lvs = state["live"]
+    b1, b2, info_col = st.columns([1, 1, 4], vertical_alignment="center")
+    if b1.button(
+        "Descend",
+        key=_k(spec, "b_surf"),
+        type="primary",
+        help="Start at the initial weights and take 300 steps downhill.",
+    ):
+        lvs.reset().start()
+    if b2.button("Back to start", key=_k(spec, "b_surf_reset")):
+        lvs.reset()
+    w_best, b_best, loss_best = surf["best"]
+    info_col.caption(
+        f"Lowest loss on the drawn grid: {number(loss_best)} nats at "
+        f"w = {w_best:.2f}, b = {b_best:.2f}. Points: {ds.n_train} for training."
+    )
+    chart_slot = st.empty()
+    text = st.empty()
+    base = _spec("surface", surf["levels"])
+    cells = _arrow(surf["image"])
+
+    def draw(snap: live.Snapshot) -> None:
+        path = (
+            snap.probes if snap.probes is not None else pd.DataFrame({"step": [], "w": [], "b": []})
+        )
+        chart_slot.vega_lite_chart(
+            charts.with_data(base, surface=cells, path=_arrow(path)), width="stretch"
+        )
+        if len(path):
+            last = path.iloc[-1]
+            train = _last(_split_history(snap.history)[0], "train")
+            text.markdown(
+                f"Step **{int(last['step'])}** of {snap.steps}: w = {last['w']:.3f}, "
+                f"b = {last['b']:.3f}, training loss {_num(train)} nats."
+            )
+
+    snap = lvs.snapshot()
+    draw(snap)
+    return [_Job(lvs, draw, snap.version)]
