@@ -78,6 +78,13 @@ def _relation_view(name: str, params: tuple) -> None:
     st.markdown(relation.text)
 
 
+def _fmt(value: float) -> str:
+    """12 significant digits, or scientific notation for rounding-size numbers."""
+    if value != 0 and abs(value) < 1e-4:
+        return f"{value:.2e}"
+    return f"{value:.12g}"
+
+
 def _batch_preview(name: str, output, target, per_example) -> pd.DataFrame:
     shown = min(len(target), 8)
     out = output[:shown]
@@ -105,9 +112,9 @@ def _proof_view(name: str, params: tuple, n: int, seed: int, classes: int, typed
     if target is None:
         target = random_target
     proof = scoring.prove(lik, output, target)
-    left, right = st.columns([0.62, 0.38], gap="large")
+    left, right = st.columns([0.66, 0.34], gap="medium")
     table = scoring.proof_table(proof)
-    left.table(table.style.format({"value": "{:.12g}"}), hide_index=True)
+    left.table(table.style.format({"value": _fmt}), hide_index=True)
     right.metric(
         "NLL − (factor × reference + constant)",
         f"{proof.difference:.2g} nats",
@@ -173,22 +180,25 @@ def _fits_view(outlier: float, df: float, line: bool) -> None:
     )
     a, b = st.columns([0.55, 0.45], gap="large")
     a.vega_lite_chart(spec=charts.fits_chart(points, lines).to_dict(), width="stretch")
-    nll_cols = ["Gaussian NLL", "Laplace NLL", "Student-t NLL"]
+    short = {"gaussian": "Gaussian", "laplace": "Laplace", "student_t": "Student-t"}
+    nll_cols = [short[k] for k in scoring.FIT_KINDS]
     shown = pd.DataFrame(
         {
-            "fitted under": [charts.FIT_LABELS[f.kind] for f in fits],
-            "prediction": [
-                f"{f.intercept:.2f} + {f.slope:.2f}·x" if line else f"{f.intercept:.2f}"
-                for f in fits
-            ],
-            **{col: table[f"nll_{k}"] for col, k in zip(nll_cols, scoring.FIT_KINDS, strict=True)},
+            "fitted under ↓ / scored under →": [short[f.kind] for f in fits],
+            **{short[k]: table[f"nll_{k}"] for k in scoring.FIT_KINDS},
         }
     )
     styled = shown.style.format("{:.3f}", subset=nll_cols).highlight_min(
         subset=nll_cols, axis=0, props="font-weight: bold; background-color: #d9ead3"
     )
-    b.markdown("**Mean NLL in nats** (rows: how the model was fitted; columns: how it is scored)")
+    b.markdown("**Mean negative log-likelihood (nats)**")
     b.table(styled, hide_index=True)
+    predictions = "; ".join(
+        f"{short[f.kind]} {f.intercept:.2f} + {f.slope:.2f}·x" if line
+        else f"{short[f.kind]} {f.intercept:.2f}"
+        for f in fits
+    )  # fmt: skip
+    b.caption(f"Fitted {'lines' if line else 'values'}: {predictions}.")
     b.markdown(
         "In every column the lowest score (green) belongs to the fit made under that same "
         "likelihood: each fit is the best one by its own loss."
@@ -244,7 +254,6 @@ name = widgets.select(
     "Distribution of y given x", NAMES, key="likelihood", default="gaussian", where=top[0]
 )
 cls = likelihoods.REGISTRY[name]
-top[0].markdown(f"**{_label(name)}**")
 values: dict[str, float] = {}
 with top[1]:
     specs = cls.param_specs
@@ -254,8 +263,8 @@ with top[1]:
             values[spec.name] = widgets.slider(spec, key=spec.name, where=col)
     else:
         st.markdown(
-            f"**{cls.title}** has no fixed parameter to set: the network predicts all of "
-            f"them ({cls.output_description})."
+            f"Nothing to set for the {cls.title.lower()} likelihood: every parameter it "
+            "needs comes from the network."
         )
 try:
     lik = likelihoods.get(name, **values)
@@ -264,8 +273,8 @@ except ValueError as exc:  # sliders keep values in range; this guards a bad lin
     st.stop()
 
 st.markdown(
-    f"The network's output: **{lik.output_description}** (link: {lik.link}). "
-    f"Loss it leads to: **{lik.loss_name}**."
+    f"#### {lik.title} → {lik.loss_name}\n"
+    f"The network outputs {lik.output_description} (link: {lik.link})."
 )
 
 # ----------------------------------------------------------------------------- 1. the derivation

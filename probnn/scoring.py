@@ -270,6 +270,7 @@ def categorical_curves(n_classes: int = 3, smoothing: float = 0.0, n: int = 121)
     logit sits ``margin`` above all the others. Columns: margin, p_true, loss (nats),
     series. With label smoothing epsilon > 0 a second series shows the smoothed loss,
     whose minimum sits at p_true = 1 - epsilon + epsilon / C instead of p_true -> 1.
+    Series names: "−log p_y" and "smoothed, ε = <epsilon>".
     """
     c = int(n_classes)
     m = torch.linspace(-6.0, 12.0, n, dtype=DTYPE)  # (n,) margin
@@ -277,13 +278,13 @@ def categorical_curves(n_classes: int = 3, smoothing: float = 0.0, n: int = 121)
     log_p_true, log_p_other = m - log_z, -log_z  # (n,), (n,)
     p_true = torch.exp(log_p_true)
     parts = [pd.DataFrame({"margin": m, "p_true": p_true, "loss": -log_p_true,
-                           "series": "cross-entropy  −log p_y"})]  # fmt: skip
+                           "series": "−log p_y"})]  # fmt: skip
     if smoothing > 0:
         eps = float(smoothing)
         mean_log_p = (log_p_true + (c - 1) * log_p_other) / c  # mean over classes of log p_k
         smooth = -(1 - eps) * log_p_true - eps * mean_log_p
         parts.append(pd.DataFrame({"margin": m, "p_true": p_true, "loss": smooth,
-                                   "series": f"label smoothing ε = {eps:g}"}))  # fmt: skip
+                                   "series": f"smoothed, ε = {eps:g}"}))  # fmt: skip
     return pd.concat(parts, ignore_index=True)
 
 

@@ -171,8 +171,8 @@ def test_outlier_and_df_sliders_refit_the_three_lines():
     table = at.table[1].value
     x, y = scoring.outlier_sample(15.0)
     _, expected = scoring.compare_fits(x, y, df=1.5)
-    for col, kind in [("Gaussian NLL", "gaussian"), ("Laplace NLL", "laplace"),
-                      ("Student-t NLL", "student_t")]:  # fmt: skip
+    for col, kind in [("Gaussian", "gaussian"), ("Laplace", "laplace"),
+                      ("Student-t", "student_t")]:  # fmt: skip
         assert list(table[col]) == pytest.approx(list(expected[f"nll_{kind}"]), abs=1e-12)
 
 

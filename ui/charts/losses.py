@@ -28,7 +28,10 @@ TALL = HEIGHT + 80  # per-example charts: the legend sits below the plot inside 
 
 def _big(chart):
     """Axis and legend text large enough to read on a projector."""
-    return chart.configure_axis(labelFontSize=14, titleFontSize=15, titleFontWeight="normal")
+    return chart.configure_axis(
+        labelFontSize=14, titleFontSize=15, titleFontWeight="normal", labelColor="#333333",
+        titleColor="#222222",
+    ).configure_legend(labelFontSize=14, labelColor="#222222")  # fmt: skip
 
 
 FIT_LABELS = {
@@ -187,7 +190,9 @@ def fits_chart(points: pd.DataFrame, lines: pd.DataFrame, height: int = HEIGHT +
     lines = lines.assign(label=[FIT_LABELS.get(k, k) for k in lines["fit"]])
     colour = alt.Color("label:N", scale=alt.Scale(domain=labels,
                        range=[FIT_COLORS.get(k, PALETTE[7]) for k in kinds]),
-                       legend=_legend(3), title=None)  # fmt: skip
+                       legend=alt.Legend(orient="top-left", title="fitted under", columns=1,
+                                         fillColor="white", padding=8, labelLimit=320,
+                                         symbolStrokeWidth=3, symbolSize=300))  # fmt: skip
     drawn = (
         base(lines, height)
         .mark_line(strokeWidth=3.5)
