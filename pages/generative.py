@@ -72,7 +72,7 @@ def mat(m) -> str:
 def score_metrics(where, scores) -> None:
     a, b = where.columns(2)
     a.metric(
-        "test log-loss",
+        "test log-loss (nats)",
         charts.nats_text(scores.log_loss),
         help="Mean of −ln p(y | x) over the held-out test points, in nats. Lower is better.",
     )
@@ -219,7 +219,8 @@ with right:
         rf"\hat p(y{{=}}1) = \frac{{N_1}}{{N}} = \frac{{{d['n_class1']}}}"
         rf"{{{d['n_train']}}} = {tex(pr.prior[1])}"
     )
-    st.latex(rf"\hat\mu_0 = {vec(mu[0])},\quad \hat\mu_1 = {vec(mu[1])}")
+    st.latex(rf"\hat\mu_0 = {vec(mu[0])}")
+    st.latex(rf"\hat\mu_1 = {vec(mu[1])}")
     st.caption(
         "Lines on the chart: ellipses holding 50 %, 90 % and 99 % of each class density. "
         + (
@@ -231,7 +232,7 @@ with right:
     )
 
 st.markdown(
-    "**Each class is one Gaussian** in the plane, with the covariances fitted above "
+    "**Each class is one Gaussian** in the plane, with the fitted covariances below "
     f"and its density at the probe point $x = ({px:.2f}, {py:.2f})$:"
 )
 st.latex(

@@ -67,6 +67,7 @@ def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
             titleLimit=400,
             labelColor=INK,
             titleColor=INK,
+            symbolOpacity=1,
         )
         .configure_view(strokeWidth=0)
     )
@@ -96,13 +97,14 @@ def arrow_datasets(chart_spec: dict) -> dict:
 
 
 def nats_text(value: float) -> str:
-    """A loss in nats for display: 3 decimals, values under 0.01 in scientific notation,
-    ``inf nats`` for an infinite loss, and a plain phrase when there was nothing to score."""
+    """A loss in nats for display (the unit goes in the label): 3 decimals, two
+    significant digits under 0.01, ``inf`` for an infinite loss, and a plain phrase when
+    there was nothing to score."""
     if value != value:  # NaN: no points were scored
         return "no test points"
     if value == float("inf"):
-        return "inf nats"
-    return f"{value:.3f} nats" if value >= 0.01 or value == 0 else f"{value:.1e} nats"
+        return "inf"
+    return f"{value:.3f}" if value >= 0.01 or value == 0 else f"{value:.2g}"
 
 
 def spec(chart: alt.TopLevelMixin) -> dict:
@@ -286,6 +288,7 @@ def curve_chart(
     name, unit, _ = _METRICS[metric]
     frame = summary[summary["metric"] == metric].copy()
     frame["model_title"] = frame["model"].map(MODEL_TITLES)
+    sizes = sorted(int(v) for v in frame["size"].unique())
     color = alt.Color(
         "model_title:N",
         title="model",
@@ -296,8 +299,8 @@ def curve_chart(
     x = alt.X(
         "size:Q",
         title="training points (log scale)",
-        scale=alt.Scale(type="log"),
-        axis=alt.Axis(values=sorted(frame["size"].unique().tolist()), format="d"),
+        scale=alt.Scale(type="log", domain=[sizes[0], sizes[-1]], nice=False),
+        axis=alt.Axis(values=sizes, format="d"),
     )
     title = unit_title(name, unit)
     y_scale = alt.Scale(zero=metric != "accuracy")
