@@ -58,12 +58,11 @@ def _label(name: str) -> str:
 
 
 def _derivation_view(name: str, params: tuple) -> None:
-    """The numbered steps from p(y | x) to the named loss."""
+    """The numbered steps from p(y | x) to the named loss: a sentence, then its formula."""
     for i, step in enumerate(likelihoods.get(name, **dict(params)).derivation):
         title = STEP_TITLES[i] if i < len(STEP_TITLES) else "One more step"
-        with st.container(border=True):
-            st.markdown(f"**Step {i + 1}. {title}.** {step.text}")
-            st.latex(step.latex)
+        st.markdown(f"**Step {i + 1}: {title}.** {step.text}")
+        st.latex(step.latex)
 
 
 def _relation_view(name: str, params: tuple) -> None:
