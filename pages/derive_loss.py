@@ -134,9 +134,9 @@ def _proof_view(name: str, params: tuple, n: int, seed: int, classes: int, typed
         )
     if not proof.has_builtin:
         right.info(
-            "PyTorch has no built-in Student-t loss. The reference here is the Student-t "
-            "density written out by hand with log-gamma functions, independent of "
-            "torch.distributions."
+            "PyTorch has no built-in Student-t loss. So the check compares probnn's NLL "
+            "(the density written out with log-gamma functions) with the negated mean of "
+            "torch.distributions.StudentT's log-density."
         )
     per_example = lik.nll_per_example(output, target)  # (N,)
     with st.expander(f"The first {min(size, 8)} examples of the batch"):

@@ -4,8 +4,9 @@ Three things a student wants to see after deriving a loss from a likelihood:
 
 - **the identity holds**: on a seeded random batch, probnn's mean NLL equals
   ``factor * builtin + constant`` to float64 precision (:func:`random_batch`,
-  :func:`prove`, :func:`proof_table`); Student-t has no PyTorch built-in, so it is
-  compared with its density written out with ``lgamma`` (:func:`student_t_nll_closed_form`);
+  :func:`prove`, :func:`proof_table`); Student-t has no PyTorch built-in loss, so it is
+  compared with ``-mean(torch.distributions.StudentT(...).log_prob(y))``
+  (:func:`student_t_reference`);
 - **the shape of the loss for one example**: how it grows as a prediction goes wrong
   (:func:`bernoulli_curves`, :func:`categorical_curves`, :func:`regression_curves`,
   :func:`poisson_curves`), all long-form DataFrames ready for a chart;
@@ -51,7 +52,7 @@ __all__ = [
     "regression_curves",
     "score_line",
     "seed_sweep",
-    "student_t_nll_closed_form",
+    "student_t_reference",
 ]
 
 DTYPE = torch.float64
@@ -111,20 +112,19 @@ def random_batch(
     return mu, y
 
 
-def student_t_nll_closed_form(mu, y, df: float, scale: float = 1.0) -> Tensor:
-    """Mean Student-t NLL in nats, written out with ``lgamma`` (independent of torch.distributions).
+def student_t_reference(mu, y, df: float, scale: float = 1.0) -> Tensor:
+    """Mean Student-t NLL in nats from ``torch.distributions.StudentT.log_prob`` (float64).
 
-    -log p(y) = log Gamma(nu/2) - log Gamma((nu+1)/2) + log(nu pi)/2 + log s
-                + (nu+1)/2 * log(1 + (y - mu)^2 / (nu s^2))
+    probnn's own Student-t NLL is the density written out with ``lgamma`` and ``log1p``;
+    this is the independent reference it is checked against, since PyTorch ships no
+    Student-t loss.
     """
     mu = torch.as_tensor(mu, dtype=DTYPE)
     y = torch.as_tensor(y, dtype=DTYPE)
-    nu = torch.tensor(float(df), dtype=DTYPE)
-    const = (
-        torch.lgamma(nu / 2) - torch.lgamma((nu + 1) / 2) + 0.5 * torch.log(nu * math.pi)
-        + math.log(scale)
-    )  # fmt: skip
-    return (const + 0.5 * (nu + 1) * torch.log1p((y - mu) ** 2 / (nu * scale**2))).mean()
+    dist = torch.distributions.StudentT(
+        torch.full_like(mu, float(df)), mu, torch.full_like(mu, float(scale))
+    )
+    return -dist.log_prob(y).mean()
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class Proof:
     """probnn's NLL next to the PyTorch loss it should equal after the stated relation."""
 
     nll: float  # probnn's mean NLL, nats
-    reference: float  # the built-in loss (or the closed-form NLL when there is no built-in)
+    reference: float  # the built-in loss (or torch.distributions' NLL when there is no built-in)
     reference_name: str  # "torch.nn.functional.mse_loss"
     reference_call: str  # how it is called, as code
     has_builtin: bool  # False: reference is a written-out formula, not a torch loss
@@ -160,15 +160,12 @@ def prove(lik: Likelihood, output, target) -> Proof:
         relation = lik.relation
         factor, constant = float(relation.factor), relation.constant_for(target)
         name, call = lik.builtin_name, lik.builtin_call
-    else:  # Student-t: compare with the density written out by hand
-        reference = float(
-            student_t_nll_closed_form(
-                output, target, lik.params["df"], lik.params.get("scale", 1.0)
-            )
-        )
+    else:  # Student-t: no built-in loss; compare with torch.distributions
+        scale = lik.params.get("scale", 1.0)
+        reference = float(student_t_reference(output, target, lik.params["df"], scale))
         factor, constant = 1.0, 0.0
-        name = "closed-form Student-t NLL"
-        call = "lgamma((ν+1)/2), lgamma(ν/2), log1p(r²/(ν s²)) written out"
+        name = "torch.distributions.StudentT"
+        call = "-StudentT(ν, μ, s).log_prob(y).mean()"
     recovered = factor * reference + constant
     return Proof(nll, reference, name, call, lik.has_builtin, factor, constant, recovered,
                  nll - recovered)  # fmt: skip

@@ -74,20 +74,22 @@ def test_random_batch_rejects_bad_sizes():
 
 
 @pytest.mark.parametrize(("df", "scale"), [(0.7, 1.0), (3.0, 0.5), (50.0, 2.0)])
-def test_student_t_closed_form_matches_scipy(df, scale):
+def test_student_t_reference_and_proof_match_scipy(df, scale):
     g = torch.Generator().manual_seed(0)
     mu = torch.randn(40, generator=g, dtype=torch.float64)
     y = mu + 3 * torch.randn(40, generator=g, dtype=torch.float64)
-    ours = float(scoring.student_t_nll_closed_form(mu, y, df, scale))
     ref = -scipy.stats.t.logpdf(y.numpy(), df, loc=mu.numpy(), scale=scale).mean()
-    assert ours == pytest.approx(ref, rel=1e-12, abs=1e-12)
+    assert float(scoring.student_t_reference(mu, y, df, scale)) == pytest.approx(ref, rel=1e-12)
+    proof = scoring.prove(likelihoods.get("student_t", df=df, scale=scale), mu, y)
+    assert proof.nll == pytest.approx(ref, rel=1e-12)
+    assert proof.holds
 
 
-def test_student_t_proof_uses_the_written_out_density():
+def test_student_t_proof_uses_torch_distributions():
     lik = likelihoods.get("student_t", df=4.0)
     proof = scoring.prove(lik, *scoring.random_batch(lik, 10, seed=2))
     assert not proof.has_builtin
-    assert "closed-form" in proof.reference_name
+    assert proof.reference_name == "torch.distributions.StudentT"
     assert (proof.factor, proof.constant) == (1.0, 0.0)
 
 
