@@ -35,6 +35,7 @@ from probnn.likelihoods import Likelihood
 
 __all__ = [
     "FIT_KINDS",
+    "MAX_TYPED_MAGNITUDE",
     "MAX_TYPED_TARGETS",
     "LineFit",
     "Proof",
@@ -57,6 +58,7 @@ __all__ = [
 
 DTYPE = torch.float64
 MAX_TYPED_TARGETS = 200  # a typed list of targets longer than this is refused
+MAX_TYPED_MAGNITUDE = 1e6  # typed targets beyond +-1e6 are refused (squares would overflow)
 FIT_KINDS = ("gaussian", "laplace", "student_t")  # the likelihoods compare_fits uses
 _SCALE_FLOOR = 1e-9  # a fitted scale never reaches 0 (that would make the NLL -inf)
 
@@ -220,6 +222,8 @@ def parse_targets(text: str, lik: Likelihood, n_classes: int | None = None):
     message = lik.check_target(y, n_classes)
     if message is None and not torch.isfinite(y).all():
         message = "targets must be finite numbers"
+    if message is None and (y.abs() > MAX_TYPED_MAGNITUDE).any():
+        message = f"targets must lie between -{MAX_TYPED_MAGNITUDE:g} and {MAX_TYPED_MAGNITUDE:g}"
     if message is None and lik.name == "categorical" and (y >= (n_classes or 0)).any():
         message = f"labels must lie in 0..{(n_classes or 1) - 1}"
     if message:

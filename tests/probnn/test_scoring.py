@@ -141,6 +141,8 @@ def test_parse_targets_categorical_gives_integer_labels():
         ("poisson", "1.5", None, "whole numbers"),
         ("gaussian", "1, x", None, "not a number"),
         ("gaussian", "1, inf", None, "infinite"),
+        ("gaussian", "1, 1e300", None, "between"),
+        ("laplace", "-2e6", None, "between"),
     ],
 )
 def test_parse_targets_explains_bad_values(name, text, classes, match):
