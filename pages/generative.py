@@ -69,6 +69,13 @@ def mat(m) -> str:
     return r"\begin{pmatrix}" + r"\\".join(rows) + r"\end{pmatrix}"
 
 
+def cell(value: float, percent: bool = False) -> str:
+    """A table cell: 3 decimals (or a percentage); a dash when there is nothing to show."""
+    if not math.isfinite(value):
+        return "–"
+    return f"{value:.1%}" if percent else f"{value:.3f}"
+
+
 def score_metrics(where, scores) -> None:
     a, b = where.columns(2)
     a.metric(
@@ -157,8 +164,7 @@ if d["problem"]:
     st.stop()
 
 settings = (name, n, noise, seed, share)
-with st.spinner("Fitting both models…"):
-    both = view.fitted(*settings, covariance, model_key)
+both = view.fitted(*settings, covariance, model_key)  # shows a spinner only when fitting
 g, f = both["g"], both["f"]
 for note in g["notes"]:
     st.info(note)
@@ -211,16 +217,15 @@ with left:
 with right:
     st.markdown(
         "It first picks a class with probability $p(y)$, then an input from that class's "
-        "Gaussian $p(x \\mid y)$. The joint distribution is the product:"
+        "Gaussian $p(x \\mid y)$. The joint distribution is the product; under it, the "
+        "maximum-likelihood estimates from the training points:"
     )
-    st.latex(r"p(x, y) = p(y)\,p(x \mid y)")
-    st.markdown("Maximum likelihood estimates, from the training points:")
     st.latex(
+        r"\begin{gathered}p(x, y) = p(y)\,p(x \mid y)\\[6pt]"
         rf"\hat p(y{{=}}1) = \frac{{N_1}}{{N}} = \frac{{{d['n_class1']}}}"
-        rf"{{{d['n_train']}}} = {tex(pr.prior[1])}"
+        rf"{{{d['n_train']}}} = {tex(pr.prior[1])}\\[4pt]"
+        rf"\hat\mu_0 = {vec(mu[0])}\\ \hat\mu_1 = {vec(mu[1])}\end{{gathered}}"
     )
-    st.latex(rf"\hat\mu_0 = {vec(mu[0])}")
-    st.latex(rf"\hat\mu_1 = {vec(mu[1])}")
     st.caption(
         "Lines on the chart: ellipses holding 50 %, 90 % and 99 % of each class density. "
         + (
@@ -235,16 +240,18 @@ st.markdown(
     "**Each class is one Gaussian** in the plane, with the fitted covariances below "
     f"and its density at the probe point $x = ({px:.2f}, {py:.2f})$:"
 )
-st.latex(
-    r"p(x \mid y{=}c) = \frac{1}{2\pi\,|\Sigma_c|^{1/2}}"
-    r"\exp\!\Big(-\tfrac12 (x-\mu_c)^\top \Sigma_c^{-1} (x-\mu_c)\Big)"
+sigmas = (
+    rf"\hat\Sigma_0 = \hat\Sigma_1 = {mat(cov[0])}"
+    if covariance == "shared"
+    else rf"\hat\Sigma_0 = {mat(cov[0])},\quad \hat\Sigma_1 = {mat(cov[1])}"
 )
-if covariance == "shared":
-    st.latex(rf"\hat\Sigma_0 = \hat\Sigma_1 = {mat(cov[0])}")
-else:
-    st.latex(rf"\hat\Sigma_0 = {mat(cov[0])},\quad \hat\Sigma_1 = {mat(cov[1])}")
 st.latex(
-    rf"p(x \mid y{{=}}0) = {tex(pr.density[0])},\qquad p(x \mid y{{=}}1) = {tex(pr.density[1])}"
+    r"\begin{gathered}p(x \mid y{=}c) = \frac{1}{2\pi\,|\Sigma_c|^{1/2}}"
+    r"\exp\!\Big(-\tfrac12 (x-\mu_c)^\top \Sigma_c^{-1} (x-\mu_c)\Big)\\[6pt]"
+    + sigmas
+    + r"\\[6pt]"
+    + rf"p(x \mid y{{=}}0) = {tex(pr.density[0])},\qquad "
+    rf"p(x \mid y{{=}}1) = {tex(pr.density[1])}\end{{gathered}}"
 )
 st.markdown(f"**Bayes' rule** turns the joint into a classifier, at $x = ({px:.2f}, {py:.2f})$:")
 st.latex(
@@ -270,21 +277,13 @@ st.markdown(
     "binary cross-entropy."
 )
 st.latex(
-    r"\mathcal{L}(\theta) = -\frac1N \sum_{i=1}^{N} \Big[y_i \ln \sigma(f_\theta(x_i)) "
+    r"\begin{gathered}\mathcal{L}(\theta) = -\frac1N \sum_{i=1}^{N} "
+    r"\Big[y_i \ln \sigma(f_\theta(x_i)) "
     r"+ (1-y_i)\ln\big(1-\sigma(f_\theta(x_i))\big)\Big]"
-    rf"= {tex(f['train'].log_loss, 4)}\ \text{{nats}}"
-)
-st.latex(
+    rf"= {tex(f['train'].log_loss, 4)}\ \text{{nats}}\\[6pt]"
     rf"\text{{at the probe point: }} f_\theta(x) = {tex(pr.discriminative_logit)},\quad "
-    rf"p(y{{=}}1 \mid x) = \sigma(f_\theta(x)) = {tex(pr.discriminative_p1)}"
+    rf"p(y{{=}}1 \mid x) = \sigma(f_\theta(x)) = {tex(pr.discriminative_p1)}\end{{gathered}}"
 )
-
-
-def cell(value: float, percent: bool = False) -> str:
-    if not math.isfinite(value):
-        return "–"
-    return f"{value:.1%}" if percent else f"{value:.3f}"
-
 
 rows = [
     f"| {label} | {cell(v['train'].log_loss)} | {cell(v['test'].log_loss)} | "

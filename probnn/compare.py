@@ -172,9 +172,10 @@ def rebalance(X, y, share: float, *, seed: int = 0) -> tuple[np.ndarray, np.ndar
     keep = np.sort(np.concatenate([rng.permutation(idx0)[:k0], rng.permutation(idx1)[:k1]]))
     note = None
     if k0 < n0 or k1 < n1:
+        actual = k1 / (k0 + k1) if k0 + k1 else 0.0
         note = (
-            f"Kept {k0 + k1} of {n0 + n1} points ({k0} of class 0, {k1} of class 1) "
-            f"so that {share:.0%} are class 1."
+            f"Kept {k0 + k1} of {n0 + n1} points ({k0} of class 0, {k1} of class 1): "
+            f"class 1 is {actual:.0%} of them, the closest whole-point split to {share:.0%}."
         )
     return X[keep], y[keep], note
 
@@ -566,9 +567,15 @@ def probe(
     """The generative and discriminative quantities at the point ``x`` (D,)."""
     gen = generative
     pt = np.asarray(x, dtype=np.float64).reshape(1, -1)
-    log_joint = _np(gen.log_joint(pt))[0]  # (C,) log p(x, y=c)
+    # log N(x; mu_c, Sigma_c) in numpy from the fitted Cholesky factors (one point: torch's
+    # per-call overhead would dominate); checked against scipy in the tests
+    means, chol = _np(gen.means_), _np(gen.cholesky_)  # (C, D), (C, D, D)
+    z = np.linalg.solve(chol, (pt[0] - means)[:, :, None])[:, :, 0]  # (C, D) = L^-1 (x - mu)
+    log_det = 2.0 * np.log(np.diagonal(chol, axis1=1, axis2=2)).sum(axis=1)  # (C,)
+    d = pt.shape[1]
+    log_dens = -0.5 * ((z**2).sum(axis=1) + log_det + d * math.log(2 * math.pi))  # (C,)
     log_prior = np.log(_np(gen.priors_))
-    log_dens = log_joint - log_prior  # log p(x | y=c)
+    log_joint = log_prior + log_dens  # (C,) log p(x, y=c)
     log_evidence = float(np.logaddexp(log_joint[0], log_joint[1]))
     z = float(discriminative.logits(pt)[0])
     return Probe(
