@@ -345,7 +345,8 @@ class LiveRun:
                     left -= k
                     if done <= 0:
                         break
-                    if int(self.run.step) % self.probe_every == 0 or done < k:
+                    over = getattr(self.run, "status", "") in FINAL_STATES
+                    if int(self.run.step) % self.probe_every == 0 or done < k or over:
                         self._record_probe()
         except Exception as err:  # a bug or bad data must not kill the page
             self._error = f"training stopped: {type(err).__name__}: {err}"
@@ -499,10 +500,10 @@ def loss_surface(likelihood, X, y, weights, biases) -> np.ndarray:
     -------
     (B, W) array: entry [i, j] is the loss at w = weights[j], b = biases[i].
     """
-    x = torch.as_tensor(np.asarray(X, dtype=np.float64)).reshape(-1)  # (N,)
-    t = torch.as_tensor(np.asarray(y, dtype=np.float64)).reshape(-1)  # (N,)
-    w = torch.as_tensor(np.asarray(weights, dtype=np.float64))  # (W,)
-    b = torch.as_tensor(np.asarray(biases, dtype=np.float64))  # (B,)
+    x = torch.tensor(np.asarray(X, dtype=np.float64)).reshape(-1)  # (N,)
+    t = torch.tensor(np.asarray(y, dtype=np.float64)).reshape(-1)  # (N,)
+    w = torch.tensor(np.asarray(weights, dtype=np.float64))  # (W,)
+    b = torch.tensor(np.asarray(biases, dtype=np.float64))  # (B,)
     z = w[None, :, None] * x[None, None, :] + b[:, None, None]  # (B, W, N)
     per = likelihood.nll_per_example(z.reshape(-1), t.repeat(len(b) * len(w)))  # (B*W*N,)
     return per.reshape(len(b), len(w), len(x)).mean(dim=2).numpy()

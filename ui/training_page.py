@@ -230,9 +230,8 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
     col_data, col_model, col_lik, col_opt = st.columns(4, gap="medium")
     with col_data:
         st.markdown("**Data**")
-        name = widgets.select(
-            "Data set", list(spec.datasets) + [CSV], "data", format_func=_data_label
-        )
+        name = widgets.select("Data set", list(spec.datasets) + [CSV], "data")
+        st.caption(_data_label(name))
         params: dict = {}
         if name != CSV:
             for p in pdata.GENERATORS[name].params:
@@ -264,37 +263,22 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
         options = list(spec.count_likelihoods if name == "counts" else spec.likelihoods)
         if name == CSV and spec.count_likelihoods:
             options += [o for o in spec.count_likelihoods if o not in options]
-        lik_name = widgets.select(
-            "p(y | x)", options, "lik", default=options[0], format_func=_lik_label
-        )
+        lik_name = widgets.select("p(y | x)", options, "lik", default=options[0])
+        st.caption(_lik_label(lik_name))
         lik_params = {}
         for p in _specs_of(lik_name):
             lik_params[p.name] = widgets.slider(p, p.name)
     with col_opt:
         st.markdown("**Optimiser**")
         optimiser = widgets.select(
-            "Optimiser",
-            ["adam", "sgd"],
-            "opt",
-            radio=True,
-            format_func=lambda o: {"adam": "Adam", "sgd": "SGD + momentum"}[o],
+            "Optimiser", ["adam", "sgd"], "opt", radio=True, help="sgd = SGD with momentum 0.9."
         )
-        lr = widgets.select(
-            "Learning rate",
-            list(LEARNING_RATES),
-            "lr",
-            default=0.01,
-            format_func=lambda v: f"{v:g}",
-        )
+        lr = widgets.select("Learning rate", list(LEARNING_RATES), "lr", default=0.01)
         steps = widgets.integer(
             "Steps", "steps", low=10, high=MAX_STEPS, default=spec.default_steps
         )
         batch = widgets.select(
-            "Batch size",
-            list(BATCHES),
-            "batch",
-            default="full",
-            format_func=lambda b: "all points" if b == "full" else b,
+            "Batch size", list(BATCHES), "batch", default="full", help="full = every point."
         )
     st.caption(CAPS)
     csv_bits: dict = {}
@@ -346,7 +330,10 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
 
 
 def _data_label(key: str) -> str:
-    return "Your CSV file…" if key == CSV else pdata.GENERATORS[key].title
+    if key == CSV:
+        return "Your own table: upload it below."
+    gen = pdata.GENERATORS[key]
+    return f"{gen.title}: {gen.description}"
 
 
 # ----------------------------------------------------------------------------- CSV upload
@@ -855,7 +842,9 @@ def _rest(
     """What the page shows when the run is not training: reasons, notes, the results."""
     with slots.after:
         if snap.status == "diverged":
-            st.error(f"The run diverged. {snap.stop_reason or 'The loss is not finite.'} " + _HINT)
+            reason = snap.stop_reason or "the loss is not finite."
+            hint = "" if "learning rate" in reason else " " + _HINT
+            st.error(f"The run diverged. {reason[0].upper()}{reason[1:]}{hint}")
         elif snap.status == "stopped" and snap.stop_reason:
             st.warning(f"The run stopped: {snap.stop_reason}.")
         if snap.note:
@@ -951,7 +940,6 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
         default=opt0,
         where=c1,
         radio=True,
-        format_func=lambda o: {"adam": "Adam", "sgd": "SGD + momentum"}[o],
     )
     lr = widgets.select(
         "Learning rate",
@@ -959,7 +947,6 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
         "c_lr",
         default=lr0,
         where=c2,
-        format_func=lambda v: f"{v:g}",
     )
     steps = widgets.integer("Steps", "c_steps", low=10, high=MAX_STEPS, default=steps0, where=c3)
     config = replace(ctx.settings.config, optimiser=opt, lr=float(lr), steps=int(steps))
@@ -1121,7 +1108,6 @@ def _surface_tab(spec: PageSpec) -> list[_Job]:
         ["sgd", "adam"],
         "s_opt",
         where=c3,
-        format_func=lambda o: {"adam": "Adam", "sgd": "SGD + momentum"}[o],
     )
     lr = widgets.select(
         "Learning rate",
@@ -1129,7 +1115,6 @@ def _surface_tab(spec: PageSpec) -> list[_Job]:
         "s_lr",
         default=0.3,
         where=c4,
-        format_func=lambda v: f"{v:g}",
     )
     seed = int(st.session_state.get("seed", 0) or 0)
     surf = _surface(int(n), float(noise), seed)

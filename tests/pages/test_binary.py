@@ -1,0 +1,264 @@
+"""The binary-classification page: training through Train and Step, pause and resume,
+reset, links that restore a run, bad links, settings changed mid-run, CSV uploads, the
+comparison and the loss surface."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from probnn import data, training
+from ui import training_page
+from ui.charts import number
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "binary"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / f"pages/{KEY}.py"), default_timeout=60)
+    if query:
+        at.query_params.update({k: str(v) for k, v in query.items()})
+    return at.run()
+
+
+def status(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Step"))
+
+
+def click(at: AppTest, name: str) -> AppTest:
+    return at.button(key=f"tp.{KEY}.b_{name}").click().run()
+
+
+def live_of(at: AppTest):
+    return at.session_state[f"tp.{KEY}.live"]
+
+
+def plain_run(steps: int, **kw) -> training.Run:
+    """The run the page trains with its default settings, computed directly."""
+    ds = data.make(
+        kw.pop("data", "moons"),
+        seed=kw.get("seed", 0),
+        n=kw.pop("n", 400),
+        noise=kw.pop("noise", 0.3),
+    )
+    cfg = training.TrainConfig(steps=steps, **{"likelihood": "bernoulli", **kw})
+    run = training.Run(cfg, ds)
+    run.advance(steps)
+    return run
+
+
+def test_renders_with_title_formulas_and_caps():
+    at = open_page()
+    assert not at.exception
+    assert at.title[0].value == "Binary classification"
+    assert len(at.latex) >= 3
+    assert any(training_page.CAPS == c.value for c in at.caption)
+    assert status(at).startswith("**Step 0 / 500** · ready")
+    labels = [b.label for b in at.button]
+    for label in ("Train", "Pause", "Resume", "Step ×10", "Reset", "Run the comparison"):
+        assert label in labels
+
+
+def test_train_runs_to_the_end_and_matches_probnn():
+    at = click(open_page({"steps": 20}), "train")
+    assert not at.exception
+    text = status(at)
+    assert text.startswith("**Step 20 / 20** · finished")
+    ref = plain_run(20)
+    last = float(ref.history.train_loss[19])
+    assert f"train loss **{number(last)}** nats" in text
+    pd.testing.assert_frame_equal(
+        live_of(at).run.history_frame(10**6), ref.history_frame(10**6), check_exact=True
+    )
+    # after training: calibration and the history download
+    assert any("Calibration" in m.value for m in at.markdown)
+    assert at.get("download_button")
+
+
+def test_step_twice_reaches_the_end_then_reset():
+    at = open_page({"steps": 20})
+    at = click(at, "step")
+    assert status(at).startswith("**Step 10 / 20** · paused")
+    at = click(at, "step")
+    assert status(at).startswith("**Step 20 / 20** · finished")
+    at = click(at, "step")  # nothing left to do: a toast, no error
+    assert status(at).startswith("**Step 20 / 20**")
+    at = click(at, "reset")
+    assert status(at).startswith("**Step 0 / 20** · ready")
+    assert live_of(at).run.step == 0
+
+
+def test_pause_and_resume_mid_run(monkeypatch):
+    # The page normally redraws until the run ends; here it hands back at once, so the
+    # test can press Pause while the background thread trains.
+    monkeypatch.setattr(training_page, "WATCH_LIMIT", 0.0)
+    at = click(open_page({"steps": 5000}), "train")
+    lv = live_of(at)
+    assert lv.snapshot().status == "running"
+    at = click(at, "pause")
+    first = lv.snapshot()
+    assert first.status == "paused" and 0 < first.step < 5000
+    assert f"**Step {first.step:,} / 5,000** · paused" in status(at)
+    at = click(at, "resume")
+    assert lv.snapshot().status == "running"
+    at = click(at, "pause")
+    assert first.step < lv.snapshot().step < 5000
+    assert lv.snapshot().status == "paused"
+
+
+def test_a_link_restores_the_exact_run():
+    query = dict(
+        data="xor",
+        n=100,
+        noise=0.1,
+        layers=1,
+        units=8,
+        act="relu",
+        opt="sgd",
+        lr=0.1,
+        steps=30,
+        batch="32",
+        seed=7,
+    )
+    at = open_page(query)
+    assert not at.exception
+    assert at.selectbox(key="data").value == "xor"
+    assert at.slider(key="n").value == 100 and at.slider(key="units").value == 8
+    assert at.number_input(key="seed").value == 7
+    config = live_of(at).run.config
+    assert config == training.TrainConfig(
+        hidden=(8,), activation="relu", optimiser="sgd", lr=0.1, steps=30, batch_size=32, seed=7
+    )
+    at = click(at, "train")
+    ref = plain_run(
+        30,
+        data="xor",
+        n=100,
+        noise=0.1,
+        hidden=(8,),
+        activation="relu",
+        optimiser="sgd",
+        lr=0.1,
+        batch_size=32,
+        seed=7,
+    )
+    pd.testing.assert_frame_equal(
+        live_of(at).run.history_frame(10**6), ref.history_frame(10**6), check_exact=True
+    )
+
+
+def test_bad_link_values_give_messages_not_errors():
+    at = open_page({"steps": "lots", "lr": "7", "data": "nope", "lik": "mse", "units": 999})
+    assert not at.exception
+    notes = " ".join(c.value for c in at.caption)
+    for key in ("steps", "lr", "data", "lik", "units"):
+        assert key in notes
+    assert status(at).startswith("**Step 0 / 500**")  # the defaults stand
+
+
+def test_changing_a_setting_mid_run_resets_and_says_so(monkeypatch):
+    monkeypatch.setattr(training_page, "WATCH_LIMIT", 0.0)
+    at = click(open_page({"steps": 5000}), "train")
+    old = live_of(at)
+    at.slider(key="units").set_value(16).run()
+    assert not at.exception
+    assert old.snapshot().status == "paused"
+    assert any("settings changed while training" in i.value for i in at.info)
+    assert status(at).startswith("**Step 0 / 5,000** · ready")
+    assert live_of(at).run.config.hidden == (16, 16)
+
+
+def test_divergence_shows_the_reason_and_a_hint():
+    query = {"opt": "sgd", "lr": 3.0, "steps": 200, "layers": 3, "units": 64, "act": "relu"}
+    at = click(open_page(query), "train")
+    assert not at.exception
+    snap = live_of(at).snapshot()
+    assert snap.status == "diverged" and snap.step < 200
+    assert "diverged" in status(at)
+    message = " ".join(e.value for e in at.error)
+    assert "The run diverged" in message and "Lower the learning rate" in message
+    assert "nan" not in status(at).lower()
+
+
+GOOD = b"x1,x2,label\n" + b"".join(
+    f"{i % 7 - 3},{(i * 3) % 5 - 2},{'yes' if (i % 7 - 3) + ((i * 3) % 5 - 2) > 0 else 'no'}\n".encode()
+    for i in range(60)
+)
+
+
+def test_csv_upload_good_then_bad_keeps_the_good_table():
+    at = open_page({"data": "csv", "steps": 20})
+    assert not at.exception
+    at.file_uploader(key=f"tp.{KEY}.upload").upload("points.csv", GOOD, "text/csv").run()
+    assert not at.exception
+    assert any("Training on points.csv" in c.value for c in at.caption)
+    at = click(at, "train")
+    assert status(at).startswith("**Step 20 / 20** · finished")
+    settings = at.session_state[f"tp.{KEY}.settings"]
+    at.file_uploader(key=f"tp.{KEY}.upload").upload(
+        "photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "text/csv"
+    ).run()
+    assert not at.exception
+    assert any("photo.csv" in e.value and "Still using points.csv" in e.value for e in at.error)
+    assert at.session_state[f"tp.{KEY}.settings"] == settings  # the run was not touched
+    assert status(at).startswith("**Step 20 / 20** · finished")
+
+
+def test_accept_upload_keeps_the_store_on_a_bad_file():
+    store: dict = {}
+    ok, message = training_page.accept_upload(store, GOOD, "good.csv")
+    assert ok and message is None and store["columns"] == ["x1", "x2", "label"]
+    before = dict(store)
+    ok, message = training_page.accept_upload(store, b"", "empty.csv")
+    assert not ok and "empty.csv" in message and "Still using good.csv" in message
+    assert store == before
+
+
+def test_load_upload_reports_a_wrong_task():
+    three = b"a,b,y\n" + b"".join(f"{i},{i % 3},{i % 3}\n".encode() for i in range(30))
+    result = training_page.load_upload(three, "three.csv", task="binary", target="y", features=None)
+    assert not result["ok"] and result["error"]
+    result = training_page.load_upload(
+        GOOD, "good.csv", task="binary", target="label", features=None
+    )
+    assert result["ok"] and result["dataset"].n_features == 2
+
+
+def test_comparison_runs_both_likelihoods_from_the_same_weights():
+    at = open_page({"c_steps": 20})
+    at.button(key=f"tp.{KEY}.b_cmp").click().run()
+    assert not at.exception
+    runs = at.session_state[f"tp.{KEY}.cmp"]["live"]
+    assert [r.run.config.likelihood for r in runs] == ["bernoulli", "gaussian_probability"]
+    for r in runs:
+        assert r.snapshot().status == "finished"
+    a, b = (r.run.initial_state() for r in runs)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    table = at.dataframe[-1].value
+    assert list(table["likelihood"]) == [
+        "cross-entropy (Bernoulli)",
+        "squared error on probabilities",
+    ]
+
+
+def test_loss_surface_descends():
+    at = open_page()
+    at.button(key=f"tp.{KEY}.b_surf").click().run()
+    assert not at.exception
+    lv = at.session_state[f"tp.{KEY}.surf"]["live"]
+    path = lv.snapshot().probes
+    assert lv.snapshot().status == "finished" and len(path) == 301
+    assert any(m.value.startswith("Step **300** of 300") for m in at.markdown)

@@ -1,0 +1,114 @@
+"""The multi-class page: Categorical + softmax trained live, links, label smoothing, CSV."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from probnn import data, training
+from ui.charts import number
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "multiclass"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / f"pages/{KEY}.py"), default_timeout=60)
+    if query:
+        at.query_params.update({k: str(v) for k, v in query.items()})
+    return at.run()
+
+
+def status(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Step"))
+
+
+def click(at: AppTest, name: str) -> AppTest:
+    return at.button(key=f"tp.{KEY}.b_{name}").click().run()
+
+
+def live_of(at: AppTest):
+    return at.session_state[f"tp.{KEY}.live"]
+
+
+def test_renders_and_trains_like_probnn():
+    at = open_page({"steps": 20})
+    assert not at.exception
+    assert at.title[0].value == "Multi-class classification"
+    assert status(at).startswith("**Step 0 / 20** · ready")
+    at = click(at, "train")
+    assert status(at).startswith("**Step 20 / 20** · finished")
+    ds = data.make("multi_blobs", seed=0, n=400, noise=0.3, n_classes=3)
+    ref = training.Run(training.TrainConfig(likelihood="categorical", steps=20), ds)
+    ref.advance(20)
+    assert f"train loss **{number(float(ref.history.train_loss[19]))}** nats" in status(at)
+    pd.testing.assert_frame_equal(
+        live_of(at).run.history_frame(10**6), ref.history_frame(10**6), check_exact=True
+    )
+    # the live chart: one spec holding the loss curves and the class map
+    chart = at.get("vega_lite_chart")[0].proto
+    spec = json.loads(chart.spec)
+    assert "hconcat" in spec
+    assert {d.name for d in chart.datasets} >= {"history", "metric", "info", "image", "points"}
+    assert any("top-class probability" in str(c.proto.spec) for c in at.get("vega_lite_chart"))
+
+
+def test_link_with_classes_and_label_smoothing():
+    query = {"data": "multi_spirals", "classes": 4, "smoothing": 0.1, "steps": 10, "seed": 3}
+    at = open_page(query)
+    assert not at.exception
+    assert at.slider(key="classes").value == 4 and at.slider(key="smoothing").value == 0.1
+    run = live_of(at).run
+    assert run.config.likelihood_params == {"smoothing": 0.1} and run.config.seed == 3
+    assert run.dataset.n_classes == 4
+    at = click(at, "step")
+    assert status(at).startswith("**Step 10 / 10** · finished")
+
+
+def test_bad_links_fall_back_with_a_message():
+    at = open_page({"classes": 40, "smoothing": "x", "data": "moons"})
+    assert not at.exception
+    notes = " ".join(c.value for c in at.caption)
+    assert "classes" in notes and "smoothing" in notes and "data" in notes
+    assert live_of(at).run.dataset.n_classes == 3
+
+
+def test_csv_with_three_species():
+    rows = "".join(
+        f"{i % 5},{(i * 7) % 11},{['setosa', 'virginica', 'versicolor'][i % 3]}\n"
+        for i in range(45)
+    )
+    at = open_page({"data": "csv", "steps": 10})
+    at.file_uploader(key=f"tp.{KEY}.upload").upload(
+        "iris.csv", ("a,b,species\n" + rows).encode(), "text/csv"
+    ).run()
+    assert not at.exception
+    assert live_of(at).run.dataset.n_classes == 3
+    at = click(at, "train")
+    assert status(at).startswith("**Step 10 / 10** · finished")
+
+
+def test_comparison_smoothing_keeps_probabilities_softer():
+    at = open_page({"c_steps": 200, "c_lr": 0.03})
+    at.button(key=f"tp.{KEY}.b_cmp").click().run()
+    assert not at.exception
+    plain, smooth = at.session_state[f"tp.{KEY}.cmp"]["live"]
+    assert smooth.run.config.likelihood_params == {"smoothing": 0.2}
+    ds = plain.run.dataset
+    with torch.no_grad():
+        p_plain = torch.softmax(plain.run.model(ds.X_test), -1).max(-1).values.mean()
+        p_smooth = torch.softmax(smooth.run.model(ds.X_test), -1).max(-1).values.mean()
+    assert p_smooth < p_plain

@@ -1,0 +1,120 @@
+"""The regression page: Gaussian (MSE) by default, learned variance, Laplace, Student-t,
+Poisson for counts; the fitted mean with its band; residuals; the outlier comparison."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from probnn import data, training
+from ui.charts import number
+
+ROOT = Path(__file__).resolve().parents[2]
+KEY = "regression"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def open_page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / f"pages/{KEY}.py"), default_timeout=60)
+    if query:
+        at.query_params.update({k: str(v) for k, v in query.items()})
+    return at.run()
+
+
+def status(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Step"))
+
+
+def click(at: AppTest, name: str) -> AppTest:
+    return at.button(key=f"tp.{KEY}.b_{name}").click().run()
+
+
+def live_of(at: AppTest):
+    return at.session_state[f"tp.{KEY}.live"]
+
+
+def live_spec(at: AppTest) -> dict:
+    return json.loads(at.get("vega_lite_chart")[0].proto.spec)
+
+
+def test_gaussian_by_default_trains_like_probnn_with_a_band():
+    at = click(open_page({"steps": 20}), "train")
+    assert not at.exception
+    assert at.title[0].value == "Regression"
+    assert at.selectbox(key="lik").value == "gaussian"
+    assert status(at).startswith("**Step 20 / 20** · finished")
+    ds = data.make("sine", seed=0, n=400, noise=0.2)
+    ref = training.Run(training.TrainConfig(likelihood="gaussian", steps=20), ds)
+    ref.advance(20)
+    assert f"train loss **{number(float(ref.history.train_loss[19]))}** nats" in status(at)
+    pd.testing.assert_frame_equal(
+        live_of(at).run.history_frame(10**6), ref.history_frame(10**6), check_exact=True
+    )
+    assert '"area"' in json.dumps(live_spec(at))  # the mean -+ 2 sd band
+    assert any("Residuals" in m.value for m in at.markdown)
+
+
+def test_sigma_slider_changes_the_loss_as_probnn_says():
+    at = click(open_page({"steps": 10, "sigma": 2.0}), "train")
+    ds = data.make("sine", seed=0, n=400, noise=0.2)
+    cfg = training.TrainConfig(likelihood="gaussian", likelihood_params={"sigma": 2.0}, steps=10)
+    ref = training.Run(cfg, ds)
+    ref.advance(10)
+    assert f"train loss **{number(float(ref.history.train_loss[9]))}** nats" in status(at)
+
+
+@pytest.mark.parametrize("lik", ["gaussian_learned_variance", "laplace", "student_t"])
+def test_other_likelihoods_train(lik):
+    at = click(open_page({"lik": lik, "steps": 10, "data": "heteroscedastic"}), "train")
+    assert not at.exception
+    assert live_of(at).run.config.likelihood == lik
+    assert status(at).startswith("**Step 10 / 10** · finished")
+
+
+def test_counts_use_poisson():
+    at = open_page({"data": "counts", "steps": 10})
+    assert at.selectbox(key="lik").value == "poisson"
+    at = click(at, "train")
+    assert not at.exception and status(at).startswith("**Step 10 / 10** · finished")
+    assert '"area"' in json.dumps(live_spec(at))  # a Poisson count has a spread: sqrt(rate)
+
+
+def test_poisson_is_not_offered_for_real_valued_targets():
+    at = open_page({"data": "sine", "lik": "poisson"})  # poisson is offered for counts only
+    assert not at.exception
+    assert any("lik='poisson'" in c.value for c in at.caption)
+    assert at.selectbox(key="lik").value == "gaussian"
+
+
+def test_csv_with_one_feature_gives_a_fitted_curve():
+    rows = "".join(f"{i / 10},{(i / 10) ** 2 + (i % 3) / 10}\n" for i in range(40))
+    at = open_page({"data": "csv", "steps": 10})
+    at.file_uploader(key=f"tp.{KEY}.upload").upload(
+        "curve.csv", ("x,y\n" + rows).encode(), "text/csv"
+    ).run()
+    assert not at.exception
+    assert live_of(at).run.dataset.n_features == 1
+    at = click(at, "train")
+    assert status(at).startswith("**Step 10 / 10** · finished")
+    assert "hconcat" in live_spec(at)
+
+
+def test_comparison_on_outliers_robust_fits_stay_near_the_truth():
+    at = open_page({"c_steps": 300})
+    at.button(key=f"tp.{KEY}.b_cmp").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value.set_index("likelihood")["distance to the true mean"]
+    assert table["Student-t (ν = 2)"] < table["Gaussian (MSE)"]
+    assert table["Laplace (L1)"] < table["Gaussian (MSE)"]

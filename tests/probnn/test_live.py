@@ -1,0 +1,317 @@
+"""LiveRun: a training Run advanced on a background thread, read through snapshots."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from probnn import data, likelihoods, live, training
+
+SMALL = dict(hidden=(8,), steps=60, eval_every=10, seed=3)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """One torch thread, as in the app: fastest here, and bit-for-bit needs a fixed count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return data.make("moons", seed=1, n=120)
+
+
+def config(**kw) -> training.TrainConfig:
+    return training.TrainConfig(**{**SMALL, **kw})
+
+
+def plain_history(cfg, ds, init_state=None) -> pd.DataFrame:
+    run = training.Run(cfg, ds, init_state=init_state)
+    run.advance(cfg.steps)
+    return run.history_frame(max_points=10**6)
+
+
+def wait_until(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_background_run_equals_a_plain_run_bit_for_bit(moons):
+    cfg = config()
+    lv = live.LiveRun.create(cfg, moons, chunk_seconds=0.001)  # many small chunks
+    lv.start()
+    assert lv.wait(timeout=60)
+    snap = lv.snapshot()
+    assert snap.status == "finished" and snap.over
+    assert snap.step == cfg.steps and snap.progress == 1.0
+    assert "finished" in snap.stop_reason
+    got = lv.run.history_frame(max_points=10**6)
+    pd.testing.assert_frame_equal(got, plain_history(cfg, moons), check_exact=True)
+    assert snap.compute_seconds > 0
+
+
+def test_start_pause_resume_and_step(moons):
+    cfg = config(steps=400)
+    lv = live.LiveRun.create(cfg, moons, chunk_seconds=0.005)
+    assert lv.snapshot().status == "ready"
+    lv.start()
+    assert wait_until(lambda: lv.snapshot().step > 0)
+    lv.pause(wait=True)
+    paused = lv.snapshot()
+    assert paused.status == "paused" and 0 < paused.step < cfg.steps
+    time.sleep(0.05)
+    assert lv.run.step == paused.step  # nothing moves while paused
+    lv.step(7)
+    assert lv.snapshot().step == paused.step + 7 and lv.snapshot().status == "paused"
+    lv.resume()
+    assert lv.wait(timeout=60)
+    assert lv.snapshot().status == "finished"
+    lv.step(5)  # a finished run takes no more steps
+    assert lv.snapshot().step == cfg.steps
+    pd.testing.assert_frame_equal(
+        lv.run.history_frame(max_points=10**6), plain_history(cfg, moons), check_exact=True
+    )
+
+
+def test_reset_starts_again_from_the_same_weights(moons):
+    lv = live.LiveRun.create(config(), moons)
+    before = {k: v.clone() for k, v in lv.run.initial_state().items()}
+    lv.step(20)
+    assert lv.snapshot().step == 20
+    lv.reset()
+    snap = lv.snapshot()
+    assert snap.step == 0 and snap.status == "ready" and snap.history.empty
+    for k, v in lv.run.model.state_dict().items():
+        assert torch.equal(v, before[k])
+
+
+def test_stop_is_final(moons):
+    lv = live.LiveRun.create(config(steps=1000), moons)
+    lv.step(3)
+    lv.stop()
+    snap = lv.snapshot()
+    assert snap.status == "stopped" and snap.over and snap.stop_reason
+    lv.start()  # a stopped run does not start again
+    assert lv.snapshot().status == "stopped" and lv.snapshot().step == 3
+
+
+def test_heartbeat_pauses_a_run_nobody_watches(moons):
+    lv = live.LiveRun.create(config(steps=20_000), moons, heartbeat=0.2, chunk_seconds=0.01)
+    lv.start()
+    assert lv.wait(timeout=30)  # the thread stops by itself: no snapshot was asked for
+    snap = lv.snapshot()
+    assert snap.status == "paused" and 0 < snap.step < 20_000
+    assert "nobody watched" in snap.note
+    lv.start()  # Resume clears the note
+    assert lv.snapshot().note is None
+    lv.pause()
+
+
+def test_a_watched_run_is_not_paused_by_the_heartbeat(moons):
+    lv = live.LiveRun.create(config(steps=300), moons, heartbeat=0.2, chunk_seconds=0.01)
+    lv.start()
+    while lv.snapshot().status == "running":
+        time.sleep(0.02)
+    assert lv.snapshot().status == "finished"
+
+
+def test_divergence_stops_the_run_with_its_reason(moons):
+    cfg = config(optimiser="sgd", lr=1e6, momentum=0.9, steps=500)
+    lv = live.LiveRun.create(cfg, moons)
+    lv.start()
+    assert lv.wait(timeout=60)
+    snap = lv.snapshot()
+    assert snap.status == "diverged" and snap.over
+    assert "diverged" in snap.stop_reason and "learning rate" in snap.stop_reason
+    assert snap.step < 500
+    assert np.isfinite(snap.history["value"].dropna()).all()  # nothing infinite is drawn
+
+
+def test_observe_is_published_with_its_step(moons):
+    xs, ys = live.plane(moons, 7)
+    lv = live.LiveRun.create(config(), moons, observe=lambda r: r.predict_grid(xs, ys))
+    assert lv.snapshot().view.shape == (7, 7) and lv.snapshot().view_step == 0
+    lv.step(15)
+    snap = lv.snapshot()
+    assert snap.view_step == 15
+    np.testing.assert_array_equal(snap.view, lv.run.predict_grid(xs, ys))
+
+
+def test_probes_follow_the_steps_not_the_chunks(moons):
+    cfg = config(steps=45)
+    lv = live.LiveRun.create(cfg, moons, probe=live.weight_bias, probe_every=10)
+    for n in (3, 11, 2, 29):  # chunk boundaries that do not fall on multiples of 10
+        lv.step(n)
+    probes = lv.snapshot().probes
+    assert probes["step"].tolist() == [0, 10, 20, 30, 40, 45]
+    assert list(probes.columns) == ["step", "w", "b"]
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.lists(st.integers(1, 17), min_size=1, max_size=6))
+def test_any_chunking_gives_the_plain_history(chunks):
+    ds = data.make("blobs", seed=0, n=40)
+    cfg = config(steps=30, hidden=(4,))
+    lv = live.LiveRun.create(cfg, ds)
+    while lv.snapshot().status != "finished":
+        for n in chunks:
+            lv.step(n)
+    pd.testing.assert_frame_equal(
+        lv.run.history_frame(max_points=10**6), plain_history(cfg, ds), check_exact=True
+    )
+
+
+def test_runs_under_two_likelihoods_can_share_initial_weights(moons):
+    first = live.LiveRun.create(config(likelihood="bernoulli"), moons)
+    init = first.run.initial_state()
+    other = live.LiveRun.create(
+        config(likelihood="gaussian_probability", seed=99), moons, init_state=init
+    )
+    for k, v in init.items():
+        assert torch.equal(other.run.initial_state()[k], v)
+
+
+def test_render_interval_scales_with_the_active_runs(monkeypatch):
+    monkeypatch.setattr(live, "_ACTIVE", [0])
+    assert live.render_interval(0.001) == pytest.approx(0.08)  # the floor
+    monkeypatch.setattr(live, "_ACTIVE", [30])
+    assert live.render_interval(0.005) == pytest.approx(30 * 0.005 / 0.2)
+    assert live.render_interval(1.0) == 2.0  # the ceiling
+
+
+def test_active_count_counts_computing_threads(moons):
+    lv = live.LiveRun.create(config(steps=20_000), moons, chunk_seconds=0.01)
+    base = live.active_count()
+    lv.start()
+    assert wait_until(lambda: live.active_count() == base + 1)
+    lv.pause(wait=True)
+    assert wait_until(lambda: live.active_count() == base)
+
+
+def test_history_table_is_one_row_per_step(moons):
+    lv = live.LiveRun.create(config(steps=25), moons)
+    lv.step(25)
+    table = lv.full_history()
+    assert table["step"].tolist() == list(range(1, 26))
+    assert {"train loss", "test loss"} <= set(table.columns)
+    assert table["test loss"].notna().sum() == 3  # steps 10, 20 and the last
+
+
+# ---------------------------------------------------------------------- the loss surface
+
+
+def test_line_dataset_is_seeded_and_one_dimensional():
+    a = live.line_dataset(50, noise=0.5, seed=4)
+    b = live.line_dataset(50, noise=0.5, seed=4)
+    assert a.n_features == 1 and a.task == "binary" and a.n_classes == 2
+    assert torch.equal(a.X_train, b.X_train) and torch.equal(a.y_test, b.y_test)
+    assert a.n_train + a.n_test == 50
+    assert not torch.equal(a.X_train, live.line_dataset(50, noise=0.5, seed=5).X_train)
+    with pytest.raises(data.DataError, match="noise"):
+        live.line_dataset(50, noise=-1)
+
+
+def test_loss_surface_matches_binary_cross_entropy():
+    ds = live.line_dataset(40, noise=0.7, seed=2)
+    ws, bs = np.array([-1.0, 0.5, 3.0]), np.array([-2.0, 0.0])
+    surface = live.loss_surface(likelihoods.get("bernoulli"), ds.X_train, ds.y_train, ws, bs)
+    assert surface.shape == (2, 3)
+    x, y = ds.X_train[:, 0].double(), ds.y_train.double()
+    for i, b in enumerate(bs):
+        for j, w in enumerate(ws):
+            ref = F.binary_cross_entropy_with_logits(w * x + b, y)
+            assert surface[i, j] == pytest.approx(float(ref), rel=1e-12)
+
+
+def test_descent_on_the_surface_goes_downhill():
+    ds = live.line_dataset(80, noise=0.8, seed=0)
+    cfg = training.TrainConfig(
+        hidden=(), activation="identity", optimiser="sgd", lr=0.3, steps=100, seed=0
+    )
+    lv = live.LiveRun.create(cfg, ds, probe=live.weight_bias, probe_every=1)
+    lv.step(100)
+    path = lv.snapshot().probes
+    assert len(path) == 101 and path["step"].tolist() == list(range(101))
+    lik = likelihoods.get("bernoulli")
+    start = live.loss_surface(lik, ds.X_train, ds.y_train, path["w"][:1], path["b"][:1])
+    end = live.loss_surface(lik, ds.X_train, ds.y_train, path["w"][-1:], path["b"][-1:])
+    assert end[0, 0] < start[0, 0]
+
+
+# ---------------------------------------------------------------------- reading a model
+
+
+def test_predict_matches_the_likelihood(moons):
+    lv = live.LiveRun.create(config(), moons)
+    lv.step(10)
+    mean, sd = live.predict(lv.run, moons.X_test)
+    with torch.no_grad():
+        ref = torch.sigmoid(lv.run.model(moons.X_test)[:, 0]).double().numpy()
+    np.testing.assert_allclose(mean, ref, rtol=1e-6)
+    assert sd is None
+
+
+def test_yardstick_of_a_bernoulli_run_is_its_test_loss(moons):
+    lv = live.LiveRun.create(config(steps=30), moons)
+    lv.step(30)
+    y = live.yardstick(lv.run, moons)
+    test_loss = lv.run.history_frame().query("series == 'test loss'")["value"].iloc[-1]
+    # the last evaluation is at the parameters before the last update; evaluate afresh
+    with torch.no_grad():
+        fresh = float(lv.run.likelihood.nll(lv.run.model(moons.X_test)[:, 0], moons.y_test))
+    assert y["test cross-entropy"] == pytest.approx(fresh, rel=1e-5)
+    assert math.isfinite(test_loss)
+    assert 0.0 <= y["test accuracy"] <= 1.0
+
+
+def test_yardstick_of_regression_knows_the_true_mean():
+    ds = data.make("linear", seed=0, n=100)
+    cfg = training.TrainConfig(
+        likelihood="gaussian", hidden=(), activation="identity", steps=300, lr=0.05, seed=0
+    )
+    lv = live.LiveRun.create(cfg, ds)
+    lv.step(300)
+    y = live.yardstick(lv.run, ds)
+    assert set(y) == {"test RMSE", "test MAE", "distance to the true mean"}
+    assert y["distance to the true mean"] < 0.1  # a straight line fits a straight line
+
+
+def test_calibration_table_of_calibrated_predictions():
+    rng = np.random.default_rng(0)
+    p = rng.uniform(size=20_000)
+    y = (rng.uniform(size=p.size) < p).astype(int)
+    table = live.calibration_table(p, y, bins=10)
+    assert table["count"].sum() == p.size and len(table) == 10
+    np.testing.assert_allclose(table["observed"], table["predicted"], atol=0.03)
+
+
+def test_calibration_table_for_several_classes_bins_the_top_class():
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.85, 0.05], [0.4, 0.35, 0.25]])
+    table = live.calibration_table(probs, np.array([0, 2, 0]), bins=10)
+    assert table["count"].tolist() == [1, 1, 1]
+    assert table["observed"].tolist() == [1.0, 1.0, 0.0]  # bins 0.4, 0.7, 0.85
+
+
+def test_residual_table(moons):
+    ds = data.make("sine", seed=0, n=60)
+    lv = live.LiveRun.create(config(likelihood="gaussian"), ds)
+    lv.step(5)
+    table = live.residual_table(lv.run, ds.X_test, ds.y_test)
+    mean, _ = live.predict(lv.run, ds.X_test)
+    assert list(table.columns) == ["x", "fitted", "residual"]
+    np.testing.assert_allclose(table["residual"], ds.y_test.numpy() - mean, rtol=1e-6)
