@@ -1,0 +1,195 @@
+"""Chart builders of the training pages, tested through their Vega-Lite specs."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from ui.charts import PALETTE
+from ui.charts import training as charts
+
+
+def layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def named(spec: dict) -> set[str]:
+    """Names of the datasets a spec expects to be filled in."""
+    text = json.dumps(spec)
+    return {part.split('"')[0] for part in text.split('{"name": "')[1:]}
+
+
+def decode(url: str) -> np.ndarray:
+    assert url.startswith("data:image/png;base64,")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+
+
+def test_loss_chart_names_its_data_and_units():
+    spec = charts.spec(charts.loss_chart("history"))
+    assert spec["data"] == {"name": "history"}
+    enc = spec["encoding"]
+    assert enc["y"]["title"] == "loss (nats)" and enc["x"]["title"] == "optimiser step"
+    assert enc["color"]["scale"]["domain"] == ["train", "test"]
+    assert enc["color"]["scale"]["range"] == PALETTE[:2]
+
+
+def test_a_chart_from_a_frame_carries_its_data():
+    frame = pd.DataFrame({"step": [1, 2], "series": ["train", "train"], "value": [0.7, 0.6]})
+    spec = charts.spec(charts.loss_chart(frame))
+    assert "datasets" in spec and spec["data"]["name"] in spec["datasets"]
+
+
+def test_live_chart_is_one_spec_with_every_moving_part():
+    right = charts.probability_map("image", "points")
+    spec = charts.spec(charts.live_chart(right, metric_name="accuracy", metric_domain=(0, 1)))
+    assert len(spec["hconcat"]) == 2
+    assert named(spec) >= {"history", "metric", "info", "image", "points"}
+    left = spec["hconcat"][0]["vconcat"]
+    assert left[1]["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    assert left[1]["encoding"]["y"]["title"] == "accuracy"
+    text = [lay for lay in layers(left[0]) if lay["mark"]["type"] == "text"]
+    assert text and text[0]["encoding"]["text"]["field"] == "text"
+    # the spec does not depend on the data: build once, send with fresh data each frame
+    assert charts.spec(charts.live_chart(charts.probability_map("image", "points"))) == (
+        charts.spec(charts.live_chart(charts.probability_map("image", "points")))
+    )
+
+
+def test_live_chart_without_a_picture():
+    spec = charts.spec(charts.live_chart(None, metric_name="RMSE"))
+    assert len(spec["hconcat"]) == 1
+
+
+def test_with_data_leaves_the_spec_alone():
+    spec = charts.spec(charts.loss_chart("history"))
+    frame = pd.DataFrame({"step": [1], "series": ["train"], "value": [0.5]})
+    filled = charts.with_data(spec, history=frame)
+    assert filled["datasets"]["history"] is frame
+    assert "datasets" not in spec
+
+
+def test_binary_map_is_a_picture_with_a_continuous_legend():
+    spec = charts.spec(charts.probability_map("image", "points", class_names=["no", "yes"]))
+    marks = [lay["mark"]["type"] for lay in layers(spec)]
+    assert marks[0] == "image" and "point" in marks
+    image = layers(spec)[0]["encoding"]
+    assert image["url"]["field"] == "url" and image["x2"]["field"] == "x1"
+    legend = [lay for lay in layers(spec) if "color" in lay.get("encoding", {})][0]
+    scale = legend["encoding"]["color"]["scale"]
+    assert scale["domain"] == [0, 0.5, 1] and scale["interpolate"] == "rgb"
+    assert legend["encoding"]["color"]["legend"]["title"] == "p(yes | x)"
+    dots = layers(spec)[-1]["encoding"]
+    assert dots["fill"]["scale"]["domain"] == ["no", "yes"]
+
+
+def test_multiclass_map_has_no_probability_gradient():
+    names = ["a", "b", "c"]
+    spec = charts.spec(
+        charts.probability_map("image", "points", class_names=names, multiclass=True)
+    )
+    assert not [lay for lay in layers(spec) if "color" in lay.get("encoding", {})]
+    assert layers(spec)[-1]["encoding"]["fill"]["scale"]["range"] == PALETTE[:3]
+
+
+def test_binary_colours_follow_the_legend_scale():
+    c = charts.probability_colours(np.array([[0.0, 0.25, 0.5, 1.0]]))  # (1, 4, 3)
+    blue, mid, orange = (charts._rgb(x) for x in (PALETTE[0], "#f4f4f4", PALETTE[1]))
+    np.testing.assert_allclose(c[0, 0], blue)
+    np.testing.assert_allclose(c[0, 1], (blue + mid) / 2)
+    np.testing.assert_allclose(c[0, 2], mid)
+    np.testing.assert_allclose(c[0, 3], orange)
+    # NaN (never expected) is drawn as "no idea", not as a crash
+    np.testing.assert_allclose(charts.probability_colours(np.array([[np.nan]]))[0, 0], mid)
+
+
+def test_multiclass_colours_fade_with_doubt():
+    probs = np.array([[[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3], [0.0, 0.0, 1.0]]])  # (1, 3, 3)
+    c = charts.probability_colours(probs)
+    np.testing.assert_allclose(c[0, 0], 255 * 0.15 + charts._rgb(PALETTE[0]) * 0.85)
+    np.testing.assert_allclose(c[0, 1], [255, 255, 255])  # uniform: no colour at all
+    np.testing.assert_allclose(c[0, 2], 255 * 0.15 + charts._rgb(PALETTE[2]) * 0.85)
+
+
+def test_image_url_is_a_png_with_the_lowest_row_at_the_bottom():
+    rgb = np.zeros((2, 3, 3))
+    rgb[0] = [255, 0, 0]  # row 0 = lowest y -> bottom of the picture
+    rgb[1] = [0, 0, 255]
+    pixels = decode(charts.image_url(rgb))
+    assert pixels.shape == (2, 3, 4)
+    assert pixels[1, 0, :3].tolist() == [255, 0, 0] and pixels[0, 0, :3].tolist() == [0, 0, 255]
+    assert (pixels[..., 3] == 255).all()
+
+
+def test_image_extent_puts_pixel_centres_on_the_grid():
+    extent = charts.image_extent(np.linspace(0, 1, 5), np.linspace(-2, 2, 3))
+    assert extent == pytest.approx({"x0": -0.125, "x1": 1.125, "y0": -3.0, "y1": 3.0})
+
+
+def test_grid_edges_tile_the_plane():
+    edges = charts.grid_edges(np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0]))
+    assert len(edges) == 6
+    row = edges.iloc[4]  # second row of y (y = 2), second x (x = 1)
+    assert (row["x0"], row["x1"], row["y0"], row["y1"]) == (0.5, 1.5, 1.0, 3.0)
+
+
+def test_fit_chart_band_is_optional():
+    with_band = charts.spec(charts.fit_chart("curve", "points", band=True, y_domain=(-2, 2)))
+    without = charts.spec(charts.fit_chart("curve", "points", band=False))
+    assert [lay["mark"]["type"] for lay in layers(with_band)] == ["area", "circle", "line"]
+    assert "area" not in [lay["mark"]["type"] for lay in layers(without)]
+    area = layers(with_band)[0]["encoding"]
+    assert area["y"]["field"] == "lo" and area["y2"]["field"] == "hi"
+    assert layers(with_band)[1]["encoding"]["y"]["scale"]["domain"] == [-2, 2]
+
+
+def test_calibration_chart_has_the_diagonal():
+    spec = charts.spec(charts.calibration_chart("calibration", what="p(yes | x)"))
+    diagonal = layers(spec)[0]
+    assert diagonal["mark"]["strokeDash"] == [5, 4]
+    enc = layers(spec)[1]["encoding"]
+    assert enc["x"]["title"] == "predicted p(yes | x)" and enc["y"]["title"] == "observed frequency"
+    assert enc["x"]["scale"]["domain"] == [0, 1]
+
+
+def test_residual_chart_has_the_zero_line():
+    spec = charts.spec(charts.residual_chart("residuals"))
+    assert layers(spec)[0]["mark"]["type"] == "rule"
+    assert layers(spec)[1]["encoding"]["y"]["field"] == "residual"
+
+
+def test_surface_chart_bands_and_path():
+    levels = [0.3, 0.5, 1.0]
+    spec = charts.spec(charts.surface_chart("surface", "path", levels=levels))
+    kinds = [lay["mark"]["type"] for lay in layers(spec)]
+    assert kinds[0] == "image" and "line" in kinds
+    legend = layers(spec)[1]["encoding"]["color"]
+    assert legend["scale"]["type"] == "threshold" and legend["scale"]["domain"] == levels
+    assert len(legend["scale"]["range"]) == 4 and legend["legend"]["title"] == "loss (nats)"
+    line = [lay for lay in layers(spec) if lay["mark"]["type"] == "line"][0]
+    assert line["encoding"]["order"]["field"] == "step"
+
+
+def test_surface_colours_use_the_band_of_each_value():
+    levels = [1.0, 2.0]
+    colours = charts.surface_colours(np.array([[0.5, 1.5, 9.0, np.inf]]), levels)
+    palette = [charts._rgb(c) for c in charts._band_colours(3)]
+    for j, band in enumerate([0, 1, 2, 2]):
+        np.testing.assert_allclose(colours[0, j], palette[band])
+
+
+def test_compare_charts():
+    runs = ["cross-entropy", "squared error"]
+    curve = charts.spec(
+        charts.compare_curve_chart("compare", runs=runs, title="test cross-entropy", log=True)
+    )
+    assert curve["encoding"]["y"]["scale"]["type"] == "log"
+    assert curve["encoding"]["y"]["title"] == "test cross-entropy (nats), log scale"
+    assert curve["encoding"]["color"]["scale"]["domain"] == runs
+    fit = charts.spec(charts.compare_fit_chart("fits", "points", runs=runs))
+    assert layers(fit)[1]["encoding"]["color"]["scale"]["domain"] == runs
