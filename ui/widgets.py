@@ -10,6 +10,7 @@ Each helper owns its session-state keys: the widget's own ``key`` and
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,6 +51,7 @@ def _check_spec(spec: ParamSpec, key: str, low: float, high: float) -> None:
     raw = url_value(key)
     if raw is None:
         return
+    spec = dataclasses.replace(spec, name=key)  # messages name the key the link carries
     value, message = spec.coerce(raw)
     try:
         number = float(raw)
@@ -122,9 +124,11 @@ def select(
     options = list(options)
     index = options.index(default) if default in options else 0
     raw = url_value(key)
-    if raw is not None and raw not in {str(o) for o in options}:
-        shown = ", ".join(str(o) for o in options[:12])
-        _remember(key, f"{key}={raw!r} is not one of: {shown}; using {options[index]!s}.")
+    # A bound selectbox or radio stores the option's label (format_func's text) in the link.
+    labels = [format_func(o) for o in options]
+    if raw is not None and raw not in labels:
+        shown = ", ".join(labels[:12])
+        _remember(key, f"{key}={raw!r} is not one of: {shown}; using {labels[index]}.")
         del st.query_params[key]
     widget = where.radio if radio else where.selectbox
     extra = {"horizontal": True} if radio else {}

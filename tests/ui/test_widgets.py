@@ -14,6 +14,10 @@ def _script():
     sigma = widgets.slider(spec, "sigma")
     k = widgets.slider(k_spec, "k")
     family = widgets.select("Family", ["normal", "laplace"], "family")
+    unit = widgets.select(
+        "Unit", [2.0, 2.718281828], "unit", format_func=lambda b: "bits" if b == 2 else "nats"
+    )
+    st.write(f"unit {unit}")
     seed = widgets.seed("seed")
     st.write(f"values {sigma} {k} {family} {seed}")
 
@@ -66,3 +70,26 @@ def test_non_integer_and_infinite_values():
     assert "k='3.5' must be a whole number; using 3." in notes
     assert "not finite" in notes
     assert _values(at) == "values 1.0 3 normal 0"
+
+
+def test_select_with_labels_restores_from_its_label():
+    at = _run({"unit": "nats"})
+    assert any(m.value == "unit 2.718281828" for m in at.markdown)
+    at = _run({"unit": "hartleys"})
+    assert any(m.value == "unit 2.0" for m in at.markdown)
+    assert any(
+        "unit='hartleys' is not one of: bits, nats; using bits." in c.value for c in at.caption
+    )
+
+
+def test_messages_name_the_link_key_not_the_symbol():
+    def script():
+        from probnn.params import ParamSpec
+        from ui import widgets
+
+        widgets.slider(ParamSpec("K", "K", 2, 10, 4, 1, integer=True), "k")
+
+    at = AppTest.from_function(script, default_timeout=30)
+    at.query_params["k"] = "-5"
+    at.run()
+    assert any("k='-5' is outside [2, 10]" in c.value for c in at.caption)
