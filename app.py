@@ -6,6 +6,7 @@ import probnn
 from ui import nav
 
 probnn.limit_threads()
+probnn.warm_up()  # load torch in the background while the first page renders
 st.set_page_config(page_title="probnn: how networks learn", page_icon="ui/icon.png",
                    layout="wide")
 

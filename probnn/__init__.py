@@ -2,27 +2,68 @@
 negative log-likelihood of a chosen distribution.
 
 Modules: ``info`` (entropy, cross-entropy, KL), ``families`` (distribution families),
-``likelihoods`` (losses derived from likelihoods), ``data``, ``models``, ``training``.
+``likelihoods`` (losses derived from likelihoods), ``data``, ``models``, ``training``,
+``live`` (training on a background thread).
 """
 
 from __future__ import annotations
 
 import os
+import sys
+import threading
 
-__all__ = ["limit_threads"]
+__all__ = ["limit_threads", "warm_up"]
 __version__ = "0.1.0"
+
+_warm_lock = threading.Lock()
+_warm_thread: threading.Thread | None = None
+
+
+def _thread_count(default: int) -> int:
+    raw = os.environ.get("PROBNN_THREADS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else default
 
 
 def limit_threads(default: int = 1) -> int:
     """Cap torch's intra-op threads so one user's work does not starve others.
 
     The number comes from the environment variable ``PROBNN_THREADS`` when it holds a
-    positive integer, else ``default``. Returns the number set.
+    positive integer, else ``default``. Returns the number set. When torch is not
+    imported yet, it is not imported here (that takes seconds); the cap is set through
+    ``OMP_NUM_THREADS``, which torch reads when it loads, and again by ``warm_up``.
     """
-    import torch
-
-    raw = os.environ.get("PROBNN_THREADS", "")
-    n = int(raw) if raw.strip().isdigit() and int(raw) > 0 else default
-    if torch.get_num_threads() != n:
+    n = _thread_count(default)
+    torch = sys.modules.get("torch")
+    if torch is None:
+        os.environ["OMP_NUM_THREADS"] = str(n)
+    elif torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+def _warm(default: int) -> None:
+    import torch
+
+    limit_threads(default)
+    # The first optimiser step in a process loads torch's compiler stack (seconds);
+    # pay it here, once, rather than in the first student's first training step.
+    layer = torch.nn.Linear(2, 1)
+    optimiser = torch.optim.Adam(layer.parameters(), lr=1e-3)
+    layer(torch.zeros(1, 2)).sum().backward()
+    optimiser.step()
+
+
+def warm_up(default: int = 1) -> threading.Thread:
+    """Load torch and take one optimiser step on a background thread, once per process.
+
+    A server calls this at start so that the first page that trains does not stall
+    for the seconds torch needs to load; pages that need no torch render meanwhile.
+    Returns the (possibly finished) thread; ``join()`` it to wait.
+    """
+    global _warm_thread
+    with _warm_lock:
+        if _warm_thread is None:
+            _warm_thread = threading.Thread(target=_warm, args=(default,), name="probnn-warm-up",
+                                            daemon=True)
+            _warm_thread.start()
+        return _warm_thread

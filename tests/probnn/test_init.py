@@ -1,0 +1,41 @@
+"""probnn's process-level helpers: the thread cap and the background warm-up."""
+
+import subprocess
+import sys
+
+import torch
+
+import probnn
+
+
+def test_limit_threads_reads_the_environment(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("PROBNN_THREADS", "2")
+        assert probnn.limit_threads() == 2
+        assert torch.get_num_threads() == 2
+        monkeypatch.setenv("PROBNN_THREADS", "zero")
+        assert probnn.limit_threads(default=1) == 1
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_limit_threads_before_torch_loads_sets_the_cap_torch_reads():
+    code = (
+        "import os, sys, probnn\n"
+        "os.environ['PROBNN_THREADS'] = '1'\n"
+        "probnn.limit_threads()\n"
+        "assert 'torch' not in sys.modules\n"
+        "import torch\n"
+        "print(torch.get_num_threads())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "1"
+
+
+def test_warm_up_runs_once_and_finishes():
+    first = probnn.warm_up()
+    assert probnn.warm_up() is first
+    first.join(timeout=120)
+    assert not first.is_alive()
