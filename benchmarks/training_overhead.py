@@ -1,6 +1,6 @@
 """Overhead of probnn's training Run against a bare, hand-written PyTorch loop.
 
-    python benchmarks/training_overhead.py [--steps 2000] [--repeats 5] [--profile]
+    python benchmarks/training_overhead.py [--steps 2000] [--repeats 5] [--chunk 100] [--profile]
 
 Both train the same 2-32-32-1 tanh network from the same initial weights on the same
 1,000 training points (probnn.data "moons"; the Run also holds 250 test points), with
@@ -8,8 +8,9 @@ Adam (lr 0.01), 2,000 full-batch steps and one torch thread. The Run uses the Be
 likelihood and its defaults (evaluation every 10 steps: test loss, metrics, gradient
 norm); the bare loop calls binary_cross_entropy_with_logits and records nothing.
 
-The two are timed alternately, ``--repeats`` times each, and compared by their medians.
-Time is the thread's CPU time (time.thread_time): on a shared machine it is what the
+Each repeat trains both side by side, alternating every ``--chunk`` steps (the Run is
+advanced in chunks as the live pages do), so both see the same load on the machine; the
+repeats are compared by their medians. Time is the thread's CPU time (time.thread_time): on a shared machine it is what the
 process itself spent, not how long other processes held the cores (wall-clock medians
 are printed as well). Prints the steps/s of each and, last,
 
@@ -43,35 +44,57 @@ def make_config(steps: int) -> training.TrainConfig:
     )  # fmt: skip
 
 
-def time_run(dataset, steps: int) -> tuple[float, float, training.Run]:
-    run = training.Run(make_config(steps), dataset)
-    w0, c0 = time.perf_counter(), time.thread_time()
-    run.advance(steps)
-    return time.thread_time() - c0, time.perf_counter() - w0, run
+class Bare:
+    """A plain loop: nn.Sequential, Adam, BCE with logits, nothing recorded."""
+
+    def __init__(self, dataset, init_state: dict):
+        self.model = nn.Sequential(
+            nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1)
+        )
+        self.model.load_state_dict({k.removeprefix("net."): v for k, v in init_state.items()})
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=0.01)
+        self.X, self.y = dataset.X_train, dataset.y_train.float()
+        self.loss = None
+
+    def advance(self, n: int) -> None:
+        model, opt, X, y = self.model, self.opt, self.X, self.y
+        for _ in range(n):
+            out = model(X).squeeze(-1)
+            loss = F.binary_cross_entropy_with_logits(out, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        self.loss = loss
 
 
-def time_bare(dataset, steps: int, init_state: dict) -> tuple[float, float, float]:
-    """A plain loop: nn.Sequential, Adam, BCE with logits. Returns (cpu, wall, final loss)."""
-    model = nn.Sequential(
-        nn.Linear(2, 32), nn.Tanh(), nn.Linear(32, 32), nn.Tanh(), nn.Linear(32, 1)
-    )
-    model.load_state_dict({k.removeprefix("net."): v for k, v in init_state.items()})
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
-    X, y = dataset.X_train, dataset.y_train.float()
-    w0, c0 = time.perf_counter(), time.thread_time()
-    for _ in range(steps):
-        out = model(X).squeeze(-1)
-        loss = F.binary_cross_entropy_with_logits(out, y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    return time.thread_time() - c0, time.perf_counter() - w0, float(loss.detach())
+def one_repeat(dataset, init_state: dict, steps: int, chunk: int, flip: bool) -> dict:
+    """Train both for ``steps`` steps, alternating chunk by chunk (so both see the same
+    machine load); returns each one's total CPU and wall seconds and final loss."""
+    run = training.Run(make_config(steps), dataset, init_state=init_state)
+    bare = Bare(dataset, init_state)
+    cpu = {"probnn": 0.0, "bare": 0.0}
+    wall = {"probnn": 0.0, "bare": 0.0}
+    order = (("bare", bare), ("probnn", run)) if flip else (("probnn", run), ("bare", bare))
+    done = 0
+    while done < steps:
+        n = min(chunk, steps - done)
+        for who, trainer in order:
+            w0, c0 = time.perf_counter(), time.thread_time()
+            trainer.advance(n)
+            cpu[who] += time.thread_time() - c0
+            wall[who] += time.perf_counter() - w0
+        done += n
+        order = order[::-1]
+    assert run.status == "finished", run.stop_reason
+    final = {"probnn": float(run.history.train_loss[steps - 1]), "bare": float(bare.loss.detach())}
+    return {"cpu": cpu, "wall": wall, "final": final, "run": run}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--chunk", type=int, default=100, help="steps per alternation")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -79,31 +102,27 @@ def main() -> None:
     assert dataset.n_train == 1000, dataset.n_train
     init_state = training.Run(make_config(args.steps), dataset).initial_state()
 
-    # warm-up (allocator, lazy imports), then alternate
-    time_run(dataset, 200)
-    time_bare(dataset, 200, init_state)
+    one_repeat(dataset, init_state, 200, args.chunk, False)  # warm-up
     cpu = {"probnn": [], "bare": []}
     wall = {"probnn": [], "bare": []}
     for i in range(args.repeats):
-        order = ("probnn", "bare") if i % 2 == 0 else ("bare", "probnn")
-        for who in order:
-            if who == "probnn":
-                c, w, run = time_run(dataset, args.steps)
-                last_run_loss = float(run.history.train_loss[run.step - 1])
-            else:
-                c, w, last_bare_loss = time_bare(dataset, args.steps, init_state)
-            cpu[who].append(c)
-            wall[who].append(w)
+        res = one_repeat(dataset, init_state, args.steps, args.chunk, flip=bool(i % 2))
+        for who in cpu:
+            cpu[who].append(res["cpu"][who])
+            wall[who].append(res["wall"][who])
 
-    print(f"{args.steps:,} steps, {dataset.n_train:,} training points, 2-32-32-1 tanh, Adam, "
-          f"1 thread, {args.repeats} alternating repeats (medians)")  # fmt: skip
-    print(f"final training loss: probnn {last_run_loss:.6f}, bare {last_bare_loss:.6f} nats")
+    print(f"{args.steps:,} steps in chunks of {args.chunk}, {dataset.n_train:,} training points, "
+          f"2-32-32-1 tanh, Adam, 1 thread, {args.repeats} repeats (medians)")  # fmt: skip
+    final = res["final"]
+    print(f"final training loss: probnn {final['probnn']:.6f}, bare {final['bare']:.6f} nats")
     sps = {}
     for who in ("probnn", "bare"):
         c, w = statistics.median(cpu[who]), statistics.median(wall[who])
         sps[who] = args.steps / c
         print(f"{who:>7}: {sps[who]:8.0f} steps/s CPU  ({args.steps / w:8.0f} steps/s wall)  "
               f"CPU s per repeat: {', '.join(f'{t:.3f}' for t in cpu[who])}")  # fmt: skip
+    ratios = [b / p for b, p in zip(cpu["bare"], cpu["probnn"], strict=True)]
+    print(f"per-repeat CPU ratios: {', '.join(f'{r:.3f}' for r in ratios)}")
     wall_ratio = statistics.median(wall["bare"]) / statistics.median(wall["probnn"])
     print(f"wall-clock ratio {wall_ratio:.2f}")
 
@@ -113,7 +132,8 @@ def main() -> None:
 
         prof = cProfile.Profile()
         prof.enable()
-        time_run(dataset, args.steps)
+        run = training.Run(make_config(args.steps), dataset)
+        run.advance(args.steps)
         prof.disable()
         pstats.Stats(prof).sort_stats("tottime").print_stats(15)
 

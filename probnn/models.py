@@ -112,10 +112,18 @@ class MLP(nn.Module):
             if i < len(sizes) - 2:
                 layers.append(ACTIVATIONS[config.activation]())
         self.net = nn.Sequential(*layers)
+        # the same layers as a plain tuple: forward calls each one's forward directly,
+        # which skips nn.Module's per-call dispatch (hooks) and gives identical numbers
+        self._layers = tuple(layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x (N, D) -> raw outputs (N, out_features)."""
-        return self.net(x)
+        """x (N, D) -> raw outputs (N, out_features).
+
+        Equal, bit for bit, to ``self.net(x)``; module hooks on the layers are not run.
+        """
+        for layer in self._layers:
+            x = layer.forward(x)
+        return x
 
     def n_parameters(self) -> int:
         """Number of trainable numbers."""

@@ -15,7 +15,9 @@ Guarantees:
 - seeded: the same config, data and seed give the same history, bit for bit (on one
   machine and thread count); ``advance(300)`` then ``advance(700)`` equals ``advance(1000)``;
 - it stops itself with a stated reason (``stop_reason``) at the step limit, when the loss
-  diverges (NaN, inf, or a million times its initial value) and when asked to;
+  diverges (NaN, inf, or a million times its initial value) or the gradient norm does,
+  and when asked to; losses are checked every 50 steps (no per-step sync), and a diverged
+  run ends at its first bad step;
 - memory is flat: the history lives in arrays allocated once for the step limit.
 """
 
@@ -49,7 +51,7 @@ OPTIMISERS = ("adam", "sgd")
 STATUSES = ("ready", "running", "paused", "finished", "diverged", "stopped")
 FINAL_STATES = ("finished", "diverged", "stopped")  # a run in one of these never moves again
 DIVERGENCE_FACTOR = 1e6  # a loss this many times its initial value counts as divergence
-_CHECK_EVERY = 64  # steps between finiteness checks when evaluations are further apart
+_CHECK_EVERY = 50  # steps between divergence (and stop request) checks
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,7 @@ class Run:
         self._X_test = dataset.X_test.to(torch.float32).contiguous()  # (M, D)
         self._y_test = dataset.y_test.to(y_dtype).contiguous()  # (M,)
         self._squeeze = out_size == 1
-        params = list(self.model.parameters())
+        params = self._params = list(self.model.parameters())
         if config.optimiser == "adam":
             self.optimizer = torch.optim.Adam(
                 params, lr=config.lr, weight_decay=config.weight_decay
@@ -300,7 +302,7 @@ class Run:
         return self._X.index_select(0, idx), self._y.index_select(0, idx)
 
     def _forward(self, X: torch.Tensor) -> torch.Tensor:
-        out = self.model(X)
+        out = self.model.forward(X)
         return out.squeeze(-1) if self._squeeze else out
 
     def advance(self, n: int) -> list[Record]:
@@ -334,39 +336,41 @@ class Run:
         return self._records(first, self.step + 1)
 
     def _train(self, first: int, end: int) -> None:
-        """Steps first..end-1, in segments that end at evaluations and checks."""
+        """Steps first..end-1, checked for divergence every _CHECK_EVERY steps."""
         cfg = self.config
         every, last = cfg.eval_every, cfg.steps
-        model, nll = self.model, self.likelihood.nll
-        zero_grad, opt_step = self.optimizer.zero_grad, self.optimizer.step
+        forward, nll = self.model.forward, self.likelihood.nll
+        params, opt_step = self._params, self.optimizer.step
         squeeze, batched = self._squeeze, self._batch is not None
         X, y = self._X, self._y
         s = first
         while s < end:
-            # the segment runs up to (not including) the next evaluation step, at most
-            # _CHECK_EVERY steps, and stops at the chunk's end
-            next_eval = min(((s - 1) // every + 1) * every, last)
-            seg_end = min(next_eval, end, s + _CHECK_EVERY)
-            losses: list[torch.Tensor] = []
+            seg_first, seg_end = s, min(end, s + _CHECK_EVERY)
+            evals_before = self.history.n_evals
+            losses: list[torch.Tensor] = []  # 0-dim loss tensors: no sync per step
             append = losses.append
-            for _ in range(s, seg_end):
-                if batched:
-                    X, y = self._next_batch()
-                out = model(X)
-                if squeeze:
-                    out = out.squeeze(-1)
-                loss = nll(out, y)
-                zero_grad(set_to_none=True)
-                loss.backward()
-                opt_step()
-                append(loss.detach())
-            evaluated = seg_end == next_eval and seg_end < end
-            if evaluated:
-                losses.append(self._eval_step(seg_end))
-                seg_end += 1
-            if not self._store(s, losses):
+            while s < seg_end:
+                next_eval = min(((s - 1) // every + 1) * every, last)  # first eval step >= s
+                plain_end = min(next_eval, seg_end)
+                for _ in range(s, plain_end):
+                    if batched:
+                        X, y = self._next_batch()
+                    out = forward(X)
+                    if squeeze:
+                        out = out.squeeze(-1)
+                    loss = nll(out, y)
+                    # what optimizer.zero_grad(set_to_none=True) does, minus its profiler hook
+                    for p in params:
+                        p.grad = None
+                    loss.backward()
+                    opt_step()
+                    append(loss.detach())
+                s = plain_end
+                if s < seg_end:  # s is an evaluation step
+                    append(self._eval_step(s))
+                    s += 1
+            if not self._store(seg_first, losses, evals_before):
                 return
-            s = seg_end
             if self._stop_requested:
                 return
 
@@ -376,10 +380,11 @@ class Run:
         X, y = self._next_batch() if self._batch is not None else (self._X, self._y)
         out = self._forward(X)
         loss = lik.nll(out, y)
-        self.optimizer.zero_grad(set_to_none=True)
+        for p in self._params:
+            p.grad = None
         loss.backward()
         with torch.no_grad():
-            grads = [p.grad for p in self.model.parameters() if p.grad is not None]
+            grads = [p.grad for p in self._params if p.grad is not None]
             grad_norm = float(torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))))
             if self._batch is None:
                 train_metric = lik.metric(out.detach(), y)
@@ -401,8 +406,10 @@ class Run:
         h.n_evals = i + 1
         return loss.detach()
 
-    def _store(self, first: int, losses: list[torch.Tensor]) -> bool:
-        """Write the losses of steps first.. into the history; False when the run diverged."""
+    def _store(self, first: int, losses: list[torch.Tensor], evals_before: int) -> bool:
+        """Write the losses of steps first.. into the history and check them (and the
+        gradient norms of the evaluations from index ``evals_before``); False when the
+        run diverged."""
         if not losses:
             return True
         values = torch.stack(losses).to(torch.float64).numpy()  # (k,)
@@ -413,15 +420,16 @@ class Run:
             self._initial_loss = float(values[0])
         limit = DIVERGENCE_FACTOR * max(abs(self._initial_loss), 1.0)
         bad_loss = ~np.isfinite(values) | (values > limit)
-        grad_bad = (
-            h.n_evals > 0
-            and h.eval_step[h.n_evals - 1] >= first
-            and not (np.isfinite(h.grad_norm[h.n_evals - 1]))
-        )
-        if not bad_loss.any() and not grad_bad:
+        grad_bad = ~np.isfinite(h.grad_norm[evals_before : h.n_evals])
+        if not bad_loss.any() and not grad_bad.any():
             h.n_steps = self.step = first - 1 + k
             return True
-        if bad_loss.any():
+        j_grad = (
+            int(h.eval_step[evals_before + int(np.argmax(grad_bad))]) - first
+            if grad_bad.any()
+            else k
+        )
+        if bad_loss.any() and int(np.argmax(bad_loss)) <= j_grad:
             j = int(np.argmax(bad_loss))
             v = values[j]
             what = (
@@ -431,8 +439,9 @@ class Run:
                 f"{DIVERGENCE_FACTOR:.0e} times its first value ({self._initial_loss:.3g})"
             )
         else:
-            j = int(h.eval_step[h.n_evals - 1]) - first
-            what = "the gradient became infinite (it exploded)"
+            j = j_grad
+            g = h.grad_norm[evals_before + int(np.argmax(grad_bad))]
+            what = f"the gradient norm became {'nan' if np.isnan(g) else 'inf'} (it exploded)"
         bad_step = first + j
         h.n_steps = self.step = bad_step
         h.train_loss[bad_step:] = np.nan

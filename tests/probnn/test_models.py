@@ -38,9 +38,18 @@ def test_mlp_without_hidden_layers_is_linear():
 
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_mlp_every_activation_runs(activation):
-    model = MLP(MLPConfig(2, 3, (4,), activation))
+    model = MLP(MLPConfig(2, 3, (4, 5), activation))
     assert isinstance(model.net[1], ACTIVATIONS[activation])
-    assert torch.isfinite(model(torch.randn(6, 2))).all()
+    x = torch.randn(6, 2, generator=torch.Generator().manual_seed(0))
+    out = model(x)
+    assert torch.isfinite(out).all()
+    # the direct forward is the Sequential's, bit for bit, gradients included
+    assert torch.equal(out, model.net(x))
+    out.sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    model.net(x).sum().backward()
+    assert all(torch.equal(g, p.grad) for g, p in zip(grads, model.parameters(), strict=True))
 
 
 def test_mlp_init_is_seeded_and_leaves_global_rng_alone():

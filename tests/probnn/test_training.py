@@ -228,6 +228,30 @@ def test_divergence_within_a_long_chunk_is_caught_early():
     assert run.status == "diverged" and run.step < 100
 
 
+def test_exploding_gradient_is_caught_at_its_step(moons):
+    class Explode(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * math.inf
+
+    run = Run(small(steps=100, eval_every=1), moons)
+    nll, calls = run.likelihood.nll, {"n": 0}
+
+    def exploding_nll(out, y):
+        calls["n"] += out.requires_grad  # count training steps, not test evaluations
+        return nll(Explode.apply(out) if out.requires_grad and calls["n"] == 7 else out, y)
+
+    run.likelihood.nll = exploding_nll
+    records = run.advance(100)
+    assert run.status == "diverged" and run.step == 7 and len(records) == 7
+    assert "gradient" in run.stop_reason and "step 7" in run.stop_reason
+    assert math.isfinite(records[-1].train_loss) and not math.isfinite(records[-1].grad_norm)
+
+
 def test_request_stop_between_chunks(moons):
     run = Run(small(), moons)
     run.advance(20)
@@ -251,7 +275,7 @@ def test_request_stop_during_a_chunk(moons):
     run.likelihood.nll = nll_then_stop
     records = run.advance(1000)
     assert run.status == "stopped"
-    assert 5 <= run.step <= 10 and len(records) == run.step
+    assert 5 <= run.step <= 50 and len(records) == run.step  # checked every 50 steps
     assert run.stop_reason == f"stopped on request at step {run.step}"
 
 
