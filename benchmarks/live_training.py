@@ -47,11 +47,26 @@ ARGS = [
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STATUS = re.compile(r"^Step ([\d,]+) / ([\d,]+)")
 
+# The live chart is drawn on a canvas (Vega's canvas renderer), which Vega clears before
+# each redraw: counting clearRect calls on canvases wider than 600 px counts the redraws of
+# the one chart that holds the loss curves and the p(y|x) map. Installed before the
+# page's own scripts run.
+CANVAS_COUNTER = r"""
+(() => {
+  window.__draws = [];
+  const clear = CanvasRenderingContext2D.prototype.clearRect;
+  CanvasRenderingContext2D.prototype.clearRect = function (...args) {
+    if (this.canvas && this.canvas.clientWidth >= 600) window.__draws.push(performance.now());
+    return clear.apply(this, args);
+  };
+})();
+"""
+
 OBSERVER = r"""
 () => {
   window.__updates = [];
   window.__last = null;
-  window.__draws = [];
+  window.__svg = [];
   window.__chart = null;
   const read = () => {
     for (const el of document.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
@@ -60,8 +75,8 @@ OBSERVER = r"""
     }
     return null;
   };
-  // the live chart (an SVG drawn by Vega) carries a text mark "step k / N": each change
-  // of it is one redraw of the chart, loss curves and p(y|x) map together
+  // (if the live chart is drawn as SVG instead, its text mark "step k / N" is in the DOM:
+  // each change of it is one redraw)
   const chart = () => {
     for (const el of document.querySelectorAll('svg text')) {
       const t = el.textContent.trim();
@@ -78,7 +93,7 @@ OBSERVER = r"""
     const c = chart();
     if (c !== null && c !== window.__chart) {
       window.__chart = c;
-      window.__draws.push([performance.now(), c]);
+      window.__svg.push(performance.now());
     }
   };
   new MutationObserver(seen).observe(document.body,
@@ -221,6 +236,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.add_init_script(CANVAS_COUNTER)
             # A fresh server that first sees a deep link runs the page file alone (Streamlit's
             # pages/ folder discovery), without app.py; open the app's root first.
             page.goto(f"http://127.0.0.1:{port}/")
@@ -244,7 +260,7 @@ def main() -> None:
             t_idle = page.evaluate("performance.now()")
             cpu1 = cpu_of([server.pid]), cpu_of(browser_pids)
             updates = page.evaluate("window.__updates")
-            draws = page.evaluate("window.__draws")
+            draws = page.evaluate("window.__draws") + page.evaluate("window.__svg")
             errors = page.locator("[data-testid='stException']").count()
             if args.shot:
                 page.screenshot(path=args.shot, full_page=True)
@@ -264,14 +280,19 @@ def main() -> None:
     wall = (t_idle - t_click) / 1000
     to_done = (t_done - t_click) / 1000
     n_texts = len(set(steps))
-    n_updates = sum(1 for t, _ in draws if t_click <= t <= t_done)
+    n_updates = sum(1 for t in draws if t_click <= t <= t_done)
     print(
         f"CPU during the run: server {cpu1[0] - cpu0[0]:.2f} s, browser {cpu1[1] - cpu0[1]:.2f} s;"
         f" load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    print(f"wall time click -> finished shown: {to_done:.2f} s; click -> page idle: {wall:.2f} s")
+    first = next(((t - t_click) / 1000 for t, text in during if "training" in text), float("nan"))
+    first_draw = next(((t - t_click) / 1000 for t in sorted(draws) if t >= t_click), float("nan"))
     print(
-        f"chart redraws seen by the browser (step label in the chart): {n_updates}; "
+        f"timeline after the click: first 'training' status {first:.2f} s, first chart redraw "
+        f"{first_draw:.2f} s, finished shown {to_done:.2f} s, page idle {wall:.2f} s"
+    )
+    print(
+        f"chart redraws in the browser (the live chart's canvas): {n_updates}; "
         f"status-line changes: {n_texts}"
     )
     if during:

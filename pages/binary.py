@@ -37,13 +37,7 @@ st.markdown(
     "is the network's output (the logit). Its average negative log-likelihood is the "
     "binary cross-entropy; press **Train** and watch the network lower it."
 )
-left, right = st.columns(2)
-left.latex(
-    r"p(y \mid x) = \sigma(z)^{y}\,\big(1-\sigma(z)\big)^{1-y},\qquad "
-    r"\sigma(z) = \frac{1}{1+e^{-z}}"
-)
-right.latex(
-    r"-\log p(y \mid x) = -\big[y\log\sigma(z) + (1-y)\log(1-\sigma(z))\big]"
-    r"\ \text{(nats)}"
+st.latex(
+    r"p(y \mid x) = \sigma(z)^{y}\,\big(1-\sigma(z)\big)^{1-y},\qquad \sigma(z) = \frac{1}{1+e^{-z}},\qquad z = f_\theta(x)"
 )
 training_page.render(SPEC)

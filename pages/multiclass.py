@@ -35,7 +35,7 @@ st.markdown(
     "cross-entropy, PyTorch's `CrossEntropyLoss`. Each region of the map takes the colour "
     "of its most probable class, strong where the network is sure and pale where it hesitates."
 )
-left, right = st.columns(2)
-left.latex(r"p(y = c \mid x) = \mathrm{softmax}(z)_c = \frac{e^{z_c}}{\sum_{k=1}^{C} e^{z_k}}")
-right.latex(r"-\log p(y \mid x) = -z_y + \log\sum_{k=1}^{C} e^{z_k}\ \text{(nats)}")
+st.latex(
+    r"p(y = c \mid x) = \mathrm{softmax}(z)_c = \frac{e^{z_c}}{\sum_{k=1}^{C} e^{z_k}},\qquad z = f_\theta(x)"
+)
 training_page.render(SPEC)

@@ -38,13 +38,5 @@ st.markdown(
     "(Laplace, Student-t, Poisson for counts), and the loss changes with it. The band on the "
     "fit is the mean ± 2 standard deviations of the predicted distribution."
 )
-left, right = st.columns(2)
-left.latex(
-    r"p(y \mid x) = \frac{1}{\sqrt{2\pi}\,\sigma}\exp\!\Big(-\frac{(y-\mu)^2}"
-    r"{2\sigma^2}\Big),\quad \mu = f_\theta(x)"
-)
-right.latex(
-    r"-\log p(y \mid x) = \frac{(y-\mu)^2}{2\sigma^2} + \log\sigma"
-    r" + \tfrac12\log 2\pi\ \text{(nats)}"
-)
+st.latex(r"p(y \mid x) = \mathcal{N}\big(y;\ \mu,\ \sigma^2\big),\qquad \mu = f_\theta(x)")
 training_page.render(SPEC)

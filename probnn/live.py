@@ -46,6 +46,7 @@ __all__ = [
     "Snapshot",
     "active_count",
     "calibration_table",
+    "curves",
     "history_table",
     "likelihood_of",
     "line_dataset",
@@ -60,9 +61,23 @@ __all__ = [
 
 FINAL_STATES = ("finished", "diverged", "stopped")  # a run in one of these never moves again
 
-# One compute slot per core: chunks from many sessions queue here instead of all
-# contending for the interpreter lock at once.
-_SLOTS = threading.BoundedSemaphore(max(1, os.cpu_count() or 1))
+
+def _slots() -> int:
+    """Chunks that may compute at the same time, in the whole process.
+
+    ``PROBNN_COMPUTE_SLOTS`` when it holds a positive integer, else 1. Training a small
+    network is mostly Python overhead between tiny tensor operations, all under the
+    interpreter lock: two chunks computing at once do not finish sooner than one after
+    the other, they only add lock hand-overs (measured: about 1.4x the CPU time for two
+    runs in two threads against the same two runs in turn). One slot also leaves the
+    other core(s) to drawing and to the web server.
+    """
+    raw = os.environ.get("PROBNN_COMPUTE_SLOTS", "")
+    return int(raw) if raw.strip().isdigit() and int(raw) > 0 else 1
+
+
+# Chunks from every session queue here instead of contending for the interpreter lock.
+_SLOTS = threading.BoundedSemaphore(_slots())
 _ACTIVE_LOCK = threading.Lock()
 _ACTIVE = [0]  # number of LiveRun threads computing right now, in every session
 
@@ -74,14 +89,15 @@ def active_count() -> int:
 
 
 def render_interval(
-    render_seconds: float, *, share: float = 0.2, floor: float = 0.08, ceiling: float = 2.0
+    render_seconds: float, *, share: float = 0.2, floor: float = 0.1, ceiling: float = 2.0
 ) -> float:
     """Seconds a watcher should wait between redraws.
 
     With ``n`` runs computing and each redraw costing ``render_seconds`` of CPU, redrawing
     every ``n * render_seconds / share`` seconds keeps all the drawing together at about
-    ``share`` of one core; never faster than ``floor`` (about 12 redraws a second) and
-    never slower than ``ceiling``.
+    ``share`` of one core; never faster than ``floor`` (10 redraws a second: a browser
+    gets no further, and a faster stream only queues up in it) and never slower than
+    ``ceiling``.
     """
     n = max(1, active_count())
     return float(min(ceiling, max(floor, n * max(render_seconds, 0.0) / share)))
@@ -141,6 +157,8 @@ class LiveRun:
     publish_every : shortest wall time between two published snapshots.
     heartbeat : the thread pauses itself when no snapshot was requested for this long.
     max_points : points per series in the snapshot's history.
+    history : publish ``Run.history_frame`` in each snapshot (a page that reads the
+        curves through ``observe``, e.g. with :func:`curves`, can skip it).
 
     All public methods are safe to call from any thread. The Run itself is only ever
     touched while holding the run lock, so it is advanced by one thread at a time and
@@ -158,6 +176,7 @@ class LiveRun:
         publish_every: float = 0.1,
         heartbeat: float = 20.0,
         max_points: int = 300,
+        history: bool = True,
     ):
         self._factory = factory
         self._observe = observe
@@ -167,6 +186,7 @@ class LiveRun:
         self.publish_every = float(publish_every)
         self.heartbeat = float(heartbeat)
         self.max_points = int(max_points)
+        self.publish_history = bool(history)
         self._run_lock = threading.Lock()  # guards the Run (advance, predict, history)
         self._state = threading.Lock()  # guards the fields below; never held while computing
         self._thread: threading.Thread | None = None
@@ -374,10 +394,12 @@ class LiveRun:
 
     def _publish_locked(self) -> None:
         """Copy what pages draw into the published fields (caller holds the run lock)."""
-        try:
-            history = self.run.history_frame(max_points=self.max_points)
-        except Exception:  # noqa: BLE001 - an empty history is drawn as such
-            history = _EMPTY
+        history = _EMPTY
+        if self.publish_history:
+            try:
+                history = self.run.history_frame(max_points=self.max_points)
+            except Exception:  # noqa: BLE001 - an empty history is drawn as such
+                history = _EMPTY
         view, view_step = self._view, self._view_step
         if self._observe is not None and int(self.run.step) != view_step:
             try:
@@ -434,6 +456,40 @@ class LiveRun:
             with self._state:
                 if self._thread is threading.current_thread():
                     self._thread = None
+
+
+def _spread(n: int, max_points: int) -> np.ndarray:
+    """At most ``max_points`` evenly spaced indices of range(n), the last one included."""
+    if n <= max_points:
+        return np.arange(n)
+    return np.unique(np.round(np.linspace(0, n - 1, max_points)).astype(np.int64))
+
+
+def curves(run, max_points: int = 300) -> dict:
+    """The loss and metric curves of ``run`` as plain arrays, downsampled, for drawing.
+
+    Returns ``train_step``, ``train_loss`` (every step), ``eval_step``, ``test_loss``,
+    ``test_metric`` (every evaluation), each at most ``max_points`` long with the last
+    point kept and non-finite losses left out, and the latest ``train``, ``test`` and
+    ``metric`` values (NaN before the first). Reads the Run's compact history directly:
+    no DataFrame is built, so it is cheap enough to call several times a second.
+    """
+    h = run.history.filled()
+    steps, train = h["steps"], h["train_loss"]
+    i = _spread(len(train), max_points)
+    j = _spread(len(h["eval_step"]), max_points)
+    keep = np.isfinite(train[i])
+    keep_eval = np.isfinite(h["test_loss"][j])
+    return {
+        "train_step": steps[i][keep],
+        "train_loss": train[i][keep],
+        "eval_step": h["eval_step"][j][keep_eval],
+        "test_loss": h["test_loss"][j][keep_eval],
+        "test_metric": h["test_metric"][j][keep_eval],
+        "train": float(train[-1]) if len(train) else math.nan,
+        "test": float(h["test_loss"][-1]) if len(h["test_loss"]) else math.nan,
+        "metric": float(h["test_metric"][-1]) if len(h["test_metric"]) else math.nan,
+    }
 
 
 def history_table(frame: pd.DataFrame) -> pd.DataFrame:

@@ -59,7 +59,8 @@ MAX_POINTS = 2000  # the generators' own cap on n
 GRID = 40  # the p(y|x) map is GRID x GRID cells
 CURVE = 200  # points on a fitted regression curve
 CSV = "csv"  # the data-set choice that means "the uploaded file"
-MAX_DRAWN = 500  # data points drawn under the model (all of them are trained on)
+MAX_DRAWN = 300  # data points drawn under the model (all of them are trained on)
+TABS = ("Train", "Compare", "Loss surface")
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 BATCHES = ("full", "16", "32", "64", "128", "256")
 CAPS = (
@@ -188,15 +189,25 @@ def _arrow(frame: pd.DataFrame | dict) -> pa.Table:
     return pa.table(frame)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@functools.lru_cache(maxsize=64)
 def _synthetic(name: str, seed: int, params: tuple) -> pdata.Dataset:
+    """A generated data set, shared read-only (neither a Run nor a page mutates a Dataset)."""
     return pdata.make(name, seed=seed, **dict(params))
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@functools.lru_cache(maxsize=16)
+def _line(n: int, noise: float, seed: int) -> pdata.Dataset:
+    """The 1-D data of the loss-surface lab (shared read-only: nothing mutates a Dataset)."""
+    return live.line_dataset(n, noise=noise, seed=seed)
+
+
+@functools.lru_cache(maxsize=16)
 def _surface(n: int, noise: float, seed: int, size: int = 120) -> dict:
-    """The loss surface of 1-D logistic regression as a banded picture, and its minimum."""
-    ds = live.line_dataset(n, noise=noise, seed=seed)
+    """The loss surface of 1-D logistic regression as a banded picture, and its minimum.
+
+    Cached for everyone (pure function of its arguments; callers only read the result).
+    """
+    ds = _line(n, noise, seed)
     ws = np.linspace(-3.0, 9.0, size)
     bs = np.linspace(-6.0, 6.0, size)
     loss = live.loss_surface(likelihoods.get("bernoulli"), ds.X_train, ds.y_train, ws, bs)
@@ -207,9 +218,10 @@ def _surface(n: int, noise: float, seed: int, size: int = 120) -> dict:
     image["url"] = [charts.image_url(charts.surface_colours(loss, levels))]
     i, j = np.unravel_index(np.nanargmin(loss), loss.shape)
     return {
-        "image": pd.DataFrame(image),
+        "image": pa.table(image),
         "levels": levels,
         "best": (float(ws[j]), float(bs[i]), lo),
+        "n_train": ds.n_train,
     }
 
 
@@ -227,7 +239,8 @@ def _specs_of(name: str) -> tuple[ParamSpec, ...]:
 
 def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Dataset | None]:
     """Draw the settings panel; return the settings and the data set (None when unusable)."""
-    col_data, col_model, col_lik, col_opt = st.columns(4, gap="medium")
+    panel = st.expander("**Settings**: data, model, likelihood (the loss), optimiser")
+    col_data, col_model, col_lik, col_opt = panel.columns(4, gap="medium")
     with col_data:
         st.markdown("**Data**")
         name = widgets.select("Data set", list(spec.datasets) + [CSV], "data")
@@ -280,7 +293,7 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
         batch = widgets.select(
             "Batch size", list(BATCHES), "batch", default="full", help="full = every point."
         )
-    st.caption(CAPS)
+    panel.caption(CAPS)
     csv_bits: dict = {}
     params_t = tuple(sorted(params.items()))
     if name == CSV:
@@ -317,6 +330,7 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
         eval_every=10,
         seed=int(seed),
     )
+    st.caption(_summary(label, params, config))
     settings = Settings(
         source="csv" if name == CSV else "synthetic",
         dataset=label,
@@ -327,6 +341,20 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
         target=csv_bits.get("target", ""),
     )
     return settings, dataset
+
+
+def _summary(name: str, params: dict, config: training.TrainConfig) -> str:
+    """The settings in one line, shown under the (folded) settings panel."""
+    data_text = name if name else "your CSV"
+    if params:
+        data_text += " (" + ", ".join(f"{_LABELS.get(k, k)} {v:g}" for k, v in params.items()) + ")"
+    lik = config.likelihood + "".join(f", {k} {v:g}" for k, v in config.likelihood_params.items())
+    batch = "all points" if config.batch_size is None else f"batches of {config.batch_size}"
+    return (
+        f"Data: {data_text} · network: {_network_text(config)} · likelihood: {lik} · "
+        f"{config.optimiser}, learning rate {config.lr:g}, {config.steps:,} steps, {batch} · "
+        f"seed {config.seed}"
+    )
 
 
 def _data_label(key: str) -> str:
@@ -393,7 +421,7 @@ def _csv_panel(spec: PageSpec, *, task: str, seed: int) -> dict:
     )
     if upload is not None and upload.file_id != store.get("seen"):
         store["seen"] = upload.file_id
-        accepted, message = accept_upload(store, upload.getvalue(), upload.name)
+        _, message = accept_upload(store, upload.getvalue(), upload.name, task=task, seed=seed)
         store["message"] = message
     if store.get("message"):
         box.error(store["message"])
@@ -402,7 +430,9 @@ def _csv_panel(spec: PageSpec, *, task: str, seed: int) -> dict:
         return {}
     columns = store["columns"]
     c1, c2 = box.columns([1, 2])
-    target = widgets.select("Target column (y)", columns, "target", default=columns[-1], where=c1)
+    target = widgets.select(
+        "Target column (y)", columns, "target", default=store.get("target"), where=c1
+    )
     features = c2.multiselect(
         "Feature columns (x)",
         [c for c in columns if c != target],
@@ -430,20 +460,31 @@ def _csv_panel(spec: PageSpec, *, task: str, seed: int) -> dict:
     }
 
 
-def accept_upload(store: dict, raw: bytes, name: str) -> tuple[bool, str | None]:
-    """Take a newly uploaded file into ``store`` if it reads as a table.
+def accept_upload(
+    store: dict, raw: bytes, name: str, *, task: str, seed: int = 0
+) -> tuple[bool, str | None]:
+    """Take a newly uploaded file into ``store`` if some column of it can be the target
+    of a ``task`` data set (the last column is tried first).
 
-    A file that cannot be read leaves ``store`` as it was (the previous table stays in
-    use) and returns (False, message). Returns (True, None) when the file was taken.
+    A file that cannot be read, or has no usable target, leaves ``store`` as it was (the
+    previous table stays in use) and returns (False, message). Returns (True, None)
+    when the file was taken; ``store["target"]`` is then the column that worked.
     """
+    kept = f" Still using {store['name']}." if store.get("raw") else ""
     try:
         table = pdata.read_csv(raw)
     except pdata.DataError as err:
-        kept = f" Still using {store['name']}." if store.get("raw") else ""
         return False, f"{name}: {err}{kept}"
     columns = [str(c) for c in table.columns]
-    store.update(raw=raw, name=name, columns=columns, token=store.get("token", 0) + 1)
-    return True, None
+    first_error = None
+    for target in [columns[-1], *columns[:-1]][:12]:
+        result = load_upload(raw, name, task=task, target=target, features=None, seed=seed)
+        if result["ok"]:
+            store.update(raw=raw, name=name, columns=columns, target=target,
+                         token=store.get("token", 0) + 1)  # fmt: skip
+            return True, None
+        first_error = first_error or result["error"]
+    return False, f"{name}: {first_error}{kept}"
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -454,7 +495,7 @@ class _Slots:
     """Placeholders the live loop redraws, and when their text last changed."""
 
     status: object  # status line: step, state, latest numbers (redrawn at most ~2 Hz)
-    chart: object  # the one live chart: loss, metric and p(y|x) or the fit
+    chart: object | None  # the one live chart: loss, metric and p(y|x) or the fit
     after: object  # calibration / residuals / download, filled when the run rests
     text: str = ""
     text_at: float = 0.0
@@ -491,30 +532,10 @@ class _Group:
             r.pause(wait=wait, note=note)
 
 
-def _split_history(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(losses with series "train"/"test", metric values) from a run's long history."""
-    if frame is None or frame.empty:
-        empty = pd.DataFrame({"step": [], "series": [], "value": []})
-        return empty, empty[["step", "value"]]
-    series = frame["series"].astype(str)
-    is_loss = series.isin(("train loss", "test loss"))
-    losses = frame[is_loss].assign(series=series[is_loss].str.slice(0, -5))
-    is_metric = series.str.startswith("test ") & ~is_loss
-    metric = frame[is_metric][["step", "value"]]
-    finite = np.isfinite(losses["value"].to_numpy(dtype=np.float64))
-    return losses[finite], metric
-
-
-def _last(frame: pd.DataFrame, series: str | None = None) -> float:
-    if series is not None:
-        frame = frame[frame["series"] == series]
-    return float(frame["value"].iloc[-1]) if len(frame) else float("nan")
-
-
 def _status_text(snap: live.Snapshot) -> str:
     word = _STATUS_WORDS.get(snap.status, snap.status)
     text = f"**Step {snap.step:,} / {snap.steps:,}** · {word}"
-    if snap.status in ("finished", "stopped") and snap.stop_reason:
+    if snap.status == "stopped" and snap.stop_reason:
         text += f" ({snap.stop_reason})"
     return text
 
@@ -567,23 +588,19 @@ class _Context:
         )
 
     # -- computed in the training thread, between chunks
-    def observe(self, run) -> dict | None:
+    def observe(self, run) -> dict:
+        """What a frame draws, made ready here (curves as arrays, the map as a picture)."""
+        out: dict = {"curves": live.curves(run)}
         if self.classification and self.d == 2:
             probs = np.asarray(run.predict_grid(self.xs, self.ys), dtype=np.float64)
             # (ny, nx) or (ny, nx, C): turned into one picture here, in the training thread
-            return {
-                "url": charts.image_url(charts.probability_colours(probs)),
-                "multi": probs.ndim == 3,
-            }
-        if not self.classification and self.d == 1:
+            out["url"] = charts.image_url(charts.probability_colours(probs))
+            out["multi"] = probs.ndim == 3
+        elif not self.classification and self.d == 1:
             frame = run.predict_curve(self.curve_x)
-            out = {
-                c: frame[c].to_numpy(dtype=np.float32)
-                for c in ("x", "mean", "lo", "hi")
-                if c in frame
-            }
-            return out
-        return None
+            for c in ("x", "mean", "lo", "hi"):
+                out[c] = frame[c].to_numpy(dtype=np.float32)
+        return out
 
     def new_live(
         self, init_state=None, likelihood: str | None = None, params: dict | None = None, **kwargs
@@ -591,6 +608,7 @@ class _Context:
         config = self.settings.config
         if likelihood is not None:
             config = replace(config, likelihood=likelihood, likelihood_params=params or {})
+        kwargs.setdefault("history", False)  # the curves come with observe()
         return live.LiveRun.create(
             config, self.dataset, init_state=init_state, observe=self.observe, **kwargs
         )
@@ -598,7 +616,7 @@ class _Context:
     # -- datasets for the charts
     def right(self, view: dict | None) -> tuple[tuple | None, dict]:
         """(shape of the right-hand chart or None, its datasets) for one observed view."""
-        if view is None:
+        if view is None or ("url" not in view and "mean" not in view):
             return None, {}
         if self.classification and self.d == 2:
             image = dict(self.extent, url=[view["url"]])
@@ -611,10 +629,8 @@ class _Context:
             return shape, {"image": _arrow(image), "points": self.points}
         if not self.classification and self.d == 1:
             band = "lo" in view and bool(np.isfinite(view["lo"]).any())
-            curve = dict(view)
-            if not band:
-                curve.pop("lo", None)
-                curve.pop("hi", None)
+            cols = ("x", "mean", "lo", "hi") if band else ("x", "mean")
+            curve = {c: view[c] for c in cols}
             lo, hi = self.y_domain
             shape = (
                 "fit",
@@ -636,10 +652,34 @@ class _Context:
         return charts.with_data(spec, **datasets)
 
 
+_NO_CURVES = {
+    "train_step": np.zeros(0, np.int64),
+    "train_loss": np.zeros(0),
+    "eval_step": np.zeros(0, np.int64),
+    "test_loss": np.zeros(0),
+    "test_metric": np.zeros(0),
+    "train": float("nan"),
+    "test": float("nan"),
+    "metric": float("nan"),
+}
+
+
+def _curve_tables(c: dict) -> tuple[pa.Table, pa.Table]:
+    """Long-form loss table (step, series, value) and the metric table, as Arrow."""
+    n, m = len(c["train_step"]), len(c["eval_step"])
+    losses = pa.table(
+        {
+            "step": np.concatenate([c["train_step"], c["eval_step"]]),
+            "series": pa.array(["train"] * n + ["test"] * m),
+            "value": np.concatenate([c["train_loss"], c["test_loss"]]),
+        }
+    )
+    return losses, pa.table({"step": c["eval_step"], "value": c["test_metric"]})
+
+
 def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     """Redraw the live placeholders from one snapshot: data only, one chart."""
-    losses, metric = _split_history(snap.history)
-    train, test, score = _last(losses, "train"), _last(losses, "test"), _last(metric)
+    c = (snap.view or {}).get("curves", _NO_CURVES)
     now = time.monotonic()
     text = _status_text(snap)
     if (
@@ -648,19 +688,20 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
         or snap.status != "running"
     ):
         numbers = (
-            f"train loss **{_num(train)}** nats · test loss **{_num(test)}** nats · "
-            f"test {ctx.metric_name} **{_num(score)}**"
+            f"train loss **{_num(c['train'])}** nats · test loss **{_num(c['test'])}** nats · "
+            f"test {ctx.metric_name} **{_num(c['metric'])}**"
         )
         slots.status.markdown(f"{text}  \n{numbers}")
         slots.text, slots.text_at = text, now
+    if slots.chart is None:  # another tab is open: the status line is all there is to draw
+        return
     shape, datasets = ctx.right(snap.view)
     lo, hi = ctx.metric_domain
     spec = _spec("live", shape, ctx.metric_name, lo, hi)
-    info = {"text": [f"step {snap.step:,} / {snap.steps:,}"]}
+    losses, metric = _curve_tables(c)
+    info = pa.table({"text": [f"step {snap.step:,} / {snap.steps:,}"]})
     slots.chart.vega_lite_chart(
-        charts.with_data(
-            spec, history=_arrow(losses), metric=_arrow(metric), info=_arrow(info), **datasets
-        ),
+        charts.with_data(spec, history=losses, metric=metric, info=info, **datasets),
         width="content",
     )
 
@@ -723,7 +764,12 @@ def _watch(jobs: list[_Job]) -> bool:
 
 
 def _controls(spec: PageSpec, usable: bool):
-    """The Train / Pause / Resume / Step / Reset row; returns (pressed button, status slot)."""
+    """The Train / Pause / Resume / Step / Reset row; returns the status slot.
+
+    The buttons act in callbacks, which Streamlit runs before the script: Train starts
+    the background thread at once, so training overlaps the redraw of the page, and
+    Pause stops the run before anything else happens.
+    """
     cols = st.columns([1.1, 1, 1.1, 1.1, 1, 3.6], vertical_alignment="center")
     buttons = [
         ("train", "Train", "Start again from the initial weights and train to the step limit."),
@@ -732,18 +778,25 @@ def _controls(spec: PageSpec, usable: bool):
         ("step", f"Step ×{STEP_SIZE}", f"Pause, then take {STEP_SIZE} optimiser steps."),
         ("reset", "Reset", "Back to step 0 with the same initial weights."),
     ]
-    pressed = None
     for col, (name, label, tip) in zip(cols, buttons, strict=False):
-        if col.button(
+        col.button(
             label,
             key=_k(spec, f"b_{name}"),
             help=tip,
             disabled=not usable,
             type="primary" if name == "train" else "secondary",
             width="stretch",
-        ):
-            pressed = name
-    return pressed, cols[5].empty()
+            on_click=_on_button,
+            args=(spec.key, name),
+        )
+    return cols[5].empty()
+
+
+def _on_button(page: str, pressed: str) -> None:
+    lv = st.session_state.get(f"tp.{page}.live")
+    if isinstance(lv, live.LiveRun):
+        st.session_state.pop(f"tp.{page}.msg", None)
+        _press(lv, pressed)
 
 
 def _press(lv: live.LiveRun, pressed: str) -> None:
@@ -798,38 +851,40 @@ def render(spec: PageSpec) -> None:
         lv.pause(wait=False)
         lv = None
 
-    pressed, status_slot = _controls(spec, lv is not None)
-    if lv is not None and pressed:
-        st.session_state.pop(_k(spec, "msg"), None)
-        _press(lv, pressed)
+    if ctx is not None:
+        st.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}")
+    status_slot = _controls(spec, lv is not None)
     message = st.session_state.get(_k(spec, "msg"))
     if message:
         st.info(message)
 
     jobs: list[_Job] = []
-    names = ["Train", "Compare likelihoods"] + (["Loss surface"] if spec.loss_surface else [])
-    tabs = st.tabs(names)
+    # Only the open tab is computed and drawn (the tabs rerun the page when switched, and
+    # the open tab is part of the link).
+    names = list(TABS) if spec.loss_surface else list(TABS[:2])
+    tabs = st.tabs(names, key="tab", on_change="rerun", bind="query-params")
+    open_tab = next((n for n, t in zip(names, tabs, strict=True) if t.open), names[0])
     slots = None
-    with tabs[0]:
-        if lv is None:
-            status_slot.markdown("Fix the settings above to train.")
-        else:
-            st.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}")
-            slots = _Slots(status_slot, st.empty(), st.container())
-            snap = lv.snapshot()
-            _draw(ctx, slots, snap)
-            jobs.append(_Job(lv, lambda s, c=ctx, sl=slots: _draw(c, sl, s), snap.version))
-            if snap.status != "running":
-                _rest(spec, ctx, lv, snap, slots)
-    with tabs[1]:
-        if ctx is not None:
+    if lv is None:
+        status_slot.markdown("Fix the settings above to train.")
+    else:
+        with tabs[0]:
+            chart = st.empty() if open_tab == TABS[0] else None
+            slots = _Slots(status_slot, chart, st.container())
+        snap = lv.snapshot()
+        _draw(ctx, slots, snap)
+        jobs.append(_Job(lv, lambda s, c=ctx, sl=slots: _draw(c, sl, s), snap.version))
+        if snap.status != "running" and open_tab == TABS[0]:
+            _rest(spec, ctx, lv, snap, slots)
+    if ctx is not None and open_tab == TABS[1]:
+        with tabs[1]:
             jobs += _compare_tab(spec, ctx)
-    if spec.loss_surface:
+    if spec.loss_surface and open_tab == TABS[2]:
         with tabs[2]:
             jobs += _surface_tab(spec)
     was_running = lv is not None and lv.snapshot().status == "running"
     _watch(jobs)
-    if was_running and slots is not None:
+    if was_running and slots is not None and slots.chart is not None:
         snap = lv.snapshot()
         if snap.status != "running":
             _draw(ctx, slots, snap)
@@ -856,58 +911,92 @@ def _after(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot,
     """Calibration (classifiers) or residuals (regression) and the history download."""
     if snap.step == 0 or snap.status == "diverged":
         return
+    results = _results(spec, ctx, lv, snap)
     with where:
         st.subheader("After training" if snap.over else f"At step {snap.step:,}")
         left, right = st.columns([1.2, 1], gap="large")
-        ds = ctx.dataset
         with left:
             if ctx.classification:
-                probs, _ = live.predict(lv.run, ds.X_test)
-                table = live.calibration_table(probs, ds.y_test.numpy())
-                what = f"p({ctx.names[-1]} | x)" if probs.ndim == 1 else "top-class probability"
                 st.markdown(
                     "**Calibration on the test set.** When the model says 70 %, does "
                     "it happen 70 % of the time? Points on the dashed diagonal mean "
                     "yes; below it, the model is over-confident."
                 )
+                spec_ = _spec("calibration", results["what"])
                 st.vega_lite_chart(
-                    charts.with_data(_spec("calibration", what), calibration=_arrow(table)),
-                    width="stretch",
+                    charts.with_data(spec_, calibration=results["table"]), width="stretch"
                 )
             else:
-                table = live.residual_table(lv.run, ds.X_test, ds.y_test.numpy())
                 st.markdown(
                     "**Residuals on the test set.** What the mean misses: a good "
                     "fit leaves a shapeless cloud around zero; a pattern is "
                     "structure the model has not caught."
                 )
                 st.vega_lite_chart(
-                    charts.with_data(_spec("residuals"), residuals=_arrow(table)), width="stretch"
+                    charts.with_data(_spec("residuals"), residuals=results["table"]),
+                    width="stretch",
                 )
         with right:
-            history = lv.full_history()
             st.markdown(
-                f"**The run's history** ({len(history):,} steps): every recorded "
+                f"**The run's history** ({results['rows']:,} steps): every recorded "
                 "loss (nats) and metric, one row per step."
             )
             st.download_button(
                 "Download the history (CSV)",
-                history.to_csv(index=False),
+                results["csv"],
                 file_name=f"probnn-{spec.key}-seed{ctx.settings.seed}.csv",
                 mime="text/csv",
                 key=_k(spec, "download"),
             )
-            st.dataframe(history.tail(5), hide_index=True, width="stretch")
+            st.dataframe(results["tail"], hide_index=True, width="stretch")
+
+
+def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot) -> dict:
+    """The after-training tables of this run at this step, computed once and kept."""
+    key = (id(lv.run), snap.step, snap.status)
+    cached = st.session_state.get(_k(spec, "after"))
+    if cached is not None and cached["key"] == key:
+        return cached
+    ds = ctx.dataset
+    if ctx.classification:
+        probs, _ = live.predict(lv.run, ds.X_test)
+        table = live.calibration_table(probs, ds.y_test.numpy())
+        what = f"p({ctx.names[-1]} | x)" if probs.ndim == 1 else "top-class probability"
+    else:
+        table = live.residual_table(lv.run, ds.X_test, ds.y_test.numpy())
+        what = ""
+    history = lv.full_history()
+    history.columns = [
+        f"{c} (nats)" if c.endswith("loss") else c for c in history.columns.astype(str)
+    ]
+    results = {
+        "key": key,
+        "table": _arrow(table),
+        "what": what,
+        "rows": len(history),
+        "csv": history.to_csv(index=False),
+        "tail": history.tail(5),
+    }
+    st.session_state[_k(spec, "after")] = results
+    return results
+
+
+PAGE_KEYS = ("binary", "multiclass", "regression")  # pages that use this component
 
 
 def _pause_other_pages(spec: PageSpec) -> None:
     """One training at a time per session: leaving a page pauses its runs."""
-    for key, value in list(st.session_state.items()):
-        if isinstance(key, str) and key.startswith("tp.") and not key.startswith(f"tp.{spec.key}."):
-            runs = value.values() if isinstance(value, dict) else [value]
-            for item in runs:
-                if isinstance(item, live.LiveRun) and item.snapshot().status == "running":
-                    item.pause(wait=False, note="Paused when you left this page.")
+    for page in PAGE_KEYS:
+        if page == spec.key:
+            continue
+        found = [st.session_state.get(f"tp.{page}.live")]
+        for name in ("cmp", "surf"):
+            group = st.session_state.get(f"tp.{page}.{name}") or {}
+            item = group.get("live")
+            found += item if isinstance(item, list) else [item]
+        for item in found:
+            if isinstance(item, live.LiveRun) and item.status == "running":
+                item.pause(wait=False, note="Paused when you left this page.")
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -1131,49 +1220,63 @@ def _surface_tab(spec: PageSpec) -> list[_Job]:
     key = _k(spec, "surf")
     state = st.session_state.get(key)
     sig = (int(n), float(noise), seed, config)
-    ds = live.line_dataset(int(n), noise=float(noise), seed=seed)
-    if state is None or state["sig"] != sig:
-        if state is not None:
-            state["live"].pause(wait=False)
-        lvs = live.LiveRun.create(config, ds, probe=live.weight_bias, probe_every=1)
-        state = {"sig": sig, "live": lvs}
-        st.session_state[key] = state
-    lvs = state["live"]
     b1, b2, info_col = st.columns([1, 1, 4], vertical_alignment="center")
-    if b1.button(
+    descend = b1.button(
         "Descend",
         key=_k(spec, "b_surf"),
         type="primary",
         help="Start at the initial weights and take 300 steps downhill.",
-    ):
-        lvs.reset().start()
-    if b2.button("Back to start", key=_k(spec, "b_surf_reset")):
-        lvs.reset()
+    )
+    back = b2.button("Back to start", key=_k(spec, "b_surf_reset"))
+    if state is not None and state["sig"] != sig:
+        state["live"].pause(wait=False)
+        state = None
+    if state is None and (descend or back):
+        ds = _line(int(n), float(noise), seed)
+        lvs = live.LiveRun.create(
+            config,
+            ds,
+            probe=live.weight_bias,
+            probe_every=1,
+            observe=lambda r: live.curves(r, 2)["train"],
+            history=False,
+        )
+        state = {"sig": sig, "live": lvs}
+        st.session_state[key] = state
+    if state is not None and descend:
+        state["live"].reset().start()
+    elif state is not None and back:
+        state["live"].reset()
     w_best, b_best, loss_best = surf["best"]
     info_col.caption(
         f"Lowest loss on the drawn grid: {number(loss_best)} nats at "
-        f"w = {w_best:.2f}, b = {b_best:.2f}. Points: {ds.n_train} for training."
+        f"w = {w_best:.2f}, b = {b_best:.2f}. Points: {surf['n_train']} for training."
     )
     chart_slot = st.empty()
     text = st.empty()
     base = _spec("surface", surf["levels"])
-    cells = _arrow(surf["image"])
+    cells = surf["image"]
 
-    def draw(snap: live.Snapshot) -> None:
-        path = (
-            snap.probes if snap.probes is not None else pd.DataFrame({"step": [], "w": [], "b": []})
-        )
+    def draw(snap: live.Snapshot | None) -> None:
+        path = snap.probes if snap is not None and snap.probes is not None else None
+        if path is None or not len(path):
+            path = pd.DataFrame({"step": [0], "w": [np.nan], "b": [np.nan]}).iloc[:0]
         chart_slot.vega_lite_chart(
             charts.with_data(base, surface=cells, path=_arrow(path)), width="stretch"
         )
         if len(path):
             last = path.iloc[-1]
-            train = _last(_split_history(snap.history)[0], "train")
             text.markdown(
                 f"Step **{int(last['step'])}** of {snap.steps}: w = {last['w']:.3f}, "
-                f"b = {last['b']:.3f}, training loss {_num(train)} nats."
+                f"b = {last['b']:.3f}, training loss {_num(snap.view)} nats."
             )
+        else:
+            text.markdown("Press **Descend** to start at the initial weights and walk downhill.")
 
+    if state is None:
+        draw(None)
+        return []
+    lvs = state["live"]
     snap = lvs.snapshot()
     draw(snap)
     return [_Job(lvs, draw, snap.version)]

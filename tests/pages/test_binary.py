@@ -64,12 +64,15 @@ def test_renders_with_title_formulas_and_caps():
     at = open_page()
     assert not at.exception
     assert at.title[0].value == "Binary classification"
-    assert len(at.latex) >= 3
+    assert len(at.latex) >= 2  # the model p(y|x) and the loss of the chosen likelihood
     assert any(training_page.CAPS == c.value for c in at.caption)
     assert status(at).startswith("**Step 0 / 500** · ready")
     labels = [b.label for b in at.button]
-    for label in ("Train", "Pause", "Resume", "Step ×10", "Reset", "Run the comparison"):
+    for label in ("Train", "Pause", "Resume", "Step ×10", "Reset"):
         assert label in labels
+    assert "Run the comparison" not in labels  # only the open tab is drawn
+    at = open_page({"tab": "Compare"})
+    assert "Run the comparison" in [b.label for b in at.button]
 
 
 def test_train_runs_to_the_end_and_matches_probnn():
@@ -209,7 +212,7 @@ def test_csv_upload_good_then_bad_keeps_the_good_table():
     assert status(at).startswith("**Step 20 / 20** · finished")
     settings = at.session_state[f"tp.{KEY}.settings"]
     at.file_uploader(key=f"tp.{KEY}.upload").upload(
-        "photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00", "text/csv"
+        "photo.csv", b"\x89PNG\r\n\x1a\n", "text/csv"
     ).run()
     assert not at.exception
     assert any("photo.csv" in e.value and "Still using points.csv" in e.value for e in at.error)
@@ -219,12 +222,18 @@ def test_csv_upload_good_then_bad_keeps_the_good_table():
 
 def test_accept_upload_keeps_the_store_on_a_bad_file():
     store: dict = {}
-    ok, message = training_page.accept_upload(store, GOOD, "good.csv")
+    ok, message = training_page.accept_upload(store, GOOD, "good.csv", task="binary")
     assert ok and message is None and store["columns"] == ["x1", "x2", "label"]
+    assert store["target"] == "label"
     before = dict(store)
-    ok, message = training_page.accept_upload(store, b"", "empty.csv")
-    assert not ok and "empty.csv" in message and "Still using good.csv" in message
-    assert store == before
+    for bad in (b"", b"\x89PNG\r\n\x1a\n"):  # unreadable, or no column fits a binary task
+        ok, message = training_page.accept_upload(store, bad, "bad.csv", task="binary")
+        assert not ok and "bad.csv" in message and "Still using good.csv" in message
+        assert store == before
+    # a table whose usable target is not the last column is taken, with that target
+    swapped = b"label,x1\n" + b"".join(f"{'ab'[i % 2]},{i}\n".encode() for i in range(30))
+    ok, _ = training_page.accept_upload(store, swapped, "swapped.csv", task="binary")
+    assert ok and store["target"] == "label" and store["name"] == "swapped.csv"
 
 
 def test_load_upload_reports_a_wrong_task():
@@ -238,7 +247,7 @@ def test_load_upload_reports_a_wrong_task():
 
 
 def test_comparison_runs_both_likelihoods_from_the_same_weights():
-    at = open_page({"c_steps": 20})
+    at = open_page({"c_steps": 20, "tab": "Compare"})
     at.button(key=f"tp.{KEY}.b_cmp").click().run()
     assert not at.exception
     runs = at.session_state[f"tp.{KEY}.cmp"]["live"]
@@ -255,7 +264,7 @@ def test_comparison_runs_both_likelihoods_from_the_same_weights():
 
 
 def test_loss_surface_descends():
-    at = open_page()
+    at = open_page({"tab": "Loss surface"})
     at.button(key=f"tp.{KEY}.b_surf").click().run()
     assert not at.exception
     lv = at.session_state[f"tp.{KEY}.surf"]["live"]

@@ -194,10 +194,13 @@ def live_chart(
     ).properties(width=left_width)
     left = alt.vconcat(alt.layer(loss, label), score, spacing=14)
     if right is None:
-        return alt.hconcat(left)
-    return alt.hconcat(
-        left, right.properties(width=right_width, height=height), spacing=30
-    ).resolve_scale(color="independent", fill="independent", shape="independent")
+        chart = alt.hconcat(left)
+    else:
+        chart = alt.hconcat(
+            left, right.properties(width=right_width, height=height), spacing=30
+        ).resolve_scale(color="independent", fill="independent", shape="independent")
+    # A canvas is repainted in one go; measured cheaper per update than Vega's SVG here.
+    return chart.properties(usermeta={"embedOptions": {"renderer": "canvas"}})
 
 
 # ----------------------------------------------------------------------------- p(y|x) map

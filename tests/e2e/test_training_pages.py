@@ -1,0 +1,134 @@
+"""The three training pages in real Chromium: Train streams a falling loss curve, Pause
+and Resume work while the run goes on, and a CSV upload trains (a bad file keeps the
+good one). Screenshots go to the ``shots`` folder.
+
+Like the other browser tests it opens the home page first, so the router is known
+before the deep link."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CHART = "[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas"
+LOSS = re.compile(r"train loss ([0-9.e+-]+) nats")
+
+# Reads the status line ("Step k / N · ... train loss X nats ...") every time it changes.
+WATCH = r"""
+() => {
+  window.__status = [];
+  const read = () => {
+    for (const el of document.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
+      const t = el.innerText.trim();
+      if (/^Step [\d,]+ \/ [\d,]+/.test(t)) return t;
+    }
+    return null;
+  };
+  new MutationObserver(() => {
+    const t = read();
+    if (t !== null && t !== window.__status[window.__status.length - 1]) window.__status.push(t);
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
+def status(tab) -> str:
+    return (
+        tab.page.locator("[data-testid='stMarkdownContainer']", has_text="Step ")
+        .filter(has_text=re.compile(r"^Step [\d,]+ / "))
+        .first.inner_text()
+    )
+
+
+def wait_status(tab, pattern: str, timeout_ms: int = 180_000) -> None:
+    tab.page.wait_for_function(
+        "(p) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+        ".some(el => new RegExp(p).test(el.innerText))",
+        arg=pattern,
+        timeout=timeout_ms,
+    )
+
+
+def losses(texts: list[str]) -> list[float]:
+    out = []
+    for t in texts:
+        m = LOSS.search(t)
+        if m:
+            out.append(float(m.group(1)))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("binary", "steps=400&n=300"),
+        ("multiclass", "steps=300&n=300"),
+        ("regression", "steps=400&n=300"),
+    ],
+)
+def test_train_streams_a_falling_loss(tab, shots, page, query):
+    tab.open("")
+    tab.open(f"{page}?{query}", timeout_ms=120_000)
+    tab.page.locator(CHART).first.wait_for(timeout=90_000)
+    tab.page.evaluate(WATCH)
+    tab.page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step [\d,]+ / [\d,]+ · finished")
+    tab.settle()
+    tab.shot(shots, f"train-{page}")
+    seen = tab.page.evaluate("window.__status")
+    steps = {int(m.group(1).replace(",", "")) for t in seen if (m := re.match(r"Step ([\d,]+)", t))}
+    assert len(steps) >= 3, seen  # the page streamed while training, not only at the end
+    values = losses(seen)
+    assert values and values[-1] < values[0], seen
+    assert tab.page.get_by_text("After training").count() == 1
+    assert tab.exceptions() == [] and tab.errors == []
+
+
+def test_pause_and_resume_in_the_browser(tab, shots):
+    tab.open("")
+    tab.open("binary?steps=3000&n=300", timeout_ms=120_000)
+    tab.page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step [1-9][\d,]* / 3,000 · training")
+    tab.page.get_by_role("button", name="Pause", exact=True).click()
+    wait_status(tab, r"^Step [\d,]+ / 3,000 · paused")
+    tab.settle()
+    paused = status(tab)
+    tab.page.wait_for_timeout(800)
+    assert status(tab) == paused  # nothing moves while paused
+    tab.shot(shots, "train-binary-paused")
+    tab.page.get_by_role("button", name="Resume", exact=True).click()
+    wait_status(tab, r"^Step [\d,]+ / 3,000 · (training|finished)")
+    tab.page.get_by_role("button", name="Pause", exact=True).click()
+    wait_status(tab, r"^Step [\d,]+ / 3,000 · (paused|finished)")
+    assert tab.exceptions() == [] and tab.errors == []
+
+
+GOOD = "x1,x2,label\n" + "".join(
+    f"{i % 7 - 3},{(i * 3) % 5 - 2},{'yes' if (i % 7 - 3) + ((i * 3) % 5 - 2) > 0 else 'no'}\n"
+    for i in range(60)
+)
+
+
+def test_csv_upload_trains_and_a_bad_file_keeps_it(tab, shots):
+    tab.open("")
+    tab.open("binary?data=csv&steps=50", timeout_ms=120_000)
+    upload = tab.page.locator("[data-testid='stFileUploader'] input[type='file']")
+    upload.set_input_files(
+        files=[{"name": "points.csv", "mimeType": "text/csv", "buffer": GOOD.encode()}]
+    )
+    tab.page.get_by_text("Training on points.csv").wait_for(timeout=60_000)
+    tab.settle()
+    tab.page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step 50 / 50 · finished")
+    tab.settle()
+    upload.set_input_files(
+        files=[{"name": "photo.csv", "mimeType": "text/csv", "buffer": b"\x89PNG\r\n\x1a\n"}]
+    )
+    tab.page.get_by_text("Still using points.csv").wait_for(timeout=60_000)
+    tab.settle()
+    tab.shot(shots, "train-binary-csv")
+    assert "Step 50 / 50" in status(tab)  # the trained run is still there
+    assert tab.exceptions() == [] and tab.errors == []
