@@ -362,13 +362,14 @@ def test_history_table_has_one_row_per_evaluation(moons):
 
 def test_memory_stays_flat_over_a_long_run():
     ds = data.make("moons", n=40, seed=0)
-    run = Run(TrainConfig(hidden=(4,), steps=3000, eval_every=10), ds)
+    run = Run(TrainConfig(hidden=(4,), steps=2000, eval_every=10), ds)
     h = run.history
     arrays = [h.train_loss, h.eval_step, h.test_loss, h.grad_norm]
     nbytes = h.nbytes
-    assert nbytes <= 3000 * 8 + (3000 // 10 + 1) * 8 * 5
-    for _ in range(30):
-        run.advance(100)
+    assert nbytes <= 2000 * 8 + (2000 // 10 + 1) * 8 * 5
+    for _ in range(40):
+        records = run.advance(50)
+        assert len(records) <= 50
     assert run.status == "finished"
     assert h.nbytes == nbytes and run.history is h
     assert all(a is b for a, b in zip(arrays, [h.train_loss, h.eval_step, h.test_loss,
