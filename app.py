@@ -10,7 +10,7 @@ probnn.warm_up()  # load torch in the background while the first page renders
 st.set_page_config(page_title="probnn: how networks learn", page_icon="ui/icon.png",
                    layout="wide")
 
-sections: dict[str, list] = {"": [st.Page("pages/home.py", title="Start here",
+sections: dict[str, list] = {"": [st.Page("lessons/home.py", title="Start here",
                                           icon=":material/school:", default=True)]}
 for info in nav.built():
     sections.setdefault(info.section, []).append(

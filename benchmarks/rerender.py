@@ -1,7 +1,7 @@
 """Server-side re-render time of a page when one widget moves (median over AppTest reruns).
 
-    python benchmarks/rerender.py pages/entropy.py --widget sigma --values 0.5,2.0
-    python benchmarks/rerender.py pages/entropy.py          # every slider on the page, in turn
+    python benchmarks/rerender.py lessons/entropy.py --widget sigma --values 0.5,2.0
+    python benchmarks/rerender.py lessons/entropy.py          # every slider on the page, in turn
 
 It runs the page once, then alternates the widget between the given values (or between
 its minimum-side and maximum-side quarter points for a slider) and times each rerun.

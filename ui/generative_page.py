@@ -1,4 +1,4 @@
-"""Cached computations of the discriminative-vs-generative page (pages/generative.py).
+"""Cached computations of the discriminative-vs-generative page (lessons/generative.py).
 
 Everything a rerun needs is cached here, in a module imported once, so that moving a
 slider costs no refitting and no re-decoration of cached functions:

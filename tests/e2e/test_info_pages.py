@@ -1,8 +1,6 @@
 """The Information pages in real Chromium: every chart draws, links restore a view, Fit animates.
 
-Each test opens the home page first: on a fresh server a direct link to a page whose URL
-path differs from its file name can meet Streamlit's "page not found" dialog (the
-``pages/`` folder is also read the old way until the router has run once)."""
+Each test opens the home page first, as a student following the learning path would."""
 
 import pytest
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def open_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages/cross_entropy.py"), default_timeout=30)
+    at = AppTest.from_file(str(ROOT / "lessons/cross_entropy.py"), default_timeout=30)
     if query:
         at.query_params.update(query)
     return at.run()

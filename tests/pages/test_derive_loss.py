@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from probnn import likelihoods, scoring
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGE = str(ROOT / "pages/derive_loss.py")
+PAGE = str(ROOT / "lessons/derive_loss.py")
 NAMES = likelihoods.names()
 
 

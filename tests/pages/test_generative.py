@@ -28,7 +28,7 @@ def one_thread():
 
 
 def open_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "pages/generative.py"), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "lessons/generative.py"), default_timeout=120)
     if query:
         at.query_params.update(query)
     return at.run()

@@ -16,6 +16,6 @@ def test_home_renders_the_learning_path(app):
 def test_only_existing_pages_are_listed(tmp_path, monkeypatch):
     monkeypatch.setattr(nav, "ROOT", tmp_path)
     assert nav.built() == []
-    (tmp_path / "pages").mkdir()
-    (tmp_path / "pages" / "entropy.py").write_text("")
+    (tmp_path / "lessons").mkdir()
+    (tmp_path / "lessons" / "entropy.py").write_text("")
     assert [p.title for p in nav.built()] == ["Entropy"]

@@ -27,7 +27,7 @@ def one_thread():
 
 
 def open_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / f"pages/{KEY}.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / f"lessons/{KEY}.py"), default_timeout=60)
     if query:
         at.query_params.update({k: str(v) for k, v in query.items()})
     return at.run()
