@@ -6,13 +6,15 @@ the charts update.
 
 It serves the app headless, opens the page in Chromium (playwright, /usr/bin/chromium)
 with fixed settings from the URL, presses Train and waits until the script is idle
-again with the run finished. A MutationObserver in the page records every change of the
-"Step k / N" status line, which is redrawn together with the charts, so the number of
-distinct step values seen is the number of chart updates the browser received.
+again with the run finished (wall = click -> page idle). The live chart (loss curves,
+metric and the p(y|x) map in one Vega view) is drawn on a canvas that Vega clears before
+each redraw, so a hook on ``clearRect`` counts the chart updates the browser actually
+drew; a MutationObserver also follows the "Step k / N" status line.
 
-Before the server starts, the same run is timed alone (``probnn.training.Run`` with one
-torch thread, the app's setting): that is the bare compute. Prints the wall time, the
-bare compute, the number of updates, and last
+The same run is also timed alone (``probnn.training.Run`` with one torch thread, the
+app's setting), twice before the server starts and twice after it stops: the median is
+the bare compute. The browser part runs ``--repeat`` times (fresh tab each time). Prints
+each run's timeline, the bare compute, and last the medians
 
     efficiency X.XX updates/s Y.Y
 
@@ -22,9 +24,11 @@ where efficiency = bare compute / wall (1.0 = the page costs nothing on top of t
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -196,74 +200,107 @@ def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 90) -> None
     raise SystemExit("the app did not become healthy")
 
 
+def one_run(browser, port: int, args, server_pid: int) -> dict:
+    """Open the page in a fresh tab, press Train, wait for the end; the measured times."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.add_init_script(CANVAS_COUNTER)
+    # A fresh server that first sees a deep link runs the page file alone (Streamlit's
+    # pages/ folder discovery), without app.py; open the app's root first.
+    page.goto(f"http://127.0.0.1:{port}/")
+    page.wait_for_selector(READY, timeout=120_000)
+    page.goto(f"http://127.0.0.1:{port}/{args.page}?{args.query}")
+    page.wait_for_selector(READY, timeout=120_000)
+    page.wait_for_timeout(1500)
+    page.wait_for_selector(READY, timeout=120_000)
+    page.evaluate(OBSERVER)
+    button = page.get_by_role("button", name="Train", exact=True)
+    browser_pids = [p for p in _descendants(os.getpid()) if p != server_pid]
+    cpu0 = cpu_of([server_pid]), cpu_of(browser_pids)
+    t_click = page.evaluate("performance.now()")
+    button.click()
+    page.wait_for_function(
+        "() => window.__last && /finished|diverged|stopped/.test(window.__last)",
+        timeout=args.timeout * 1000,
+    )
+    t_done = page.evaluate("performance.now()")
+    page.wait_for_selector(READY, timeout=args.timeout * 1000)
+    t_idle = page.evaluate("performance.now()")
+    cpu1 = cpu_of([server_pid]), cpu_of(browser_pids)
+    updates = page.evaluate("window.__updates")
+    draws = page.evaluate("window.__draws") + page.evaluate("window.__svg")
+    errors = page.locator("[data-testid='stException']").count()
+    if args.shot:
+        page.screenshot(path=args.shot)
+    page.close()
+    during = [(t, text) for t, text in updates if t >= t_click]
+    return {
+        "wall": (t_idle - t_click) / 1000,
+        "to_done": (t_done - t_click) / 1000,
+        "first": next(((t - t_click) / 1000 for t, x in during if "training" in x), math.nan),
+        "first_draw": next(((t - t_click) / 1000 for t in sorted(draws) if t >= t_click), math.nan),
+        "updates": sum(1 for t in draws if t_click <= t <= t_done),
+        "texts": len({STATUS.match(x).group(1) for _, x in during if STATUS.match(x)}),
+        "cpu_server": cpu1[0] - cpu0[0],
+        "cpu_browser": cpu1[1] - cpu0[1],
+        "last": during[-1][1] if during else "",
+        "errors": errors,
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--page", default="binary")
     ap.add_argument("--query", default="n=1000&steps=1000")
     ap.add_argument("--timeout", type=float, default=300)
+    ap.add_argument("--repeat", type=int, default=3, help="runs in the browser (median reported)")
     ap.add_argument("--shot", help="save a screenshot of the finished page here")
+    ap.add_argument(
+        "--server-arg",
+        action="append",
+        default=[],
+        help="extra option for streamlit run, e.g. --server-arg=--runner.postScriptGC=false",
+    )
     args = ap.parse_args()
     query = dict(p.split("=", 1) for p in args.query.split("&") if "=" in p)
 
-    compute = bare_compute(query, args.page)
-    print(f"bare compute (Run.advance alone, 1 torch thread): {compute:.2f} s")
+    bare_compute(dict(query, steps="20"), args.page)  # one-off costs of the first steps
+    before = [bare_compute(query, args.page) for _ in range(2)]
 
     from playwright.sync_api import sync_playwright
 
     port = free_port()
     log = tempfile.NamedTemporaryFile("w", suffix=".log", delete=False, prefix="live-bench-")
-    print(f"server log: {log.name}")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            os.environ.get("PROBNN_APP", "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        os.environ.get("PROBNN_APP", "app.py"),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        *args.server_arg,
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    runs = []
     try:
         wait_healthy(port, server)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.add_init_script(CANVAS_COUNTER)
-            # A fresh server that first sees a deep link runs the page file alone (Streamlit's
-            # pages/ folder discovery), without app.py; open the app's root first.
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector(READY, timeout=120_000)
-            page.goto(f"http://127.0.0.1:{port}/{args.page}?{args.query}")
-            page.wait_for_selector(READY, timeout=120_000)
-            page.wait_for_timeout(1500)
-            page.wait_for_selector(READY, timeout=120_000)
-            page.evaluate(OBSERVER)
-            button = page.get_by_role("button", name="Train", exact=True)
-            browser_pids = [p for p in _descendants(os.getpid()) if p != server.pid]
-            cpu0 = cpu_of([server.pid]), cpu_of(browser_pids)
-            t_click = page.evaluate("performance.now()")
-            button.click()
-            page.wait_for_function(
-                "() => window.__last && /finished|diverged|stopped/.test(window.__last)",
-                timeout=args.timeout * 1000,
-            )
-            t_done = page.evaluate("performance.now()")
-            page.wait_for_selector(READY, timeout=args.timeout * 1000)
-            t_idle = page.evaluate("performance.now()")
-            cpu1 = cpu_of([server.pid]), cpu_of(browser_pids)
-            updates = page.evaluate("window.__updates")
-            draws = page.evaluate("window.__draws") + page.evaluate("window.__svg")
-            errors = page.locator("[data-testid='stException']").count()
-            if args.shot:
-                page.screenshot(path=args.shot, full_page=True)
+            for i in range(args.repeat):
+                r = one_run(browser, port, args, server.pid)
+                runs.append(r)
+                print(
+                    f"run {i + 1}: click -> first 'training' status {r['first']:.2f} s, first "
+                    f"chart redraw {r['first_draw']:.2f} s, finished shown {r['to_done']:.2f} s, "
+                    f"page idle {r['wall']:.2f} s; {r['updates']} chart redraws, "
+                    f"{r['texts']} status lines; CPU server {r['cpu_server']:.2f} s, "
+                    f"browser {r['cpu_browser']:.2f} s"
+                    + (f"; {r['errors']} EXCEPTIONS" if r["errors"] else "")
+                )
             browser.close()
     finally:
         server.terminate()
@@ -271,35 +308,18 @@ def main() -> None:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
-    during = [(t, text) for t, text in updates if t >= t_click]
-    steps = [
-        int(STATUS.match(text).group(1).replace(",", ""))
-        for _, text in during
-        if STATUS.match(text)
-    ]
-    wall = (t_idle - t_click) / 1000
-    to_done = (t_done - t_click) / 1000
-    n_texts = len(set(steps))
-    n_updates = sum(1 for t in draws if t_click <= t <= t_done)
+    after = [bare_compute(query, args.page) for _ in range(2)]
+    compute = statistics.median(before + after)
+    print(f"server log: {log.name}; last status: {runs[-1]['last']!r}")
     print(
-        f"CPU during the run: server {cpu1[0] - cpu0[0]:.2f} s, browser {cpu1[1] - cpu0[1]:.2f} s;"
-        f" load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        f"bare compute (probnn Run.advance alone, 1 torch thread), before and after: "
+        f"{', '.join(f'{c:.2f}' for c in before + after)} s; median {compute:.2f} s; "
+        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    first = next(((t - t_click) / 1000 for t, text in during if "training" in text), float("nan"))
-    first_draw = next(((t - t_click) / 1000 for t in sorted(draws) if t >= t_click), float("nan"))
-    print(
-        f"timeline after the click: first 'training' status {first:.2f} s, first chart redraw "
-        f"{first_draw:.2f} s, finished shown {to_done:.2f} s, page idle {wall:.2f} s"
-    )
-    print(
-        f"chart redraws in the browser (the live chart's canvas): {n_updates}; "
-        f"status-line changes: {n_texts}"
-    )
-    if during:
-        print(f"last status: {during[-1][1]!r}")
-    if errors:
-        print(f"exceptions on the page: {errors}")
-    print(f"efficiency {compute / wall:.2f} updates/s {n_updates / to_done:.1f}")
+    wall = statistics.median(r["wall"] for r in runs)
+    rate = statistics.median(r["updates"] / r["to_done"] for r in runs)
+    print(f"median wall (click -> page idle) {wall:.2f} s over {len(runs)} runs")
+    print(f"efficiency {compute / wall:.2f} updates/s {rate:.1f}")
 
 
 if __name__ == "__main__":

@@ -2,9 +2,12 @@
 
 A page describes itself with a :class:`PageSpec` and calls :func:`render`. This module
 owns every session-state key that starts with ``tp.<page>.``: the page's
-:class:`probnn.live.LiveRun` (``live``), the settings it was built from (``settings``),
-a pending message (``msg``), the uploaded table (``csv``), the comparison runs (``cmp``)
-and the loss-surface run (``surf``).
+:class:`probnn.live.LiveRun` (``live``), the settings it was built from (``settings``)
+and what drawing needs from them (``ctx``), a pending message (``msg``), the uploaded
+table (``csv``) and its widgets (``upload``, ``features``), the comparison runs
+(``cmp``), the loss-surface run (``surf``), the after-training results (``after``) and
+the buttons (``b_*``). The URL-bound widgets use short plain keys (``data``, ``n``,
+``lr``, ``steps``, ``tab``...): a link reproduces the settings, the seed and so the curve.
 
 How a run is shown while it trains: a background thread (``probnn.live``) computes; the
 script, once everything is laid out, loops over :func:`_watch`, which reads the latest
@@ -293,7 +296,6 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
         batch = widgets.select(
             "Batch size", list(BATCHES), "batch", default="full", help="full = every point."
         )
-    panel.caption(CAPS)
     csv_bits: dict = {}
     params_t = tuple(sorted(params.items()))
     if name == CSV:
@@ -330,7 +332,7 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
         eval_every=10,
         seed=int(seed),
     )
-    st.caption(_summary(label, params, config))
+    st.caption(_summary(label, params, config) + "  \n" + CAPS)
     settings = Settings(
         source="csv" if name == CSV else "synthetic",
         dataset=label,
@@ -975,7 +977,7 @@ def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapsho
         "what": what,
         "rows": len(history),
         "csv": history.to_csv(index=False),
-        "tail": history.tail(5),
+        "tail": history.dropna().tail(5),  # the last evaluations: every column filled
     }
     st.session_state[_k(spec, "after")] = results
     return results
@@ -1126,8 +1128,8 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
             p = s.probes
             if p is not None and len(p) and yard in p:
                 rows.append(pd.DataFrame({"step": p["step"], "run": label, "value": p[yard]}))
-                row = {"likelihood": label, "step": int(p["step"].iloc[-1])}
-                row.update({c: float(p[c].iloc[-1]) for c in p.columns if c != "step"})
+                row = {"likelihood": label, yard: float(p[yard].iloc[-1])}
+                row.update({c: float(p[c].iloc[-1]) for c in p.columns if c not in ("step", yard)})
                 last.append(row)
             if cctx.classification:
                 chart = cctx.view_chart(s.view)

@@ -66,7 +66,7 @@ def losses(texts: list[str]) -> list[float]:
     [
         ("binary", "steps=400&n=300"),
         ("multiclass", "steps=300&n=300"),
-        ("regression", "steps=400&n=300"),
+        ("regression", "steps=400&n=300&lr=0.001"),
     ],
 )
 def test_train_streams_a_falling_loss(tab, shots, page, query):
