@@ -4,7 +4,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ARGS, CHROMIUM, READY, ROOT, _free_port, _healthy, _need_browser
+
+from tests.e2e.conftest import ARGS, CHROMIUM, READY, ROOT, _free_port, _healthy, _need_browser
 
 pytestmark = pytest.mark.e2e
 
