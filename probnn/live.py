@@ -320,6 +320,10 @@ class LiveRun:
         with self._state:
             self._last_seen = time.monotonic()
             status = self.status
+            if status in FINAL_STATES and not self._pub_final:
+                # the run has just ended and its last steps are not published yet: a page
+                # that stops redrawing on "finished" must see the final data with it
+                status = "running"
             return Snapshot(
                 status=status,
                 step=int(self._pub_step),
@@ -412,6 +416,7 @@ class LiveRun:
             self._view, self._view_step = view, view_step
             self._probes_frame = probes
             self._pub_step = int(self.run.step)
+            self._pub_final = self.status in FINAL_STATES
             self._version += 1
             self._published_at = time.monotonic()
 

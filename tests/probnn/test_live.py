@@ -65,6 +65,20 @@ def test_background_run_equals_a_plain_run_bit_for_bit(moons):
     assert snap.compute_seconds > 0
 
 
+def test_a_final_status_comes_with_the_final_data(moons):
+    # A page stops redrawing when it sees "finished": that snapshot must hold the last step.
+    for _ in range(3):
+        lv = live.LiveRun.create(
+            config(steps=40), moons, chunk_seconds=0.001, observe=lambda r: int(r.step)
+        )
+        lv.start()
+        while True:
+            snap = lv.snapshot()
+            if snap.over:
+                assert snap.step == 40 and snap.view == 40 and snap.view_step == 40
+                break
+
+
 def test_start_pause_resume_and_step(moons):
     cfg = config(steps=400)
     lv = live.LiveRun.create(cfg, moons, chunk_seconds=0.005)
