@@ -204,8 +204,7 @@ def one_run(browser, port: int, args, server_pid: int) -> dict:
     """Open the page in a fresh tab, press Train, wait for the end; the measured times."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.add_init_script(CANVAS_COUNTER)
-    # A fresh server that first sees a deep link runs the page file alone (Streamlit's
-    # pages/ folder discovery), without app.py; open the app's root first.
+    # Open the app's root first, as a student following the learning path would.
     page.goto(f"http://127.0.0.1:{port}/")
     page.wait_for_selector(READY, timeout=120_000)
     page.goto(f"http://127.0.0.1:{port}/{args.page}?{args.query}")
