@@ -7,9 +7,9 @@ the charts update.
 It serves the app headless, opens the page in Chromium (playwright, /usr/bin/chromium)
 with fixed settings from the URL, presses Train and waits until the script is idle
 again with the run finished (wall = click -> page idle). The live chart (loss curves,
-metric and the p(y|x) map in one Vega view) is drawn on a canvas that Vega clears before
-each redraw, so a hook on ``clearRect`` counts the chart updates the browser actually
-drew; a MutationObserver also follows the "Step k / N" status line.
+metric and the p(y|x) map in one Vega view) paints its own label "step k / N" on its
+canvas; a hook on ``fillText`` counts the distinct labels painted, i.e. the chart updates
+the browser actually drew. A MutationObserver also follows the status line.
 
 The same run is also timed alone (``probnn.training.Run`` with one torch thread, the
 app's setting), twice before the server starts and twice after it stops: the median is
@@ -51,17 +51,23 @@ ARGS = [
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STATUS = re.compile(r"^Step ([\d,]+) / ([\d,]+)")
 
-# The live chart is drawn on a canvas (Vega's canvas renderer), which Vega clears before
-# each redraw: counting clearRect calls on canvases wider than 600 px counts the redraws of
-# the one chart that holds the loss curves and the p(y|x) map. Installed before the
-# page's own scripts run.
+# The live chart (loss curves, metric and p(y|x) map in one Vega view) is drawn on a
+# canvas, and it draws its own label "step k / N" with fillText: every new label the
+# canvas paints is one chart update the browser drew (Vega may repaint more often, e.g.
+# when the map's picture has loaded; those repaints carry the same label and are not
+# counted). Installed before the page's own scripts run.
 CANVAS_COUNTER = r"""
 (() => {
   window.__draws = [];
-  const clear = CanvasRenderingContext2D.prototype.clearRect;
-  CanvasRenderingContext2D.prototype.clearRect = function (...args) {
-    if (this.canvas && this.canvas.clientWidth >= 600) window.__draws.push(performance.now());
-    return clear.apply(this, args);
+  let last = null;
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+    const t = String(text);
+    if (t !== last && /^step [\d,]+ \/ [\d,]+$/.test(t)) {
+      last = t;
+      window.__draws.push(performance.now());
+    }
+    return fill.call(this, text, ...rest);
   };
 })();
 """
