@@ -27,6 +27,7 @@ spirit of ``torch.distributions.kl.register_kl``); ``get(name, **params)`` build
 
 from __future__ import annotations
 
+import abc
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -228,7 +229,7 @@ def _common_steps() -> list[Step]:
 # ----------------------------------------------------------------------------- base class
 
 
-class Likelihood:
+class Likelihood(abc.ABC):
     """Base class: a conditional distribution p(y | x; theta) and its NLL loss.
 
     Subclasses set the class attributes below and implement ``distribution`` (and
@@ -349,18 +350,19 @@ class Likelihood:
         return self.builtin_name is not None
 
     @property
+    @abc.abstractmethod
     def relation(self) -> Relation:
         """``nll == factor * builtin + constant``, with a formula and a sentence."""
-        raise NotImplementedError
 
     @property
+    @abc.abstractmethod
     def derivation(self) -> list[Step]:
         """Steps from p(y | x) to the named loss: model, product, log, average, density, loss."""
-        raise NotImplementedError
 
     # -- the predictive distribution
+    @abc.abstractmethod
     def _distribution(self, out: Tensor, validate: bool | None) -> D.Distribution:
-        raise NotImplementedError
+        """The torch.distributions object for the checked output ``out``."""
 
     def distribution(self, output) -> D.Distribution:
         """The ``torch.distributions`` object of p(y | x) for each example (batch shape (N,))."""
