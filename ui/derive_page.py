@@ -3,20 +3,38 @@ and one sample fitted under three likelihoods.
 
 The page file states its title and introduction and calls :func:`render`: widgets
 (``ui.widgets``) -> ``probnn`` -> ``ui.charts.losses`` -> ``st.*``.
+
+A rerun should cost little more than laying out the elements, so everything between
+the widgets and ``st.*`` is a pure *view*: text, Markdown tables, chart specs and Arrow
+data, computed from hashable settings and memoised process-wide (``functools.lru_cache``;
+the results are shared read-only between sessions and nothing mutates them). Chart specs
+are built from named datasets, so they do not change with the numbers: a new setting
+costs the maths and an Arrow conversion, not Altair's spec building. Living in a module
+rather than in the page script keeps this code compiled once.
+
+Session state: only the widget keys (``likelihood``, the likelihood's parameters such as
+``sigma``/``df``/``scale``/``b``/``smoothing``, ``n``, ``seed``, ``classes``, ``y``,
+``fit``, ``outlier``, ``fit_df``), every one bound to the URL.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
+from streamlit import dataframe_util
 
 from probnn import likelihoods, scoring
 from probnn.params import ParamSpec
 from ui import widgets
 from ui.charts import losses as charts
 from ui.charts import number
+
+__all__ = ["NAMES", "render"]
 
 ORDER = ("bernoulli", "categorical", "gaussian", "gaussian_learned_variance", "laplace",
          "student_t", "poisson", "gaussian_probability")  # fmt: skip
@@ -47,50 +65,65 @@ TARGET_HINT = {
     "regression": "real numbers, e.g. 1.5, -0.3, 8",
     "count": "counts 0, 1, 2, …, e.g. 0, 3, 1",
 }
+SHORT = {"gaussian": "Gaussian", "laplace": "Laplace", "student_t": "Student-t"}
+PREVIEW_ROWS = 8  # examples of the batch shown under the proof
+
+# ----------------------------------------------------------------------------- formatting
 
 
-def _label(name: str) -> str:
-    cls = likelihoods.REGISTRY[name]
-    return f"{cls.title} → {cls.loss_name}"
-
-
-# ----------------------------------------------------------------------------- cached views
-# Each view is a pure function of its (hashable) settings and is drawn through ``_view``.
-# st.cache_data records the elements a cached function draws and replays them on the next
-# call with the same settings, so a slider moved back and forth costs neither maths nor
-# serialisation. One short cached entry point keeps the per-rerun cost of the decorator
-# (it hashes the function's source) small.
-
-
-def _derivation_view(name: str, params: tuple) -> None:
-    """The numbered steps from p(y | x) to the named loss: a sentence, then its formula."""
-    for i, step in enumerate(likelihoods.get(name, **dict(params)).derivation):
-        title = STEP_TITLES[i] if i < len(STEP_TITLES) else "One more step"
-        st.markdown(f"**Step {i + 1}: {title}.** {step.text}")
-        st.latex(step.latex)
-
-
-def _relation_view(name: str, params: tuple) -> None:
-    """The relation between probnn's NLL and PyTorch's loss, as a formula and a sentence."""
-    relation = likelihoods.get(name, **dict(params)).relation
-    st.markdown(
-        "Below, a batch of random network outputs and targets. probnn computes the "
-        "negative log-likelihood straight from the distribution; PyTorch computes its "
-        "built-in loss. The relation from the last step of the derivation links them:"
-    )
-    st.latex(relation.latex)
-    st.markdown(relation.text)
-
-
-def _fmt(value: float) -> str:
-    """12 significant digits, or scientific notation for rounding-size numbers."""
+def fmt(value: float) -> str:
+    """12 significant digits, scientific notation for rounding-size numbers, inf as ``inf``."""
+    if not math.isfinite(value):
+        return number(value)
     if value != 0 and abs(value) < 1e-4:
         return f"{value:.2e}"
     return f"{value:.12g}"
 
 
+def _arrow(frame: pd.DataFrame) -> bytes:
+    """Arrow IPC bytes: Streamlit sends these as they are, with no conversion per rerun."""
+    return dataframe_util.convert_anything_to_arrow_bytes(frame)
+
+
+# ----------------------------------------------------------------------------- cached views
+# Pure functions of hashable settings, memoised for the process. The page calls them on
+# every rerun, so a slider moved back and forth costs a dictionary look-up.
+
+
+@functools.lru_cache(maxsize=256)
+def derivation(name: str, params: tuple) -> str:
+    """The numbered steps from p(y | x) to the named loss, as one Markdown text: each step a
+    sentence, then its formula as a display block (``$$``, what ``st.latex`` sends too)."""
+    steps = likelihoods.get(name, **dict(params)).derivation
+    parts = []
+    for i, step in enumerate(steps):
+        title = STEP_TITLES[i] if i < len(STEP_TITLES) else "One more step"
+        parts.append(f"**Step {i + 1}: {title}.** {step.text}\n\n$$\n{step.latex}\n$$")
+    return "\n\n".join(parts)
+
+
+@functools.lru_cache(maxsize=256)
+def relation(name: str, params: tuple) -> tuple[str, str]:
+    """The relation between probnn's NLL and PyTorch's loss: (formula, sentence)."""
+    rel = likelihoods.get(name, **dict(params)).relation
+    return rel.latex, rel.text
+
+
+@dataclass(frozen=True)
+class ProofView:
+    """What the proof section shows for one setting."""
+
+    warning: str | None  # why typed targets were not used
+    size: int  # examples in the batch
+    table: pd.DataFrame  # quantity | computed as | value (read-only)
+    difference: str  # the metric's value
+    verdict: str  # Markdown: holds / does not hold, and the seed sweep
+    has_builtin: bool
+    preview: pa.Table  # the first examples of the batch
+
+
 def _batch_preview(name: str, output, target, per_example) -> pd.DataFrame:
-    shown = min(len(target), 8)
+    shown = min(len(target), PREVIEW_ROWS)
     out = output[:shown]
     batch = pd.DataFrame({"target y": target[:shown].tolist()})
     if out.ndim == 1:
@@ -105,48 +138,43 @@ def _batch_preview(name: str, output, target, per_example) -> pd.DataFrame:
     return batch
 
 
-def _proof_view(name: str, params: tuple, n: int, seed: int, classes: int, typed: str) -> None:
-    """The proof: table, verdict and the batch itself, for one setting."""
+@functools.lru_cache(maxsize=256)
+def proof(name: str, params: tuple, n: int, seed: int, classes: int, typed: str) -> ProofView:
+    """The proof on one batch: random outputs, random or typed targets, and the relation."""
     lik = likelihoods.get(name, **dict(params))
     target, message = scoring.parse_targets(typed, lik, classes) if typed else (None, None)
+    warning = None
     if message:
-        st.warning(f"Your targets were not used: {message} Using random targets instead.")
+        warning = f"Your targets were not used: {message} Using random targets instead."
     size = n if target is None else len(target)
     output, random_target = scoring.random_batch(lik, size, seed=seed, n_classes=classes)
     if target is None:
         target = random_target
-    proof = scoring.prove(lik, output, target)
-    left, right = st.columns([0.66, 0.34], gap="medium")
-    table = scoring.proof_table(proof)
-    left.table(table.style.format({"value": _fmt}), hide_index=True)
-    right.metric(
-        "NLL − (factor × reference + constant)",
-        f"{proof.difference:.2g} nats",
-        help="Float64 rounding only: both sides are the same function of the outputs.",
-    )
-    verdict = "holds" if proof.holds else "does not hold"
+    result = scoring.prove(lik, output, target)
     plural = "s" if size != 1 else ""
-    right.markdown(
-        f"On this batch of **{size}** example{plural} the relation **{verdict}** to float64 "
-        "precision."
+    verdict = (
+        f"On this batch of **{size}** example{plural} the relation "
+        f"**{'holds' if result.holds else 'does not hold'}** to float64 precision."
     )
     if not typed:
         sweep = scoring.seed_sweep(lik, size, range(20), n_classes=classes)
         worst = float(sweep["difference"].abs().max())
-        right.markdown(
-            f"Over seeds 0–19 at this batch size the largest |difference| is "
+        verdict += (
+            f"\n\nOver seeds 0–19 at this batch size the largest |difference| is "
             f"**{number(worst)} nats**."
         )
-    if not proof.has_builtin:
-        right.info(
-            "PyTorch has no built-in Student-t loss. So the check compares probnn's NLL "
-            "(the density written out with log-gamma functions) with the negated mean of "
-            "torch.distributions.StudentT's log-density."
-        )
     per_example = lik.nll_per_example(output, target)  # (N,)
-    with st.expander(f"The first {min(size, 8)} examples of the batch"):
-        batch = _batch_preview(name, output, target, per_example)
-        st.dataframe(batch, hide_index=True, width="stretch")
+    return ProofView(
+        warning=warning,
+        size=size,
+        table=scoring.proof_table(result),
+        difference=f"{result.difference:.2g} nats",
+        verdict=verdict,
+        has_builtin=result.has_builtin,
+        preview=pa.Table.from_pandas(
+            _batch_preview(name, output, target, per_example), preserve_index=False
+        ),
+    )
 
 
 CURVES = {
@@ -157,94 +185,136 @@ CURVES = {
 }
 
 
-def _chart_view(kind: str, args: tuple, builder: str, options: tuple) -> None:
-    """One per-example loss chart."""
+@functools.lru_cache(maxsize=128)
+def curves(kind: str, args: tuple, highlight: str | None = None) -> dict[str, bytes]:
+    """The per-example loss curves of one task as named Arrow data for its charts."""
     frame = CURVES[kind](*args)
-    chart = getattr(charts, builder)(frame, **dict(options))
-    st.vega_lite_chart(spec=chart.to_dict(), width="stretch")
+    if kind == "binary":
+        return {"curves": _arrow(charts.bernoulli_data(frame))}
+    if kind == "multiclass":
+        return {"curves": _arrow(charts.categorical_data(frame))}
+    if kind == "regression":
+        return {"curves": _arrow(charts.regression_data(frame, highlight))}
+    lines, minima = charts.poisson_data(frame)
+    return {"curves": _arrow(lines), "minima": _arrow(minima)}
 
 
-def _pair(kind: str, args: tuple, builder: str, first: dict, second: dict) -> None:
-    a, b = st.columns(2, gap="large")
-    with a:
-        _view("chart", kind, args, builder, tuple(sorted(first.items())))
-    with b:
-        _view("chart", kind, args, builder, tuple(sorted(second.items())))
+SPECS = {
+    "binary": lambda x: charts.bernoulli_chart("curves", x=x),
+    "multiclass": lambda x: charts.categorical_chart("curves", x=x),
+    "regression": lambda what: charts.regression_chart("curves", what=what),
+    "count": lambda: charts.poisson_chart("curves", minima="minima"),
+    "fits": lambda: charts.fits_chart("points", "lines"),
+}
 
 
-def _fits_view(outlier: float, df: float, line: bool) -> None:
+@functools.lru_cache(maxsize=32)
+def chart_spec(kind: str, *options) -> dict:
+    """A chart's Vega-Lite spec: no numbers and no series names, so it is built once per
+    chart (Altair is slow to build specs) and only the data changes with the settings."""
+    return charts.spec(SPECS[kind](*options))
+
+
+@dataclass(frozen=True)
+class FitsView:
+    """What the "one sample, three likelihoods" section shows for one setting."""
+
+    data: dict  # named Arrow data of the chart: points, lines
+    table: pd.DataFrame  # rows: fitted under; columns: scored under (read-only)
+    caption: str  # the fitted lines or values
+    text: str  # Markdown: what the table and the fits show
+    all_finite: bool
+
+
+@functools.lru_cache(maxsize=256)
+def fits(outlier: float, df: float, line: bool) -> FitsView:
     """The sample, the three fitted models and the table of scores."""
     x, y = scoring.outlier_sample(outlier, trend=0.5 if line else 0.0)
-    fits, table = scoring.compare_fits(x, y, df=df, slope=line)
+    fitted, table = scoring.compare_fits(x, y, df=df, slope=line)
     points = pd.DataFrame({"x": x, "y": y, "point": ["sample"] * (len(x) - 1) + ["outlier"]})
     grid = [0.0, 10.0]
-    lines = pd.concat(
-        [pd.DataFrame({"x": grid, "y": f.predict(grid), "fit": f.kind}) for f in fits],
-        ignore_index=True,
-    )
-    a, b = st.columns([0.55, 0.45], gap="large")
-    a.vega_lite_chart(spec=charts.fits_chart(points, lines).to_dict(), width="stretch")
-    short = {"gaussian": "Gaussian", "laplace": "Laplace", "student_t": "Student-t"}
-    nll_cols = [short[k] for k in scoring.FIT_KINDS]
-    shown = pd.DataFrame(
+    lines = pd.DataFrame(  # (fits x grid) rows; lists, not broadcast scalars: faster here
         {
-            "fitted under ↓ / scored under →": [short[f.kind] for f in fits],
-            **{short[k]: table[f"nll_{k}"] for k in scoring.FIT_KINDS},
+            "x": grid * len(fitted),
+            "y": [float(v) for f in fitted for v in f.predict(grid)],
+            "fit": [f.kind for f in fitted for _ in grid],
+            "label": [charts.FIT_LABELS[f.kind] for f in fitted for _ in grid],
         }
     )
-    styled = shown.style.format("{:.3f}", subset=nll_cols).highlight_min(
-        subset=nll_cols, axis=0, props="font-weight: bold; background-color: #d9ead3"
+    scores = table[[f"nll_{k}" for k in scoring.FIT_KINDS]].to_numpy()  # (fits, kinds)
+    shown = pd.DataFrame(
+        {
+            "fitted under ↓ / scored under →": [SHORT[f.kind] for f in fitted],
+            **{SHORT[k]: table[f"nll_{k}"] for k in scoring.FIT_KINDS},
+        }
     )
-    b.markdown("**Mean negative log-likelihood (nats)**")
-    b.table(styled, hide_index=True)
     predictions = "; ".join(
-        f"{short[f.kind]} {f.intercept:.2f} + {f.slope:.2f}·x" if line
-        else f"{short[f.kind]} {f.intercept:.2f}"
-        for f in fits
+        f"{SHORT[f.kind]} {f.intercept:.2f} + {f.slope:.2f}·x" if line
+        else f"{SHORT[f.kind]} {f.intercept:.2f}"
+        for f in fitted
     )  # fmt: skip
-    b.caption(f"Fitted {'lines' if line else 'values'}: {predictions}.")
-    b.markdown(
+    text = (
         "In every column the lowest score (green) belongs to the fit made under that same "
-        "likelihood: each fit is the best one by its own loss."
+        "likelihood: each fit is the best one by its own loss.\n\n"
     )
     if not line:
-        est = {f.kind: f.intercept for f in fits}
-        b.markdown(
+        est = {f.kind: f.intercept for f in fitted}
+        text += (
             f"With no input the model predicts one number: the Gaussian picks the **mean** "
             f"({est['gaussian']:.2f}), the Laplace the **median** ({est['laplace']:.2f}), the "
             f"Student-t a **robust centre** ({est['student_t']:.2f}) that down-weights the "
             "outlier."
         )
     else:
-        b.markdown(
+        text += (
             "The least-squares line tilts towards the outlier; the least-absolute and "
             "Student-t lines stay with the bulk of the points. Raise ν and the Student-t fit "
             "moves towards the Gaussian one."
         )
-    scores = table[[f"nll_{k}" for k in scoring.FIT_KINDS]].to_numpy().ravel()
-    if not all(math.isfinite(v) for v in scores):
-        st.caption("Some scores are inf: a fitted scale reached 0, so any miss is impossible.")
+    return FitsView(
+        data={"points": _arrow(points), "lines": _arrow(lines)},
+        table=shown,
+        caption=f"Fitted {'lines' if line else 'values'}: {predictions}.",
+        text=text,
+        all_finite=bool(all(math.isfinite(v) for v in scores.ravel())),
+    )
 
 
-VIEWS = {
-    "derivation": _derivation_view,
-    "relation": _relation_view,
-    "proof": _proof_view,
-    "chart": _chart_view,
-    "fits": _fits_view,
-}
+# ----------------------------------------------------------------------------- drawing
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
-def _view(view: str, *args) -> None:
-    VIEWS[view](*args)
+def _styled_table(view: str, key: tuple) -> None:
+    """Draw the proof table (``view="proof"``) or the score table (``"fits"``) for the
+    settings ``key`` (the arguments of :func:`proof` or :func:`fits`).
+
+    A pandas Styler takes milliseconds to turn into a message, so the drawn table is
+    recorded by ``st.cache_data`` and replayed on later reruns with the same settings.
+    """
+    if view == "proof":
+        styled = proof(*key).table.style.format({"value": fmt})
+    else:
+        table = fits(*key).table
+        scores = [SHORT[k] for k in scoring.FIT_KINDS]
+        styled = table.style.format("{:.3f}", subset=scores).highlight_min(
+            subset=scores, axis=0, props="font-weight: bold; background-color: #d9ead3"
+        )
+    st.table(styled, hide_index=True)
 
 
-# ----------------------------------------------------------------------------- page
+def _chart(where, kind: str, data: dict, *args) -> None:
+    where.vega_lite_chart(charts.with_data(chart_spec(kind, *args), **data), width="stretch")
 
 
-def render() -> None:
-    """The page below its title and introduction."""
+def _pair(kind: str, data: dict, first: str, second: str) -> None:
+    """Two charts of one task's curves side by side (``first``/``second``: the chart option)."""
+    a, b = st.columns(2, gap="large")
+    _chart(a, kind, data, first)
+    _chart(b, kind, data, second)
+
+
+def _controls() -> tuple[str, dict[str, float]]:
+    """The distribution and its parameters, at the top of the page."""
     top = st.columns([0.42, 0.58], gap="large")
     # The options are the registry names themselves: a bound widget stores its shown label in
     # the URL, and links say likelihood=student_t.
@@ -253,39 +323,30 @@ def render() -> None:
     )
     cls = likelihoods.REGISTRY[name]
     values: dict[str, float] = {}
-    with top[1]:
-        specs = cls.param_specs
-        if specs:
-            cols = st.columns(len(specs))
-            for col, spec in zip(cols, specs, strict=True):
-                values[spec.name] = widgets.slider(spec, key=spec.name, where=col)
-        else:
-            st.markdown(
-                f"Nothing to set for the {cls.title.lower()} likelihood: every parameter it "
-                "needs comes from the network."
-            )
-    try:
-        lik = likelihoods.get(name, **values)
-    except ValueError as exc:  # sliders keep values in range; this guards a bad link anyway
-        st.error(
-            f"These settings do not describe a valid distribution: {exc}. Move the slider back."
+    specs = cls.param_specs
+    if specs:
+        cols = top[1].columns(len(specs))
+        for col, spec in zip(cols, specs, strict=True):
+            values[spec.name] = widgets.slider(spec, key=spec.name, where=col)
+    else:
+        top[1].markdown(
+            f"Nothing to set for the {cls.title.lower()} likelihood: every parameter it "
+            "needs comes from the network."
         )
-        return
+    return name, values
 
+
+def _proof_section(name: str, lik) -> int:
+    """The relation, the batch controls, the proof table and the batch; returns C."""
+    params = tuple(sorted(lik.params.items()))
+    latex, text = relation(name, params)
     st.markdown(
-        f"#### {lik.title} → {lik.loss_name}\n"
-        f"The network outputs {lik.output_description} (link: {lik.link})."
+        "Below, a batch of random network outputs and targets. probnn computes the "
+        "negative log-likelihood straight from the distribution; PyTorch computes its "
+        "built-in loss. The relation from the last step of the derivation links them:"
     )
-
-    # ----------------------------------------------------------------------------- 1. the derivation
-
-    st.header("1 · From a likelihood to a loss", divider="gray")
-    _view("derivation", name, tuple(sorted(lik.params.items())))
-
-    # ----------------------------------------------------------------------------- 2. the proof
-
-    st.header("2 · Check it with numbers", divider="gray")
-    _view("relation", name, tuple(sorted(lik.params.items())))
+    st.latex(latex)
+    st.markdown(text)
 
     controls = st.columns([1, 1, 1, 2] if lik.task == "multiclass" else [1, 1, 2])
     n = widgets.slider(BATCH, key="n", label="Batch size N", where=controls[0])
@@ -302,11 +363,31 @@ def render() -> None:
     )
     typed = (typed or "").strip()
 
-    _view("proof", name, tuple(sorted(lik.params.items())), int(n), int(seed), int(classes), typed)
+    key = (name, params, int(n), int(seed), int(classes), typed)
+    view = proof(*key)
+    if view.warning:
+        st.warning(view.warning)
+    left, right = st.columns([0.66, 0.34], gap="medium")
+    with left:
+        _styled_table("proof", key)
+    right.metric(
+        "NLL − (factor × reference + constant)",
+        view.difference,
+        help="Float64 rounding only: both sides are the same function of the outputs.",
+    )
+    right.markdown(view.verdict)
+    if not view.has_builtin:
+        right.info(
+            "PyTorch has no built-in Student-t loss. So the check compares probnn's NLL "
+            "(the density written out with log-gamma functions) with the negated mean of "
+            "torch.distributions.StudentT's log-density."
+        )
+    with st.expander(f"The first {min(view.size, PREVIEW_ROWS)} examples of the batch"):
+        st.dataframe(view.preview, hide_index=True, width="stretch")
+    return int(classes)
 
-    # ----------------------------------------------------------------------------- 3. one example
 
-    st.header("3 · The loss of one example", divider="gray")
+def _example_section(name: str, lik, values: dict[str, float], classes: int) -> None:
     task = lik.task
     if task == "binary":
         squared = name == "gaussian_probability"
@@ -328,7 +409,7 @@ def render() -> None:
                 else ""
             )
         )
-        _pair("binary", (121, squared), "bernoulli_chart", {"x": "pi"}, {"x": "z"})
+        _pair("binary", curves("binary", (121, squared)), "pi", "z")
     elif task == "multiclass":
         eps = lik.params.get("smoothing", 0.0)
         st.latex(
@@ -347,59 +428,9 @@ def render() -> None:
                 else " Move the smoothing slider to see a loss that stops rewarding confidence."
             )
         )
-        args = (int(classes), float(eps))
-        _pair("multiclass", args, "categorical_chart", {"x": "p_true"}, {"x": "margin"})
+        _pair("multiclass", curves("multiclass", (classes, float(eps))), "p_true", "margin")
     elif task == "regression":
-        shown = set(values)
-        extra = [
-            spec
-            for fam in ("gaussian", "student_t")
-            for spec in likelihoods.REGISTRY[fam].param_specs
-            if spec.name in {"sigma", "df"} and spec.name not in shown
-        ]
-        curve = dict(values)
-        if extra:
-            st.markdown("Set the other curves' parameters here (the chosen one's are at the top):")
-            cols = st.columns(max(len(extra), 2))
-            for col, spec in zip(cols, extra, strict=False):
-                curve[spec.name] = widgets.slider(spec, key=spec.name, where=col)
-        sigma = float(curve.get("sigma", 1.0))
-        df = float(curve.get("df", 3.0))
-        scale = float(curve.get("scale", 1.0))
-        st.latex(
-            r"r = y-\mu:\quad r^2,\quad \lvert r\rvert,\quad \frac{r^2}{2\sigma^2},\quad"
-            r"\frac{\nu+1}{2}\log\!\Big(1+\frac{r^2}{\nu s^2}\Big)"
-        )
-        st.markdown(
-            "Each curve is the loss of one example minus its value at r = 0 (for the NLLs this "
-            "removes the normalising constant; NLLs in nats). Right: the **pull**, the slope "
-            "d loss / d r, which is how hard the example drags the prediction towards itself. "
-            "Squared error pulls harder the further away a point is, so one outlier can move "
-            "the fit a lot; absolute error pulls with a constant strength; the Student-t's pull "
-            "rises and then fades, so a far outlier is nearly ignored. Smaller ν means heavier "
-            "tails and an earlier fade."
-        )
-        highlight = {
-            "gaussian": "Gaussian",
-            "gaussian_learned_variance": "Gaussian",
-            "laplace": "L1",
-            "student_t": "Student-t",
-        }.get(name)
-        loss, pull = (
-            {"what": "loss", "highlight": highlight},
-            {"what": "pull", "highlight": highlight},
-        )
-        _pair("regression", (sigma, df, scale), "regression_chart", loss, pull)
-        if name == "gaussian_learned_variance":
-            st.caption(
-                "With a learned variance the network picks σ for each example; the Gaussian curve "
-                "shows one fixed σ, set by its slider."
-            )
-        elif name == "laplace":
-            st.caption(
-                f"The Laplace NLL is the L1 curve divided by b = {lik.params['b']:g}, plus "
-                "log(2b): the same shape."
-            )
+        _regression_example(name, lik, values)
     elif task == "count":
         st.latex(r"\ell(\lambda, y) = \lambda - y\log\lambda + \log(y!),\qquad \lambda = e^{\eta}")
         st.markdown(
@@ -407,13 +438,61 @@ def render() -> None:
             "count (dots); a count of 0 asks for a rate as small as possible. Predicting too "
             "few costs more than predicting too many by the same amount."
         )
-        _view("chart", "count", ((0, 1, 3, 8),), "poisson_chart", ())
+        _chart(st, "count", curves("count", ((0, 1, 3, 8),)))
     else:  # a likelihood added later without a chart of its own
         st.markdown("No per-example chart for this likelihood yet.")
 
-    # ----------------------------------------------------------------------------- 4. one dataset
 
-    st.header("4 · One sample, three likelihoods", divider="gray")
+def _regression_example(name: str, lik, values: dict[str, float]) -> None:
+    shown = set(values)
+    extra = [
+        spec
+        for fam in ("gaussian", "student_t")
+        for spec in likelihoods.REGISTRY[fam].param_specs
+        if spec.name in {"sigma", "df"} and spec.name not in shown
+    ]
+    curve = dict(values)
+    if extra:
+        st.markdown("Set the other curves' parameters here (the chosen one's are at the top):")
+        cols = st.columns(max(len(extra), 2))
+        for col, spec in zip(cols, extra, strict=False):
+            curve[spec.name] = widgets.slider(spec, key=spec.name, where=col)
+    sigma = float(curve.get("sigma", 1.0))
+    df = float(curve.get("df", 3.0))
+    scale = float(curve.get("scale", 1.0))
+    st.latex(
+        r"r = y-\mu:\quad r^2,\quad \lvert r\rvert,\quad \frac{r^2}{2\sigma^2},\quad"
+        r"\frac{\nu+1}{2}\log\!\Big(1+\frac{r^2}{\nu s^2}\Big)"
+    )
+    st.markdown(
+        "Each curve is the loss of one example minus its value at r = 0 (for the NLLs this "
+        "removes the normalising constant; NLLs in nats). Right: the **pull**, the slope "
+        "d loss / d r, which is how hard the example drags the prediction towards itself. "
+        "Squared error pulls harder the further away a point is, so one outlier can move "
+        "the fit a lot; absolute error pulls with a constant strength; the Student-t's pull "
+        "rises and then fades, so a far outlier is nearly ignored. Smaller ν means heavier "
+        "tails and an earlier fade."
+    )
+    highlight = {
+        "gaussian": "Gaussian",
+        "gaussian_learned_variance": "Gaussian",
+        "laplace": "L1",
+        "student_t": "Student-t",
+    }.get(name)
+    _pair("regression", curves("regression", (sigma, df, scale), highlight), "loss", "pull")
+    if name == "gaussian_learned_variance":
+        st.caption(
+            "With a learned variance the network picks σ for each example; the Gaussian curve "
+            "shows one fixed σ, set by its slider."
+        )
+    elif name == "laplace":
+        st.caption(
+            f"The Laplace NLL is the L1 curve divided by b = {lik.params['b']:g}, plus "
+            "log(2b): the same shape."
+        )
+
+
+def _fits_section() -> None:
     st.markdown(
         "The same twelve points, one of them an outlier. Fit the model by maximum likelihood "
         "under a Gaussian, a Laplace and a Student-t (each with its noise scale fitted too), "
@@ -431,4 +510,46 @@ def render() -> None:
     )  # fmt: skip
     outlier = widgets.slider(OUTLIER, key="outlier", label="Outlier height", where=ctrl[1])
     fit_df = widgets.slider(FIT_DF, key="fit_df", label="Student-t fit: ν", where=ctrl[2])
-    _view("fits", float(outlier), float(fit_df), model == "line")
+    key = (float(outlier), float(fit_df), model == "line")
+    view = fits(*key)
+    a, b = st.columns([0.55, 0.45], gap="large")
+    _chart(a, "fits", view.data)
+    with b:
+        st.markdown("**Mean negative log-likelihood (nats)**")
+        _styled_table("fits", key)
+    b.caption(view.caption)
+    b.markdown(view.text)
+    if not view.all_finite:
+        st.caption("Some scores are inf: a fitted scale reached 0, so any miss is impossible.")
+
+
+# ----------------------------------------------------------------------------- page
+
+
+def render() -> None:
+    """The page below its title and introduction."""
+    name, values = _controls()
+    try:
+        lik = likelihoods.get(name, **values)
+    except ValueError as exc:  # sliders keep values in range; this guards a bad link anyway
+        st.error(
+            f"These settings do not describe a valid distribution: {exc}. Move the slider back."
+        )
+        return
+    st.markdown(
+        f"#### {lik.title} → {lik.loss_name}\n"
+        f"The network outputs {lik.output_description} (link: {lik.link})."
+    )
+
+    st.header("1 · From a likelihood to a loss", divider="gray")
+    # One element for all the steps: a rerun costs per element, and the page reads the same.
+    st.markdown(derivation(name, tuple(sorted(lik.params.items()))))
+
+    st.header("2 · Check it with numbers", divider="gray")
+    classes = _proof_section(name, lik)
+
+    st.header("3 · The loss of one example", divider="gray")
+    _example_section(name, lik, values, classes)
+
+    st.header("4 · One sample, three likelihoods", divider="gray")
+    _fits_section()

@@ -41,11 +41,18 @@ def test_every_likelihood_renders_and_its_proof_holds_for_several_seeds(name):
     at = _open({"likelihood": name})
     assert at.selectbox(key="likelihood").value == name
     assert at.title[0].value == "Derive a loss"
-    assert len(at.latex) >= 6  # the derivation steps and the relation at least
     lik = likelihoods.get(name)
-    steps = " ".join(m.value for m in at.markdown)
-    for step in lik.derivation:
-        assert step.text in steps
+    # The derivation is one Markdown element: each step's sentence, then its formula as a
+    # display block, in order.
+    (derivation,) = [m.value for m in at.markdown if m.value.startswith("**Step 1:")]
+    at_step = -1
+    for i, step in enumerate(lik.derivation):
+        found = derivation.find(f"**Step {i + 1}: ")
+        assert found > at_step
+        assert derivation.find(step.text, found) > found
+        assert derivation.find(f"$$\n{step.latex}\n$$", found) > found
+        at_step = found
+    assert f"$$\n{lik.relation.latex}\n$$" in [x.value for x in at.latex]
     for seed in (0, 3, 99):
         at.number_input(key="seed").set_value(seed).run()
         assert not at.exception

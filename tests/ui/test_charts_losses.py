@@ -24,6 +24,17 @@ def _no_nan(spec: dict) -> None:
     assert "NaN" not in text and "Infinity" not in text
 
 
+def _colours(spec: dict, layer: dict | None = None) -> dict[str, str]:
+    """{series: colour} as the browser assigns them: the scale's range in ``order``."""
+    layer = layer or spec
+    colour = layer["encoding"]["color"]
+    assert colour["field"] == "series"
+    assert colour["sort"] == {"field": "order", "op": "min"}
+    rows = sorted(_data(spec, layer), key=lambda r: r["order"])
+    series = list(dict.fromkeys(r["series"] for r in rows))
+    return dict(zip(series, colour["scale"]["range"], strict=False))
+
+
 @pytest.mark.parametrize("x", ["pi", "z"])
 def test_bernoulli_chart(x):
     frame = scoring.bernoulli_curves(51)
@@ -32,7 +43,7 @@ def test_bernoulli_chart(x):
     assert spec["mark"]["type"] == "line"
     assert enc["x"]["field"] == x
     assert "nats" in enc["y"]["title"]
-    assert enc["color"]["scale"]["domain"] == list(dict.fromkeys(frame["series"]))
+    assert list(_colours(spec)) == list(dict.fromkeys(frame["series"]))  # legend order
     assert len(_data(spec, spec)) == len(frame)
     assert spec["config"]["axis"]["labelFontSize"] >= 14
     _no_nan(spec)
@@ -40,11 +51,16 @@ def test_bernoulli_chart(x):
 
 def test_bernoulli_chart_dashes_the_squared_error():
     spec = charts.bernoulli_chart(scoring.bernoulli_curves(21, squared=True)).to_dict()
-    rows = _data(spec, spec)
-    kinds = {r["series"]: r["kind"] for r in rows}
-    assert kinds["y = 1:  ½(1 − π)²"] == "squared error"
-    assert kinds["y = 1:  −log π"] == "NLL"
-    assert spec["encoding"]["strokeDash"]["scale"]["domain"] == ["NLL", "squared error"]
+    kinds = {r["series"]: r["kind"] for r in _data(spec, spec)}
+    assert kinds["y = 1:  ½(1 − π)²"] == kinds["y = 0:  ½π²"] == "squared error"
+    assert kinds["y = 1:  −log π"] == kinds["y = 0:  −log(1 − π)"] == "NLL"
+    dash = spec["encoding"]["strokeDash"]
+    assert dash["field"] == "kind"
+    assert dash["scale"]["domain"] == ["NLL", "squared error"]
+    assert dash["scale"]["range"][0] == [1, 0] and dash["scale"]["range"][1] != [1, 0]
+    colours = _colours(spec)  # y = 1 and y = 0 keep their colours in both losses
+    assert colours["y = 1:  −log π"] == colours["y = 1:  ½(1 − π)²"] == PALETTE[0]
+    assert colours["y = 0:  −log(1 − π)"] == colours["y = 0:  ½π²"] == PALETTE[1]
 
 
 @pytest.mark.parametrize("x", ["p_true", "margin"])
@@ -53,7 +69,7 @@ def test_categorical_chart(x):
     spec = charts.categorical_chart(frame, x=x).to_dict()
     assert spec["encoding"]["x"]["field"] == x
     assert "nats" in spec["encoding"]["y"]["title"]
-    assert len(spec["encoding"]["color"]["scale"]["domain"]) == 2
+    assert list(_colours(spec)) == ["−log p_y", "smoothed, ε = 0.1"]
     _no_nan(spec)
 
 
@@ -64,6 +80,7 @@ def test_regression_chart_highlights_the_chosen_curve(what):
     assert spec["encoding"]["y"]["field"] == what
     assert "residual" in spec["encoding"]["x"]["title"]
     rows = _data(spec, spec)
+    assert set(rows[0]) == {"residual", "series", what, "order", "chosen"}  # only what is drawn
     chosen = {r["series"] for r in rows if r["chosen"]}
     assert chosen == {s for s in frame["series"] if s.startswith("Student-t")}
     assert spec["encoding"]["strokeWidth"]["scale"]["range"] == [2.5, 5]
@@ -86,6 +103,9 @@ def test_poisson_chart_marks_each_minimum_but_not_for_zero():
     for p in points:
         assert p["rate"] == pytest.approx(p["count"], abs=0.05)
     assert "nats" in lines["encoding"]["y"]["title"]
+    # a dot has its curve's colour: both layers sort the series by the same order
+    order = {r["series"]: r["order"] for r in _data(spec, lines)}
+    assert all(order[p["series"]] == p["order"] for p in points)
 
 
 def test_fits_chart_colours_and_outlier():
@@ -108,7 +128,49 @@ def test_fits_chart_colours_and_outlier():
 
 def test_colours_come_from_the_shared_palette():
     spec = charts.regression_chart(scoring.regression_curves(n=11)).to_dict()
-    assert spec["encoding"]["color"]["scale"]["range"] == PALETTE[:4]
+    assert list(_colours(spec).values()) == PALETTE[:4]
+
+
+POISSON = scoring.poisson_curves((0, 2), n=28)
+
+
+@pytest.mark.parametrize(
+    ("build", "named", "frame"),
+    [
+        (lambda d: charts.bernoulli_chart(d, x="z"),
+         lambda f: {"curves": charts.bernoulli_data(f)}, scoring.bernoulli_curves(11, True)),
+        (lambda d: charts.categorical_chart(d, x="margin"),
+         lambda f: {"curves": charts.categorical_data(f)}, scoring.categorical_curves(4, 0.1, 11)),
+        (lambda d: charts.regression_chart(d, what="pull", highlight="L1"),
+         lambda f: {"curves": charts.regression_data(f, "L1", "pull")},
+         scoring.regression_curves(2.0, 5.0, n=11)),
+        (lambda d: charts.poisson_chart(d),
+         lambda f: dict(zip(["curves", "minima"], charts.poisson_data(f), strict=True)), POISSON),
+    ],
+)  # fmt: skip
+def test_a_named_dataset_gives_the_same_chart_as_a_frame(build, named, frame):
+    template = charts.spec(build("curves"))
+    inline = build(frame).to_dict()
+    assert "datasets" not in template  # no numbers and no series names: build once, reuse
+    assert not any(s in json.dumps(template) for s in frame["series"].unique())
+    datasets = named(frame)
+    for drawn, expected in zip(_layers(template), _layers(inline), strict=True):
+        assert drawn["encoding"] == expected["encoding"]
+        assert drawn["mark"] == expected["mark"]
+        rows = _data(inline, expected)  # the inline chart carries the same data
+        name = drawn.get("data", template.get("data", {}))["name"]
+        assert rows == datasets[name].to_dict(orient="records")
+    sent = charts.with_data(template, **datasets)
+    assert set(sent["datasets"]) == set(datasets)
+    assert "datasets" not in template  # with_data leaves the cached spec alone
+
+
+def test_fits_chart_from_named_data_knows_every_fit():
+    spec = charts.spec(charts.fits_chart("points", "lines"))
+    drawn, dots = _layers(spec)
+    assert drawn["data"]["name"] == "lines" and dots["data"]["name"] == "points"
+    assert drawn["encoding"]["color"]["scale"]["domain"] == list(charts.FIT_LABELS.values())
+    assert "datasets" not in spec
 
 
 @pytest.mark.parametrize(
