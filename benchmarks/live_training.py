@@ -6,10 +6,12 @@ the charts update.
 
 It serves the app headless, opens the page in Chromium (playwright, /usr/bin/chromium)
 with fixed settings from the URL, presses Train and waits until the script is idle
-again with the run finished (wall = click -> page idle). The live chart (loss curves,
-metric and the p(y|x) map in one Vega view) paints its own label "step k / N" on its
-canvas; a hook on ``fillText`` counts the distinct labels painted, i.e. the chart updates
-the browser actually drew. A MutationObserver also follows the status line.
+again with the run finished (wall = click -> page idle). The live panel (loss curves,
+metric and the p(y|x) map on one canvas, ui/live_panel.js) paints its own label
+"step k / N"; a hook on ``fillText`` counts the distinct labels painted, i.e. the chart
+updates the browser actually drew. A MutationObserver also follows the status line (by
+``textContent``: reading ``innerText`` would force a layout on every DOM change and
+bill the measurement's own cost to the page).
 
 The same run is also timed alone (``probnn.training.Run`` with one torch thread, the
 app's setting), twice before the server starts and twice after it stops: the median is
@@ -51,11 +53,10 @@ ARGS = [
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STATUS = re.compile(r"^Step ([\d,]+) / ([\d,]+)")
 
-# The live chart (loss curves, metric and p(y|x) map in one Vega view) is drawn on a
-# canvas, and it draws its own label "step k / N" with fillText: every new label the
-# canvas paints is one chart update the browser drew (Vega may repaint more often, e.g.
-# when the map's picture has loaded; those repaints carry the same label and are not
-# counted). Installed before the page's own scripts run.
+# The live panel (loss curves, metric and p(y|x) map) is drawn on a canvas, and it
+# draws its own label "step k / N" with fillText: every new label the canvas paints is
+# one chart update the browser drew (a repaint with the same label, e.g. when the map's
+# picture has loaded, is not counted). Installed before the page's own scripts run.
 CANVAS_COUNTER = r"""
 (() => {
   window.__draws = [];
@@ -80,7 +81,7 @@ OBSERVER = r"""
   window.__chart = null;
   const read = () => {
     for (const el of document.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
-      const t = el.innerText.trim();
+      const t = el.textContent.trim();
       if (/^Step [\d,]+ \/ [\d,]+/.test(t)) return t;
     }
     return null;

@@ -34,7 +34,7 @@ from probnn import data as pdata
 from probnn import likelihoods, live, training
 from probnn.models import ACTIVATIONS
 from probnn.params import ParamSpec
-from ui import widgets
+from ui import live_panel, widgets
 from ui.charts import number
 from ui.charts import training as charts
 
@@ -166,23 +166,8 @@ def _spec(kind: str, *args) -> dict:
         "cmp_fit": lambda runs, xt, yt: charts.compare_fit_chart(
             "fits", "points", runs=runs, x_title=xt, y_title=yt
         ),
-        "live": lambda right, name, lo, hi: charts.live_chart(
-            None if right is None else _right_chart(*right),
-            metric_name=name,
-            metric_domain=None if lo is None else (lo, hi),
-        ),
     }
     return charts.spec(builders[kind](*args))
-
-
-def _right_chart(kind: str, *args):
-    if kind == "map":
-        names, feats, multi = args
-        return charts.probability_map(
-            "image", "points", class_names=names, features=feats, multiclass=multi
-        )
-    band, xt, yt, lo, hi = args
-    return charts.fit_chart("curve", "points", band=band, x_title=xt, y_title=yt, y_domain=(lo, hi))
 
 
 def _arrow(frame: pd.DataFrame | dict) -> pa.Table:
@@ -556,13 +541,27 @@ class _Context:
         self.metric_name = self.lik.metric_name or "metric"
         self.metric_domain = (0.0, 1.0) if self.metric_name == "accuracy" else (None, None)
         self.points = self._points()
+        self.panel: dict | None = None  # the static part of the live panel's right side
         if self.classification and self.d == 2:
             self.xs, self.ys = live.plane(dataset, GRID)
             self.extent = {k: [v] for k, v in charts.image_extent(self.xs, self.ys).items()}
+            self.panel = charts.panel_map(
+                self.extent,
+                self.points.to_pandas(),
+                class_names=self.names,
+                features=dataset.feature_names[:2],
+                multiclass=(dataset.n_classes or 2) > 2,
+            )
         elif not self.classification and self.d == 1:
             (lo, hi), (ylo, yhi) = dataset.bounds(0.05)[:2]
             self.curve_x = np.linspace(lo, hi, CURVE)
             self.y_domain = (ylo, yhi)
+            self.panel = charts.panel_fit(
+                self.points.to_pandas(),
+                x_title=dataset.feature_names[0],
+                y_title=dataset.target_name,
+                y_domain=self.y_domain,
+            )
 
     def _points(self) -> pa.Table:
         """The data drawn under the model: at most MAX_DRAWN points (a seeded subsample)."""
@@ -666,19 +665,6 @@ _NO_CURVES = {
 }
 
 
-def _curve_tables(c: dict) -> tuple[pa.Table, pa.Table]:
-    """Long-form loss table (step, series, value) and the metric table, as Arrow."""
-    n, m = len(c["train_step"]), len(c["eval_step"])
-    losses = pa.table(
-        {
-            "step": np.concatenate([c["train_step"], c["eval_step"]]),
-            "series": pa.array(["train"] * n + ["test"] * m),
-            "value": np.concatenate([c["train_loss"], c["test_loss"]]),
-        }
-    )
-    return losses, pa.table({"step": c["eval_step"], "value": c["test_metric"]})
-
-
 def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     """Redraw the live placeholders from one snapshot: data only, one chart."""
     c = (snap.view or {}).get("curves", _NO_CURVES)
@@ -697,15 +683,17 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
         slots.text, slots.text_at = text, now
     if slots.chart is None:  # another tab is open: the status line is all there is to draw
         return
-    shape, datasets = ctx.right(snap.view)
-    lo, hi = ctx.metric_domain
-    spec = _spec("live", shape, ctx.metric_name, lo, hi)
-    losses, metric = _curve_tables(c)
-    info = pa.table({"text": [f"step {snap.step:,} / {snap.steps:,}"]})
-    slots.chart.vega_lite_chart(
-        charts.with_data(spec, history=losses, metric=metric, info=info, **datasets),
-        width="content",
+    frame = charts.live_panel_data(
+        _k(ctx.spec, "panel"),
+        label=f"step {snap.step:,} / {snap.steps:,}",
+        steps=snap.steps,
+        curves=c,
+        metric_name=ctx.metric_name,
+        metric_domain=None if ctx.metric_domain[0] is None else ctx.metric_domain,
+        right=ctx.panel,
+        view=snap.view,
     )
+    live_panel.draw(slots.chart, frame)
 
 
 def _num(value: float) -> str:

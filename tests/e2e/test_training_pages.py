@@ -13,7 +13,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 
-CHART = "[data-testid='stVegaLiteChart'] svg, [data-testid='stVegaLiteChart'] canvas"
+CHART = "canvas.probnn-live"  # the live panel (ui/live_panel.js)
 LOSS = re.compile(r"train loss ([0-9.e+-]+) nats")
 
 # Reads the status line ("Step k / N · ... train loss X nats ...") every time it changes.
@@ -86,6 +86,9 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     values = losses(seen)
     assert values and values[-1] < values[0], seen
     assert tab.page.get_by_text("After training").count() == 1
+    # the panel painted the last frame
+    last = max(steps)
+    assert tab.page.locator(CHART).first.get_attribute("aria-label") == f"step {last:,} / {last:,}"
     assert tab.exceptions() == [] and tab.errors == []
 
 

@@ -58,11 +58,13 @@ def test_renders_and_trains_like_probnn():
     pd.testing.assert_frame_equal(
         live_of(at).run.history_frame(10**6), ref.history_frame(10**6), check_exact=True
     )
-    # the live chart: one spec holding the loss curves and the class map
-    chart = at.get("vega_lite_chart")[0].proto
-    spec = json.loads(chart.spec)
-    assert "hconcat" in spec
-    assert {d.name for d in chart.datasets} >= {"history", "metric", "info", "image", "points"}
+    # the live panel: the loss curves and the class map, one colour per class
+    frame = json.loads(at.get("bidi_component")[-1].proto.json)
+    assert frame["label"] == "step 20 / 20"
+    assert frame["series"][0]["y"][-1] == pytest.approx(float(ref.history.train_loss[19]))
+    right = frame["right"]
+    assert right["kind"] == "map" and right["url"].startswith("data:image/png;base64,")
+    assert right["gradient"] is None and len(right["names"]) == len(right["styles"]) == 3
     assert any("top-class probability" in str(c.proto.spec) for c in at.get("vega_lite_chart"))
 
 

@@ -45,25 +45,83 @@ def test_a_chart_from_a_frame_carries_its_data():
     assert "datasets" in spec and spec["data"]["name"] in spec["datasets"]
 
 
-def test_live_chart_is_one_spec_with_every_moving_part():
-    right = charts.probability_map("image", "points")
-    spec = charts.spec(charts.live_chart(right, metric_name="accuracy", metric_domain=(0, 1)))
-    assert len(spec["hconcat"]) == 2
-    assert named(spec) >= {"history", "metric", "info", "image", "points"}
-    left = spec["hconcat"][0]["vconcat"]
-    assert left[1]["encoding"]["y"]["scale"]["domain"] == [0, 1]
-    assert left[1]["encoding"]["y"]["title"] == "accuracy"
-    text = [lay for lay in layers(left[0]) if lay["mark"]["type"] == "text"]
-    assert text and text[0]["encoding"]["text"]["field"] == "text"
-    # the spec does not depend on the data: build once, send with fresh data each frame
-    assert charts.spec(charts.live_chart(charts.probability_map("image", "points"))) == (
-        charts.spec(charts.live_chart(charts.probability_map("image", "points")))
+CURVES = {
+    "train_step": np.array([1, 2, 3]),
+    "train_loss": np.array([0.7, np.nan, 0.5]),
+    "eval_step": np.array([3]),
+    "test_loss": np.array([0.55]),
+    "test_metric": np.array([0.75]),
+}
+POINTS = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [1.0, -1.0, 0.5], "label": ["b", "a", "b"]})
+
+
+def test_live_panel_frame_is_strict_json_with_the_curves():
+    frame = charts.live_panel_data(
+        "tp.binary.panel",
+        label="step 3 / 10",
+        steps=10,
+        curves=CURVES,
+        metric_name="accuracy",
+        metric_domain=(0.0, 1.0),
     )
+    json.dumps(frame, allow_nan=False)  # NaN would break the browser's JSON.parse
+    train, test = frame["series"]
+    assert (train["name"], test["name"]) == ("train", "test")
+    assert train["x"] == [1, 2, 3] and train["y"] == [0.7, None, 0.5]
+    assert test["y"] == [0.55] and frame["metric"]["y"] == [0.75]
+    assert frame["metric"]["domain"] == [0.0, 1.0] and frame["metric"]["title"] == "accuracy"
+    assert frame["steps"] == 10 and frame["label"] == "step 3 / 10"
+    assert frame["loss_title"] == "loss (nats)" and frame["right"] is None
 
 
-def test_live_chart_without_a_picture():
-    spec = charts.spec(charts.live_chart(None, metric_name="RMSE"))
-    assert len(spec["hconcat"]) == 1
+def test_live_panel_map_carries_the_picture_classes_and_legend():
+    static = charts.panel_map(
+        {"x0": [-1.0], "x1": [1.0], "y0": [-2.0], "y1": [2.0]},
+        POINTS,
+        class_names=["a", "b"],
+        features=["f1", "f2"],
+        multiclass=False,
+    )
+    frame = charts.live_panel_data(
+        "p", label="step 1 / 2", steps=2, curves=CURVES, metric_name="accuracy",
+        right=static, view={"url": "data:image/png;base64,AAAA"},
+    )
+    right = frame["right"]
+    assert right["url"] == "data:image/png;base64,AAAA" and "url" not in static
+    assert right["extent"] == [-1.0, 1.0, -2.0, 2.0]
+    assert right["points"]["c"] == [1, 0, 1]  # class index by name
+    assert right["gradient"]["title"] == "p(b | x)"
+    assert (right["x_title"], right["y_title"]) == ("f1", "f2")
+    multi = charts.panel_map(
+        {"x0": -1.0, "x1": 1.0, "y0": -1.0, "y1": 1.0},
+        POINTS,
+        class_names=["a", "b", "c"],
+        features=["f1", "f2"],
+        multiclass=True,
+    )
+    assert multi["gradient"] is None and len(multi["styles"]) == 3
+    # no picture observed yet: the panel shows the curves only
+    assert charts.live_panel_data(
+        "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=static, view={}
+    )["right"] is None
+
+
+def test_live_panel_fit_draws_a_band_only_where_the_likelihood_has_a_spread():
+    points = POINTS.assign(label=["train", "test", "train"])
+    static = charts.panel_fit(points, x_title="x", y_title="y", y_domain=(-2.0, 2.0))
+    assert static["points"]["c"] == [0, 1, 0]
+    x = np.linspace(0, 1, 4)
+    view = {"x": x, "mean": x, "lo": x - 1, "hi": x + 1}
+    right = charts.live_panel_data(
+        "p", label="x", steps=2, curves=CURVES, metric_name="RMSE", right=static, view=view
+    )["right"]
+    assert right["mean"] == pytest.approx(list(x), abs=1e-6)
+    assert right["lo"] == pytest.approx(list(x - 1), abs=1e-6)
+    flat = dict(view, lo=np.full(4, np.nan), hi=np.full(4, np.nan))
+    right = charts.live_panel_data(
+        "p", label="x", steps=2, curves=CURVES, metric_name="RMSE", right=static, view=flat
+    )["right"]
+    assert right["lo"] is None and right["hi"] is None
 
 
 def test_with_data_leaves_the_spec_alone():

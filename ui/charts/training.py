@@ -44,7 +44,9 @@ __all__ = [
     "grid_edges",
     "image_extent",
     "image_url",
-    "live_chart",
+    "live_panel_data",
+    "panel_fit",
+    "panel_map",
     "loss_chart",
     "metric_chart",
     "probability_colours",
@@ -164,43 +166,147 @@ def metric_chart(
     )
 
 
-def live_chart(
-    right: alt.TopLevelMixin | None = None,
-    *,
-    history: Data = "history",
-    metric: Data = "metric",
-    info: Data = "info",
-    metric_name: str = "accuracy",
-    metric_domain: tuple[float, float] | None = None,
-    left_width: int = 280,
-    right_width: int = 320,
-    height: int = 340,
-) -> alt.HConcatChart:
-    """Everything that moves while a run trains, as ONE chart (one update per frame).
+# ----------------------------------------------------------------------------- live panel
+#
+# While a run trains, the page paints the panel of ui/live_panel.js (one canvas) instead
+# of a Vega chart: a canvas repaint costs the browser a fraction of a Vega update. These
+# builders make its data: plain JSON (lists; NaN and inf become null).
 
-    Left: the loss curves (nats) with a line of text from ``info`` (column ``text``,
-    e.g. "step 340 / 1,000") and, under them, the test metric; right: ``right`` (the
-    p(y|x) map or the fitted curve), drawn at ``right_width`` x ``height`` pixels.
+
+def _floats(values, digits: int | None = None) -> list:
+    a = np.asarray(values, dtype=np.float64).ravel()
+    out = (a if digits is None else np.round(a, digits)).astype(object)
+    out[~np.isfinite(a)] = None
+    return out.tolist()
+
+
+def panel_map(
+    extent: dict[str, Sequence[float]] | dict[str, float],
+    points: pd.DataFrame,
+    *,
+    class_names: Sequence[str],
+    features: Sequence[str],
+    multiclass: bool,
+) -> dict:
+    """The static part of the p(y|x) map panel: extent, axes, the data, the legend.
+
+    ``points`` has columns ``x, y, label`` (label = class name). The picture itself
+    (``url``) is added per frame by :func:`live_panel_data`.
     """
-    loss_h = int(height * 0.62)
-    loss = loss_chart(history, height=loss_h).properties(width=left_width)
-    label = (
-        alt.Chart(_source(info))
-        .mark_text(align="left", baseline="top", fontSize=15, fontWeight="bold", color="#111111")
-        .encode(text="text:N", x=alt.value(6), y=alt.value(4))
-    )
-    score = metric_chart(
-        metric, name=metric_name, domain=metric_domain, height=height - loss_h - 60
-    ).properties(width=left_width)
-    left = alt.vconcat(alt.layer(loss, label), score, spacing=14)
-    if right is None:
-        chart = alt.hconcat(left)
-    else:
-        chart = alt.hconcat(
-            left, right.properties(width=right_width, height=height), spacing=30
-        ).resolve_scale(color="independent", fill="independent", shape="independent")
-    # A canvas is repainted in one go; measured cheaper per update than Vega's SVG here.
-    return chart.properties(usermeta={"embedOptions": {"renderer": "canvas"}})
+    names = [str(n) for n in class_names]
+    index = {n: i for i, n in enumerate(names)}
+    styles = [
+        {"fill": PALETTE[i % len(PALETTE)], "stroke": "#111111", "shape": _SHAPES[i % len(_SHAPES)]}
+        for i in range(len(names))
+    ]
+    edge = {k: float(np.ravel(v)[0]) for k, v in extent.items()}
+    gradient = None
+    if not multiclass:
+        gradient = {
+            "title": f"p({names[-1]} | x)",
+            "stops": [[0.0, _BLUE], [0.5, _MIDDLE], [1.0, _ORANGE]],
+        }
+    return {
+        "kind": "map",
+        "extent": [edge["x0"], edge["x1"], edge["y0"], edge["y1"]],
+        "x_title": str(features[0]),
+        "y_title": str(features[1]),
+        "names": names,
+        "styles": styles,
+        "gradient": gradient,
+        "points": {
+            "x": _floats(points["x"], 4),
+            "y": _floats(points["y"], 4),
+            "c": [index.get(str(v), 0) for v in points["label"]],
+        },
+    }
+
+
+def panel_fit(
+    points: pd.DataFrame, *, x_title: str, y_title: str, y_domain: tuple[float, float]
+) -> dict:
+    """The static part of the regression panel: the data (train and test) and the axes."""
+    split = {"train": 0, "test": 1}
+    return {
+        "kind": "fit",
+        "x_title": str(x_title),
+        "y_title": str(y_title),
+        "y_domain": [float(y_domain[0]), float(y_domain[1])],
+        "colour": _BLUE,
+        "names": ["train", "test"],
+        "styles": [
+            {"fill": "#5f6368", "shape": "circle", "alpha": 0.6},
+            {"fill": "#b0b4ba", "shape": "circle", "alpha": 0.8},
+        ],
+        "points": {
+            "x": _floats(points["x"], 4),
+            "y": _floats(points["y"], 4),
+            "c": [split.get(str(v), 0) for v in points["label"]],
+        },
+    }
+
+
+def live_panel_data(
+    panel_id: str,
+    *,
+    label: str,
+    steps: int,
+    curves: dict,
+    metric_name: str,
+    metric_domain: tuple[float, float] | None = None,
+    right: dict | None = None,
+    view: dict | None = None,
+    height: int = 470,
+) -> dict:
+    """One frame of the live panel.
+
+    ``curves``: ``train_step, train_loss, eval_step, test_loss, test_metric`` arrays (as
+    :func:`probnn.live.curves` returns them). ``right``: :func:`panel_map` or
+    :func:`panel_fit` (or None: curves only), completed from ``view`` (the observed
+    picture ``url``, or the fitted ``x, mean, lo, hi``).
+    """
+    frame = {
+        "id": panel_id,
+        "label": label,
+        "steps": int(steps),
+        "height": int(height),
+        "loss_title": unit_title("loss", NATS),
+        "series": [
+            {
+                "name": "train",
+                "colour": PALETTE[0],
+                "x": np.asarray(curves["train_step"]).tolist(),
+                "y": _floats(curves["train_loss"]),
+            },
+            {
+                "name": "test",
+                "colour": PALETTE[1],
+                "x": np.asarray(curves["eval_step"]).tolist(),
+                "y": _floats(curves["test_loss"]),
+            },
+        ],
+        "metric": {
+            "title": metric_name,
+            "colour": PALETTE[2],
+            "domain": list(metric_domain) if metric_domain else None,
+            "x": np.asarray(curves["eval_step"]).tolist(),
+            "y": _floats(curves["test_metric"]),
+        },
+        "right": None,
+    }
+    if right is not None and view is not None:
+        if right["kind"] == "map" and "url" in view:
+            frame["right"] = dict(right, url=view["url"])
+        elif right["kind"] == "fit" and "mean" in view:
+            band = "lo" in view and bool(np.isfinite(view["lo"]).any())
+            frame["right"] = dict(
+                right,
+                x=_floats(view["x"]),
+                mean=_floats(view["mean"]),
+                lo=_floats(view["lo"]) if band else None,
+                hi=_floats(view["hi"]) if band else None,
+            )
+    return frame
 
 
 # ----------------------------------------------------------------------------- p(y|x) map

@@ -1,0 +1,377 @@
+// The live training panel: loss curves, the test metric, and p(y|x) over the plane or
+// the fitted mean, drawn on one canvas.
+//
+// A chart library rebuilds its scene graph on every update; while a network trains,
+// the page sends several frames a second, so this panel only clears and repaints a
+// canvas. Each frame mounts the component afresh; the canvas is carried over from the
+// previous mount (same `id`), so the old picture stays on screen until the new one is
+// painted, and nothing flickers.
+
+const FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif';
+const INK = "#111111";
+const MUTED = "#4a4a4a";
+const GRID = "#e4e6ea";
+const AXIS = "#9aa0a6";
+const canvases = new Map(); // panel id -> { canvas, image, url }
+
+export default function (component) {
+  const { data, parentElement } = component;
+  if (!data) return;
+  let entry = canvases.get(data.id);
+  if (!entry) {
+    const canvas = document.createElement("canvas");
+    canvas.className = "probnn-live";
+    canvas.setAttribute("role", "img");
+    entry = { canvas, image: null, url: null };
+    canvases.set(data.id, entry);
+  }
+  const { canvas } = entry;
+  if (canvas.parentElement !== parentElement) parentElement.appendChild(canvas);
+  canvas.setAttribute("aria-label", data.label);
+  const right = data.right;
+  if (right && right.kind === "map" && right.url !== entry.url) {
+    const image = new Image();
+    image.onload = () => {
+      entry.image = image;
+      entry.url = right.url;
+      paint(canvas, parentElement, data, image);
+    };
+    image.src = right.url;
+    if (entry.image) return; // keep the previous picture until the new map is decoded
+  }
+  paint(canvas, parentElement, data, entry.image);
+}
+
+// ------------------------------------------------------------------------ scales
+
+function niceStep(span, count) {
+  const raw = span / Math.max(1, count);
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  const ratio = raw / power;
+  return power * (ratio >= 7.5 ? 10 : ratio >= 3.5 ? 5 : ratio >= 1.5 ? 2 : 1);
+}
+
+function nice(lo, hi, count) {
+  if (!isFinite(lo) || !isFinite(hi)) return [0, 1, 0.2];
+  if (hi - lo < 1e-12) {
+    const pad = Math.abs(hi) * 0.1 || 1;
+    lo -= pad;
+    hi += pad;
+  }
+  const step = niceStep(hi - lo, count);
+  return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step, step];
+}
+
+function ticks(lo, hi, step) {
+  const out = [];
+  const first = Math.ceil(lo / step - 1e-9);
+  for (let k = first; k * step <= hi + step * 1e-9; k++) out.push(k * step);
+  return out;
+}
+
+function label(value, step) {
+  if (Math.abs(value) < step * 1e-6) return "0";
+  const abs = Math.abs(value);
+  if (abs >= 1e5 || abs < 1e-3) return value.toExponential(1).replace("e+", "e");
+  const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+  const text = value.toFixed(Math.min(digits, 6));
+  return abs >= 1000 ? Number(text).toLocaleString("en-US") : text.replace("-", "\u2212");
+}
+
+function range(arrays) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const values of arrays) {
+    for (const v of values || []) {
+      if (v === null || !isFinite(v)) continue;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return [lo, hi];
+}
+
+// ------------------------------------------------------------------------ drawing
+
+function text(g, value, x, y, { size = 14, weight = "normal", colour = MUTED, align = "left", baseline = "middle" } = {}) {
+  g.font = `${weight} ${size}px ${FONT}`;
+  g.fillStyle = colour;
+  g.textAlign = align;
+  g.textBaseline = baseline;
+  g.fillText(value, x, y);
+}
+
+function vtext(g, value, x, y, options) {
+  g.save();
+  g.translate(x, y);
+  g.rotate(-Math.PI / 2);
+  text(g, value, 0, 0, { align: "center", ...options });
+  g.restore();
+}
+
+// A plot frame: grid, ticks and titles; returns the data -> pixel mapping.
+function frame(g, box, xd, yd, { xTitle, yTitle, xTicks = 5, yTicks = 5, grid = true }) {
+  const [x0, x1, xs] = xd.fixed ? [xd.lo, xd.hi, niceStep(xd.hi - xd.lo, xTicks)] : nice(xd.lo, xd.hi, xTicks);
+  const [y0, y1, ys] = yd.fixed ? [yd.lo, yd.hi, niceStep(yd.hi - yd.lo, yTicks)] : nice(yd.lo, yd.hi, yTicks);
+  const px = (x) => box.x + ((x - x0) / (x1 - x0)) * box.w;
+  const py = (y) => box.y + box.h - ((y - y0) / (y1 - y0)) * box.h;
+  g.lineWidth = 1;
+  for (const t of ticks(y0, y1, ys)) {
+    const y = Math.round(py(t)) + 0.5;
+    if (grid) {
+      g.strokeStyle = GRID;
+      g.beginPath();
+      g.moveTo(box.x, y);
+      g.lineTo(box.x + box.w, y);
+      g.stroke();
+    }
+    text(g, label(t, ys), box.x - 7, y, { align: "right" });
+  }
+  for (const t of ticks(x0, x1, xs)) {
+    const x = Math.round(px(t)) + 0.5;
+    if (grid) {
+      g.strokeStyle = GRID;
+      g.beginPath();
+      g.moveTo(x, box.y);
+      g.lineTo(x, box.y + box.h);
+      g.stroke();
+    }
+    text(g, label(t, xs), x, box.y + box.h + 13, { align: "center" });
+  }
+  g.strokeStyle = AXIS;
+  g.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
+  if (xTitle) text(g, xTitle, box.x + box.w / 2, box.y + box.h + 34, { size: 15, colour: INK, align: "center" });
+  if (yTitle) vtext(g, yTitle, box.x - 50, box.y + box.h / 2, { size: 15, colour: INK });
+  return { px, py };
+}
+
+function polyline(g, box, map, xs, ys, colour, dash, width = 2.5) {
+  g.save();
+  g.beginPath();
+  g.rect(box.x, box.y, box.w, box.h);
+  g.clip();
+  g.strokeStyle = colour;
+  g.lineWidth = width;
+  g.lineJoin = "round";
+  g.setLineDash(dash || []);
+  g.beginPath();
+  let open = false;
+  for (let i = 0; i < xs.length; i++) {
+    const y = ys[i];
+    if (y === null || !isFinite(y)) {
+      open = false;
+      continue;
+    }
+    const X = map.px(xs[i]);
+    const Y = map.py(y);
+    if (open) g.lineTo(X, Y);
+    else g.moveTo(X, Y);
+    open = true;
+  }
+  g.stroke();
+  g.restore();
+}
+
+function marker(g, shape, x, y, r) {
+  g.beginPath();
+  if (shape === "triangle-up") {
+    g.moveTo(x, y - r * 1.15);
+    g.lineTo(x + r, y + r * 0.75);
+    g.lineTo(x - r, y + r * 0.75);
+    g.closePath();
+  } else if (shape === "square") {
+    g.rect(x - r * 0.85, y - r * 0.85, r * 1.7, r * 1.7);
+  } else if (shape === "diamond") {
+    g.moveTo(x, y - r * 1.2);
+    g.lineTo(x + r, y);
+    g.lineTo(x, y + r * 1.2);
+    g.lineTo(x - r, y);
+    g.closePath();
+  } else if (shape === "triangle-down") {
+    g.moveTo(x, y + r * 1.15);
+    g.lineTo(x + r, y - r * 0.75);
+    g.lineTo(x - r, y - r * 0.75);
+    g.closePath();
+  } else {
+    g.arc(x, y, r, 0, 2 * Math.PI);
+  }
+}
+
+function points(g, box, map, pts, styles, radius) {
+  g.save();
+  g.beginPath();
+  g.rect(box.x, box.y, box.w, box.h);
+  g.clip();
+  for (let i = 0; i < pts.x.length; i++) {
+    const s = styles[pts.c[i]] || styles[0];
+    marker(g, s.shape, map.px(pts.x[i]), map.py(pts.y[i]), radius);
+    g.globalAlpha = s.alpha ?? 1;
+    g.fillStyle = s.fill;
+    g.fill();
+    g.globalAlpha = 1;
+    if (s.stroke) {
+      g.strokeStyle = s.stroke;
+      g.lineWidth = 0.8;
+      g.stroke();
+    }
+  }
+  g.restore();
+}
+
+function lineKey(g, x, y, colour, dash, name) {
+  g.strokeStyle = colour;
+  g.lineWidth = 3;
+  g.setLineDash(dash || []);
+  g.beginPath();
+  g.moveTo(x, y);
+  g.lineTo(x + 26, y);
+  g.stroke();
+  g.setLineDash([]);
+  text(g, name, x + 32, y, { size: 15, colour: INK });
+  g.font = `15px ${FONT}`;
+  return x + 32 + g.measureText(name).width + 22;
+}
+
+// ------------------------------------------------------------------------ the panel
+
+function paint(canvas, parent, d, image) {
+  const width = Math.max(560, Math.floor(parent.clientWidth || d.width || 760));
+  const height = d.height;
+  const dpr = window.devicePixelRatio || 1;
+  if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+  }
+  const g = canvas.getContext("2d");
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, width, height);
+  const leftWidth = d.right ? Math.round(width * 0.47) : width;
+
+  // header: the step and the legend of the loss curves
+  text(g, d.label, 66, 12, { size: 16, weight: "bold", colour: INK });
+  g.font = `bold 16px ${FONT}`;
+  let x = 66 + g.measureText(d.label).width + 28;
+  d.series.forEach((s, i) => {
+    x = lineKey(g, x, 12, s.colour, i ? [7, 4] : [], s.name);
+  });
+
+  // the loss curves
+  const loss = { x: 66, y: 34, w: leftWidth - 82, h: Math.round(height * 0.46) };
+  let [lo, hi] = range(d.series.map((s) => s.y));
+  if (!isFinite(lo)) [lo, hi] = [0, 1];
+  if (lo >= 0 && lo < 0.4 * hi) lo = 0;
+  const xd = { lo: 0, hi: Math.max(1, d.steps), fixed: false };
+  const lossMap = frame(g, loss, xd, { lo, hi }, { yTitle: d.loss_title });
+  d.series.forEach((s, i) => polyline(g, loss, lossMap, s.x, s.y, s.colour, i ? [7, 4] : []));
+
+  // the test metric
+  const metric = { x: 66, y: loss.y + loss.h + 36, w: loss.w, h: height - (loss.y + loss.h + 36) - 46 };
+  const m = d.metric;
+  let md;
+  if (m.domain) md = { lo: m.domain[0], hi: m.domain[1], fixed: true };
+  else {
+    const [a, b] = range([m.y]);
+    md = isFinite(a) ? { lo: a, hi: b } : { lo: 0, hi: 1 };
+  }
+  const metricMap = frame(g, metric, xd, md, { xTitle: "optimiser step", yTitle: m.title, yTicks: 2 });
+  polyline(g, metric, metricMap, m.x, m.y, m.colour, []);
+
+  if (!d.right) return;
+  const r = d.right;
+  const left = leftWidth + 70;
+  const size = Math.min(width - left - 14, height - 120);
+  const box = { x: left, y: 10, w: size, h: size };
+  if (r.kind === "map") {
+    const xdm = { lo: r.extent[0], hi: r.extent[1], fixed: true };
+    const ydm = { lo: r.extent[2], hi: r.extent[3], fixed: true };
+    if (image) {
+      g.imageSmoothingEnabled = true;
+      g.imageSmoothingQuality = "high";
+      g.drawImage(image, box.x, box.y, box.w, box.h);
+    }
+    const map = frame(g, box, xdm, ydm, { xTitle: r.x_title, yTitle: r.y_title, grid: false });
+    points(g, box, map, r.points, r.styles, 4);
+    legendMap(g, r, box.x, box.y + box.h + 58);
+  } else {
+    const [xa, xb] = range([r.points.x, r.x]);
+    const ydm = { lo: r.y_domain[0], hi: r.y_domain[1], fixed: false };
+    const map = frame(g, box, { lo: xa, hi: xb }, ydm, { xTitle: r.x_title, yTitle: r.y_title });
+    if (r.lo && r.hi) {
+      g.save();
+      g.beginPath();
+      g.rect(box.x, box.y, box.w, box.h);
+      g.clip();
+      g.beginPath();
+      for (let i = 0; i < r.x.length; i++) g.lineTo(map.px(r.x[i]), map.py(r.hi[i]));
+      for (let i = r.x.length - 1; i >= 0; i--) g.lineTo(map.px(r.x[i]), map.py(r.lo[i]));
+      g.closePath();
+      g.globalAlpha = 0.22;
+      g.fillStyle = r.colour;
+      g.fill();
+      g.restore();
+    }
+    points(g, box, map, r.points, r.styles, 3.2);
+    polyline(g, box, map, r.x, r.mean, r.colour, [], 3);
+    legendFit(g, r, box.x, box.y + box.h + 58);
+  }
+}
+
+function legendMap(g, r, x, y) {
+  const start = x;
+  if (r.gradient) {
+    text(g, r.gradient.title, x, y - 8, { size: 15, colour: INK });
+    const w = 180;
+    const grad = g.createLinearGradient(x, 0, x + w, 0);
+    r.gradient.stops.forEach(([at, colour]) => grad.addColorStop(at, colour));
+    g.fillStyle = grad;
+    g.fillRect(x, y + 2, w, 14);
+    g.strokeStyle = AXIS;
+    g.lineWidth = 1;
+    g.strokeRect(x + 0.5, y + 2.5, w, 14);
+    [0, 0.5, 1].forEach((t) => text(g, t.toFixed(1), x + t * w, y + 28, { align: "center" }));
+    x += w + 34;
+  } else {
+    text(g, "colour: most probable class (paler = less sure)", x, y - 8, { size: 15, colour: INK });
+  }
+  let yy = r.gradient ? y + 9 : y + 12;
+  r.names.forEach((name, i) => {
+    const s = r.styles[i];
+    marker(g, s.shape, x + 6, yy, 5);
+    g.fillStyle = s.fill;
+    g.fill();
+    g.strokeStyle = s.stroke || INK;
+    g.lineWidth = 0.8;
+    g.stroke();
+    text(g, name, x + 16, yy, { size: 15, colour: INK });
+    g.font = `15px ${FONT}`;
+    x += 16 + g.measureText(name).width + 20;
+    if (!r.gradient && x > g.canvas.clientWidth - 90) {
+      x = start;
+      yy += 22;
+    }
+  });
+}
+
+function legendFit(g, r, x, y) {
+  r.names.forEach((name, i) => {
+    const s = r.styles[i];
+    marker(g, s.shape, x + 6, y, 4.5);
+    g.globalAlpha = s.alpha ?? 1;
+    g.fillStyle = s.fill;
+    g.fill();
+    g.globalAlpha = 1;
+    text(g, name, x + 16, y, { size: 15, colour: INK });
+    g.font = `15px ${FONT}`;
+    x += 16 + g.measureText(name).width + 20;
+  });
+  x = lineKey(g, x, y, r.colour, [], "mean");
+  if (r.lo && r.hi) {
+    g.globalAlpha = 0.22;
+    g.fillStyle = r.colour;
+    g.fillRect(x, y - 8, 26, 16);
+    g.globalAlpha = 1;
+    text(g, "mean \u00b1 2 sd", x + 32, y, { size: 15, colour: INK });
+  }
+}
