@@ -940,7 +940,7 @@ def _after(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot,
                 mime="text/csv",
                 key=_k(spec, "download"),
             )
-            st.dataframe(results["tail"], hide_index=True, width="stretch")
+            st.markdown(results["tail"])
 
 
 def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot) -> dict:
@@ -967,10 +967,28 @@ def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapsho
         "what": what,
         "rows": len(history),
         "csv": history.to_csv(index=False),
-        "tail": history.dropna().tail(5),  # the last evaluations: every column filled
+        "tail": _table(history.dropna().tail(3)),  # the last evaluations, every column filled
     }
     st.session_state[_k(spec, "after")] = results
     return results
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """The last recorded steps as a small Markdown table, one row per quantity.
+
+    (Light for the browser, unlike a data grid, and narrow enough for half the page.)
+    """
+    if frame.empty or "step" not in frame:
+        return "No evaluation recorded yet."
+    steps = [int(v) for v in frame["step"]]
+    head = "| | " + " | ".join(f"step {v:,}" for v in steps) + " |"
+    rule = "|:---|" + "---:|" * len(steps)
+    rows = [
+        f"| {str(c).replace('_', ' ')} | " + " | ".join(number(v) for v in frame[c]) + " |"
+        for c in frame.columns
+        if c != "step"
+    ]
+    return "\n".join([head, rule, *rows])
 
 
 PAGE_KEYS = ("binary", "multiclass", "regression")  # pages that use this component
