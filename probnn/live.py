@@ -89,15 +89,15 @@ def active_count() -> int:
 
 
 def render_interval(
-    render_seconds: float, *, share: float = 0.2, floor: float = 0.1, ceiling: float = 2.0
+    render_seconds: float, *, share: float = 0.2, floor: float = 0.065, ceiling: float = 2.0
 ) -> float:
     """Seconds a watcher should wait between redraws.
 
     With ``n`` runs computing and each redraw costing ``render_seconds`` of CPU, redrawing
     every ``n * render_seconds / share`` seconds keeps all the drawing together at about
-    ``share`` of one core; never faster than ``floor`` (10 redraws a second: a browser
-    gets no further, and a faster stream only queues up in it) and never slower than
-    ``ceiling``.
+    ``share`` of one core; never faster than ``floor`` (about 15 redraws a second: the
+    live panel is a canvas repaint, and a faster stream would only queue up in the
+    browser) and never slower than ``ceiling``.
     """
     n = max(1, active_count())
     return float(min(ceiling, max(floor, n * max(render_seconds, 0.0) / share)))
@@ -172,8 +172,8 @@ class LiveRun:
         observe: Callable[[Any], Any] | None = None,
         probe: Callable[[Any], dict[str, float]] | None = None,
         probe_every: int = 1,
-        chunk_seconds: float = 0.04,
-        publish_every: float = 0.1,
+        chunk_seconds: float = 0.025,
+        publish_every: float = 0.065,
         heartbeat: float = 20.0,
         max_points: int = 300,
         history: bool = True,

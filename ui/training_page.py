@@ -725,6 +725,7 @@ def _watch(jobs: list[_Job]) -> bool:
             t0, c0 = time.perf_counter(), time.thread_time()
             running = False
             drew = False
+            waiter = None  # a running LiveRun whose thread's end should wake the loop
             for job in jobs:
                 snap = job.live.snapshot()
                 if snap.version != job.last:
@@ -732,6 +733,8 @@ def _watch(jobs: list[_Job]) -> bool:
                     job.last = snap.version
                     drew = True
                 running |= snap.status == "running"
+                if snap.status == "running" and isinstance(job.live, live.LiveRun):
+                    waiter = waiter or job.live
             if drew:
                 # CPU time, not wall time: waiting for the interpreter lock while a run
                 # computes is not a cost of drawing
@@ -741,7 +744,13 @@ def _watch(jobs: list[_Job]) -> bool:
                 return was_running
             if WATCH_LIMIT is not None and time.monotonic() - started > WATCH_LIMIT:
                 return False
-            time.sleep(max(0.005, live.render_interval(cost) - (time.perf_counter() - t0)))
+            pause = max(0.005, live.render_interval(cost) - (time.perf_counter() - t0))
+            # wait for the next frame, but wake as soon as a run's thread ends (its final
+            # frame and the results then show without waiting out the interval)
+            if waiter is not None and len(jobs) == 1:
+                waiter.wait(pause)
+            else:
+                time.sleep(pause)
     except StopException:
         for job in jobs:
             job.live.pause(

@@ -202,7 +202,7 @@ def test_runs_under_two_likelihoods_can_share_initial_weights(moons):
 
 def test_render_interval_scales_with_the_active_runs(monkeypatch):
     monkeypatch.setattr(live, "_ACTIVE", [0])
-    assert live.render_interval(0.001) == pytest.approx(0.1)  # the floor
+    assert live.render_interval(0.001) == pytest.approx(0.065)  # the floor
     monkeypatch.setattr(live, "_ACTIVE", [30])
     assert live.render_interval(0.005) == pytest.approx(30 * 0.005 / 0.2)
     assert live.render_interval(1.0) == 2.0  # the ceiling
