@@ -6,7 +6,6 @@ import probnn
 from ui import nav
 
 probnn.limit_threads()
-probnn.warm_up()  # load torch in the background while the first page renders
 st.set_page_config(page_title="probnn: how networks learn", page_icon="ui/icon.png",
                    layout="wide")
 
@@ -16,3 +15,6 @@ for info in nav.built():
     sections.setdefault(info.section, []).append(
         st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url))
 st.navigation(sections).run()
+# Load torch in the background once the first page is drawn (started earlier, the
+# import competed with that page for the CPU); a training page needs it later.
+probnn.warm_up()

@@ -1,11 +1,15 @@
 """Cold start: from launching the server to the first rendered page in Chromium.
 
-    python benchmarks/cold_start.py [--page entropy] [--repeats 3]
+    python benchmarks/cold_start.py [--page entropy] [--repeats 3] [--baseline]
 
 Each repeat starts a fresh `streamlit run app.py`, waits for /_stcore/health, opens the
 page in Debian's Chromium and waits until the script has finished and the title is
 drawn. Prints the time to healthy, the time from opening the page to the rendered
 page, and last `cold_start_s X.XX` (the median of launch -> rendered page).
+
+With ``--baseline`` it first measures a two-line Streamlit app (a title) the same way,
+the floor that Streamlit and Chromium set on this machine, and prints
+``baseline_s X.XX`` before the app's figure.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -33,12 +38,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def one(browser, page_path: str) -> tuple[float, float]:
+def one(browser, page_path: str, root: Path = ROOT) -> tuple[float, float]:
     port = free_port()
     t0 = time.perf_counter()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+         "--server.port", str(port)], cwd=root, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     try:
         while True:
@@ -65,12 +70,18 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--page", default="", help="URL path of the page (default: home)")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--baseline", action="store_true", help="also time a two-line app")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     totals = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        if args.baseline:
+            with tempfile.TemporaryDirectory() as tmp:
+                Path(tmp, "app.py").write_text('import streamlit as st\nst.title("Hello")\n')
+                base = [one(browser, "", Path(tmp))[1] for _ in range(args.repeats)]
+            print(f"baseline_s {statistics.median(base):.2f} (a two-line Streamlit app)")
         for i in range(args.repeats):
             healthy, rendered = one(browser, args.page)
             totals.append(rendered)
