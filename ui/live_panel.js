@@ -12,34 +12,60 @@ const INK = "#111111";
 const MUTED = "#4a4a4a";
 const GRID = "#e4e6ea";
 const AXIS = "#9aa0a6";
-const canvases = new Map(); // panel id -> { canvas, image, url }
+const panels = new Map(); // panel id -> { box, canvas, tip, image, url, seq, layout, data }
 
 export default function (component) {
   const { data, parentElement } = component;
   if (!data) return;
-  let entry = canvases.get(data.id);
+  let entry = panels.get(data.id);
   if (!entry) {
-    const canvas = document.createElement("canvas");
-    canvas.className = "probnn-live";
-    canvas.setAttribute("role", "img");
-    entry = { canvas, image: null, url: null };
-    canvases.set(data.id, entry);
+    entry = create();
+    panels.set(data.id, entry);
   }
-  const { canvas } = entry;
-  if (canvas.parentElement !== parentElement) parentElement.appendChild(canvas);
-  canvas.setAttribute("aria-label", data.label);
+  if (entry.box.parentElement !== parentElement) parentElement.appendChild(entry.box);
+  entry.canvas.setAttribute("aria-label", data.label);
+  const seq = ++entry.seq;
   const right = data.right;
   if (right && right.kind === "map" && right.url !== entry.url) {
     const image = new Image();
     image.onload = () => {
+      if (seq < entry.drawn) return; // a later frame is already on screen
       entry.image = image;
       entry.url = right.url;
-      paint(canvas, parentElement, data, image);
+      paint(entry, parentElement, data, seq);
     };
     image.src = right.url;
     if (entry.image) return; // keep the previous picture until the new map is decoded
   }
-  paint(canvas, parentElement, data, entry.image);
+  paint(entry, parentElement, data, seq);
+}
+
+function create() {
+  const box = document.createElement("div");
+  box.style.position = "relative";
+  const canvas = document.createElement("canvas");
+  canvas.className = "probnn-live";
+  canvas.setAttribute("role", "img");
+  const tip = document.createElement("div");
+  tip.className = "probnn-live-tip";
+  Object.assign(tip.style, {
+    position: "absolute",
+    display: "none",
+    pointerEvents: "none",
+    background: "rgba(255,255,255,0.96)",
+    border: "1px solid #9aa0a6",
+    borderRadius: "4px",
+    padding: "4px 8px",
+    font: `15px ${FONT}`,
+    color: INK,
+    whiteSpace: "nowrap",
+    zIndex: 5,
+  });
+  box.append(canvas, tip);
+  const entry = { box, canvas, tip, image: null, url: null, seq: 0, drawn: 0, layout: null };
+  canvas.addEventListener("mousemove", (event) => hover(entry, event));
+  canvas.addEventListener("mouseleave", () => (tip.style.display = "none"));
+  return entry;
 }
 
 // ------------------------------------------------------------------------ scales
@@ -142,7 +168,9 @@ function frame(g, box, xd, yd, { xTitle, yTitle, xTicks = 5, yTicks = 5, grid = 
   g.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
   if (xTitle) text(g, xTitle, box.x + box.w / 2, box.y + box.h + 34, { size: 15, colour: INK, align: "center" });
   if (yTitle) vtext(g, yTitle, box.x - 50, box.y + box.h / 2, { size: 15, colour: INK });
-  return { px, py };
+  const ix = (X) => x0 + ((X - box.x) / box.w) * (x1 - x0);
+  const iy = (Y) => y0 + ((box.y + box.h - Y) / box.h) * (y1 - y0);
+  return { px, py, ix, iy };
 }
 
 function polyline(g, box, map, xs, ys, colour, dash, width = 2.5) {
@@ -234,7 +262,11 @@ function lineKey(g, x, y, colour, dash, name) {
 
 // ------------------------------------------------------------------------ the panel
 
-function paint(canvas, parent, d, image) {
+function paint(entry, parent, d, seq) {
+  const { canvas, image } = entry;
+  entry.drawn = seq;
+  const layout = { data: d, boxes: [] };
+  entry.layout = layout;
   const width = Math.max(560, Math.floor(parent.clientWidth || d.width || 760));
   const height = d.height;
   const dpr = window.devicePixelRatio || 1;
@@ -264,6 +296,7 @@ function paint(canvas, parent, d, image) {
   if (lo >= 0 && lo < 0.4 * hi) lo = 0;
   const xd = { lo: 0, hi: Math.max(1, d.steps), fixed: false };
   const lossMap = frame(g, loss, xd, { lo, hi }, { yTitle: d.loss_title });
+  layout.boxes.push({ kind: "loss", box: loss, map: lossMap });
   d.series.forEach((s, i) => polyline(g, loss, lossMap, s.x, s.y, s.colour, i ? [7, 4] : []));
 
   // the test metric
@@ -276,6 +309,7 @@ function paint(canvas, parent, d, image) {
     md = isFinite(a) ? { lo: a, hi: b } : { lo: 0, hi: 1 };
   }
   const metricMap = frame(g, metric, xd, md, { xTitle: "optimiser step", yTitle: m.title, yTicks: 2 });
+  layout.boxes.push({ kind: "metric", box: metric, map: metricMap });
   polyline(g, metric, metricMap, m.x, m.y, m.colour, []);
 
   if (!d.right) return;
@@ -292,12 +326,14 @@ function paint(canvas, parent, d, image) {
       g.drawImage(image, box.x, box.y, box.w, box.h);
     }
     const map = frame(g, box, xdm, ydm, { xTitle: r.x_title, yTitle: r.y_title, grid: false });
+    layout.boxes.push({ kind: "map", box, map });
     points(g, box, map, r.points, r.styles, 4);
     legendMap(g, r, box.x, box.y + box.h + 58);
   } else {
     const [xa, xb] = range([r.points.x, r.x]);
     const ydm = { lo: r.y_domain[0], hi: r.y_domain[1], fixed: false };
     const map = frame(g, box, { lo: xa, hi: xb }, ydm, { xTitle: r.x_title, yTitle: r.y_title });
+    layout.boxes.push({ kind: "fit", box, map });
     if (r.lo && r.hi) {
       g.save();
       g.beginPath();
@@ -374,4 +410,87 @@ function legendFit(g, r, x, y) {
     g.globalAlpha = 1;
     text(g, "mean \u00b1 2 sd", x + 32, y, { size: 15, colour: INK });
   }
+}
+
+// ------------------------------------------------------------------------ tooltips
+
+function esc(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function fmt(v) {
+  if (v === null || v === undefined || !isFinite(v)) return "–";
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(3).replace("e+", "e");
+  return Number(v.toPrecision(4)).toString().replace("-", "\u2212");
+}
+
+function nearest(xs, x) {
+  let best = -1;
+  let gap = Infinity;
+  for (let i = 0; i < xs.length; i++) {
+    const d = Math.abs(xs[i] - x);
+    if (d < gap) [best, gap] = [i, d];
+  }
+  return best;
+}
+
+function nearestPoint(pts, map, X, Y, radius) {
+  let best = -1;
+  let gap = radius * radius;
+  for (let i = 0; i < pts.x.length; i++) {
+    const dx = map.px(pts.x[i]) - X;
+    const dy = map.py(pts.y[i]) - Y;
+    if (dx * dx + dy * dy < gap) [best, gap] = [i, dx * dx + dy * dy];
+  }
+  return best;
+}
+
+// What is under the pointer, in words (null: nothing to say).
+function describe(layout, X, Y) {
+  const d = layout.data;
+  const hit = layout.boxes.find(({ box }) => X >= box.x && X <= box.x + box.w && Y >= box.y && Y <= box.y + box.h);
+  if (!hit) return null;
+  const { kind, map } = hit;
+  if (kind === "loss" || kind === "metric") {
+    const step = map.ix(X);
+    const lines = [];
+    const series = kind === "loss" ? d.series : [{ name: d.metric.title, x: d.metric.x, y: d.metric.y }];
+    for (const s of series) {
+      const i = nearest(s.x, step);
+      if (i >= 0) lines.push(`${esc(s.name)}: ${fmt(s.y[i])}${kind === "loss" ? " nats" : ""} (step ${s.x[i].toLocaleString("en-US")})`);
+    }
+    return lines.length ? lines.join("<br>") : null;
+  }
+  const r = d.right;
+  const i = nearestPoint(r.points, map, X, Y, 7);
+  if (i >= 0) {
+    const name = esc(r.names[r.points.c[i]] ?? "");
+    const what = kind === "map" ? "class" : "data";
+    return `${what}: ${name}<br>${esc(r.x_title)} = ${fmt(r.points.x[i])}, ${esc(r.y_title)} = ${fmt(r.points.y[i])}`;
+  }
+  if (kind === "fit" && r.x && r.x.length) {
+    const j = nearest(r.x, map.ix(X));
+    const band = r.lo && r.hi ? `<br>mean \u00b1 2 sd: ${fmt(r.lo[j])} to ${fmt(r.hi[j])}` : "";
+    return `${esc(r.x_title)} = ${fmt(r.x[j])}<br>predicted mean: ${fmt(r.mean[j])}${band}`;
+  }
+  return `${esc(r.x_title)} = ${fmt(map.ix(X))}, ${esc(r.y_title)} = ${fmt(map.iy(Y))}`;
+}
+
+function hover(entry, event) {
+  const { canvas, tip, layout } = entry;
+  if (!layout) return;
+  const rect = canvas.getBoundingClientRect();
+  const X = event.clientX - rect.left;
+  const Y = event.clientY - rect.top;
+  const html = describe(layout, X, Y);
+  if (!html) {
+    tip.style.display = "none";
+    return;
+  }
+  tip.innerHTML = html;
+  tip.style.display = "block";
+  const left = X + 14 + tip.offsetWidth > rect.width ? X - 14 - tip.offsetWidth : X + 14;
+  tip.style.left = `${Math.max(0, left)}px`;
+  tip.style.top = `${Math.max(0, Y + 14)}px`;
 }

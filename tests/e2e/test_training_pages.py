@@ -92,6 +92,26 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     assert tab.exceptions() == [] and tab.errors == []
 
 
+def test_the_live_panel_names_what_is_under_the_pointer(tab, shots):
+    tab.open("binary?steps=200&n=300", timeout_ms=120_000)
+    tab.page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step 200 / 200 · finished")
+    tab.settle()
+    panel = tab.page.locator(CHART).first
+    panel.scroll_into_view_if_needed()
+    tip = tab.page.locator(".probnn-live-tip")
+    box = panel.bounding_box()
+    tab.page.mouse.move(box["x"] + 160, box["y"] + 90)  # over the loss curves
+    tip.wait_for(state="visible", timeout=10_000)
+    assert re.search(r"train: [\d.e−-]+ nats \(step [\d,]+\)", tip.inner_text()), tip.inner_text()
+    tab.page.mouse.move(box["x"] + box["width"] * 0.78, box["y"] + 150)  # over the map
+    assert re.search(r"x1 = |class: ", tip.inner_text()), tip.inner_text()
+    tab.shot(shots, "panel-tooltip")
+    tab.page.mouse.move(box["x"] + 5, box["y"] + box["height"] - 5)  # outside the plots
+    tip.wait_for(state="hidden", timeout=10_000)
+    assert tab.exceptions() == [] and tab.errors == []
+
+
 def test_pause_and_resume_in_the_browser(tab, shots):
     tab.open("")
     tab.open("binary?steps=3000&n=300", timeout_ms=120_000)
