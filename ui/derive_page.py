@@ -91,15 +91,14 @@ def _arrow(frame: pd.DataFrame) -> bytes:
 
 
 @functools.lru_cache(maxsize=256)
-def derivation(name: str, params: tuple) -> str:
-    """The numbered steps from p(y | x) to the named loss, as one Markdown text: each step a
-    sentence, then its formula as a display block (``$$``, what ``st.latex`` sends too)."""
+def derivation(name: str, params: tuple) -> tuple[tuple[str, str], ...]:
+    """The numbered steps from p(y | x) to the named loss: (sentence, formula) per step."""
     steps = likelihoods.get(name, **dict(params)).derivation
     parts = []
     for i, step in enumerate(steps):
         title = STEP_TITLES[i] if i < len(STEP_TITLES) else "One more step"
-        parts.append(f"**Step {i + 1}: {title}.** {step.text}\n\n$$\n{step.latex}\n$$")
-    return "\n\n".join(parts)
+        parts.append((f"**Step {i + 1}: {title}.** {step.text}", step.latex))
+    return tuple(parts)
 
 
 @functools.lru_cache(maxsize=256)
@@ -542,8 +541,9 @@ def render() -> None:
     )
 
     st.header("1 · From a likelihood to a loss", divider="gray")
-    # One element for all the steps: a rerun costs per element, and the page reads the same.
-    st.markdown(derivation(name, tuple(sorted(lik.params.items()))))
+    for sentence, formula in derivation(name, tuple(sorted(lik.params.items()))):
+        st.markdown(sentence)
+        st.latex(formula)
 
     st.header("2 · Check it with numbers", divider="gray")
     classes = _proof_section(name, lik)

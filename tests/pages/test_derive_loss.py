@@ -42,16 +42,16 @@ def test_every_likelihood_renders_and_its_proof_holds_for_several_seeds(name):
     assert at.selectbox(key="likelihood").value == name
     assert at.title[0].value == "Derive a loss"
     lik = likelihoods.get(name)
-    # The derivation is one Markdown element: each step's sentence, then its formula as a
-    # display block, in order.
-    (derivation,) = [m.value for m in at.markdown if m.value.startswith("**Step 1:")]
-    at_step = -1
+    # The derivation: each step's sentence, and its formula with st.latex, in order.
+    sentences = [m.value for m in at.markdown if m.value.startswith("**Step ")]
+    formulas = [x.value for x in at.latex]
+    at_formula = -1
     for i, step in enumerate(lik.derivation):
-        found = derivation.find(f"**Step {i + 1}: ")
-        assert found > at_step
-        assert derivation.find(step.text, found) > found
-        assert derivation.find(f"$$\n{step.latex}\n$$", found) > found
-        at_step = found
+        assert sentences[i].startswith(f"**Step {i + 1}: ") and step.text in sentences[i]
+        where = formulas.index(f"$$\n{step.latex}\n$$", at_formula + 1)
+        assert where > at_formula
+        at_formula = where
+    assert len(sentences) == len(lik.derivation)
     assert f"$$\n{lik.relation.latex}\n$$" in [x.value for x in at.latex]
     for seed in (0, 3, 99):
         at.number_input(key="seed").set_value(seed).run()
