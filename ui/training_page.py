@@ -888,7 +888,8 @@ def render(spec: PageSpec) -> None:
     if was_running and slots is not None and slots.chart is not None:
         snap = lv.snapshot()
         if snap.status != "running":
-            _draw(ctx, slots, snap)
+            if snap.version != jobs[0].last:  # the loop has not drawn this state yet
+                _draw(ctx, slots, snap)
             _rest(spec, ctx, lv, snap, slots)
 
 
