@@ -1,19 +1,10 @@
-"""AppTest helpers for the pages."""
-
-from pathlib import Path
+"""Fixtures for the page tests; the AppTest helpers are in tests/pages/training_helpers.py."""
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def open_page(path: str, query: dict | None = None, timeout: float = 30) -> AppTest:
-    """Run one page file (relative to the project root), optionally with URL parameters."""
-    at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
-    if query:
-        at.query_params.update(query)
-    return at.run()
+from tests.pages.training_helpers import ROOT, open_page  # noqa: F401
+from tests.probnn.conftest import one_thread  # noqa: F401  (same fixture as for probnn)
 
 
 @pytest.fixture

@@ -3,35 +3,23 @@ the view, Generate and the learning curve work, bad links and degenerate data gi
 message instead of a traceback."""
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from probnn import compare
 from probnn import data as pdata
+from tests.pages import training_helpers as pages
 from ui.charts.generative import nats_text
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.usefixtures("one_thread")
 SMALL = {"n": "80", "model": "logistic"}  # quick fits: the page's own widgets, via the link
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def open_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "lessons/generative.py"), default_timeout=120)
-    if query:
-        at.query_params.update(query)
-    return at.run()
+    return pages.open_page("lessons/generative.py", query, timeout=120)
 
 
 def metrics(at: AppTest) -> list[str]:

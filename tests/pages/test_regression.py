@@ -4,45 +4,21 @@ Poisson for counts; the fitted mean with its band; residuals; the outlier compar
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 from streamlit.testing.v1 import AppTest
 
 from probnn import data, training
+from tests.pages.training_helpers import TrainingPage, status
 from ui.charts import number
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.usefixtures("one_thread")
 KEY = "regression"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-def open_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / f"lessons/{KEY}.py"), default_timeout=60)
-    if query:
-        at.query_params.update({k: str(v) for k, v in query.items()})
-    return at.run()
-
-
-def status(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if m.value.startswith("**Step"))
-
-
-def click(at: AppTest, name: str) -> AppTest:
-    return at.button(key=f"tp.{KEY}.b_{name}").click().run()
-
-
-def live_of(at: AppTest):
-    return at.session_state[f"tp.{KEY}.live"]
+PAGE = TrainingPage(KEY)
+open_page, click, live_of = PAGE.open, PAGE.click, PAGE.live
 
 
 def live_frame(at: AppTest) -> dict:

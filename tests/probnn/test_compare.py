@@ -15,16 +15,9 @@ from probnn import compare
 from probnn import data as pdata
 from probnn.models import MLP, MLPConfig
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 FAST = compare.DiscriminativeConfig("logistic", steps=150)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Seeded fits are bit-for-bit for a fixed thread count; one thread is also fastest."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 def moons(n=200, seed=0):

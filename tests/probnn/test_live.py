@@ -15,16 +15,9 @@ from hypothesis import strategies as st
 
 from probnn import data, likelihoods, live, training
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 SMALL = dict(hidden=(8,), steps=60, eval_every=10, seed=3)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """One torch thread, as in the app: fastest here, and bit-for-bit needs a fixed count."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -8,21 +8,14 @@ from probnn import data, likelihoods
 from probnn.models import MLP, MLPConfig
 from probnn.training import MAX_STEPS, Record, Run, TrainConfig
 
+pytestmark = pytest.mark.usefixtures("one_thread")
+
 DATA_FOR_TASK = {
     "binary": ("blobs", {}),
     "multiclass": ("multi_blobs", {}),
     "regression": ("linear", {}),
     "count": ("counts", {}),
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Bit-for-bit equality holds for a fixed thread count; one thread is also fastest here."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,42 @@
+"""AppTest helpers shared by the page tests: open a page from a link, and drive a training
+page (its status line, its buttons and its live run)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def open_page(path: str, query: dict | None = None, timeout: float = 30) -> AppTest:
+    """Run one page file (relative to the project root), optionally with URL parameters."""
+    at = AppTest.from_file(str(ROOT / path), default_timeout=timeout)
+    if query:
+        at.query_params.update(query)
+    return at.run()
+
+
+def status(at: AppTest) -> str:
+    """The training page's status line (``**Step i / n** · state ...``)."""
+    return next(m.value for m in at.markdown if m.value.startswith("**Step"))
+
+
+@dataclass(frozen=True)
+class TrainingPage:
+    """One training page, ``lessons/<key>.py``, whose widgets live under ``tp.<key>.``."""
+
+    key: str
+
+    def open(self, query: dict | None = None) -> AppTest:
+        return open_page(f"lessons/{self.key}.py", query, timeout=60)
+
+    def click(self, at: AppTest, name: str) -> AppTest:
+        """Press one of the run buttons (``train``, ``step``, ``pause``, ``resume``, ``reset``)."""
+        return at.button(key=f"tp.{self.key}.b_{name}").click().run()
+
+    def live(self, at: AppTest):
+        """The page's LiveRun."""
+        return at.session_state[f"tp.{self.key}.live"]
