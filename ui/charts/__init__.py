@@ -2,8 +2,8 @@
 
 One module per area (``ui.charts.info``, ``ui.charts.losses``, ``ui.charts.training``,
 ``ui.charts.generative``); the shared conventions live in this file: the palette,
-axis titles that carry their units, tooltips, and downsampling before anything is
-sent to the browser.
+axis titles that carry their units, tooltips, downsampling before anything is sent
+to the browser, and the finishing configuration (text sizes, ink, legend on top).
 """
 
 from __future__ import annotations
@@ -14,12 +14,27 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-__all__ = ["PALETTE", "HEIGHT", "downsample", "unit_title", "number", "base"]
+__all__ = [
+    "PALETTE",
+    "HEIGHT",
+    "LABEL_SIZE",
+    "TITLE_SIZE",
+    "INK",
+    "downsample",
+    "unit_title",
+    "number",
+    "base",
+    "finish",
+    "spec",
+]
 
 # The theme's categorical colours (see .streamlit/config.toml), in a fixed order so a
 # series keeps its colour across charts: data/p first, model/q second.
 PALETTE = ["#1f5fbf", "#e8710a", "#1a9850", "#c2185b", "#7b3fb5", "#00838f", "#8d6e00", "#5f6368"]
 HEIGHT = 260  # default chart height in pixels; readable on a projector
+LABEL_SIZE = 14  # axis labels, legend labels: readable on a projector
+TITLE_SIZE = 15
+INK = "#222222"  # axis and legend text
 
 
 def unit_title(name: str, unit: str | None) -> str:
@@ -39,10 +54,13 @@ def number(value: float, unit: str = "", digits: int = 4) -> str:
     return f"{text} {unit}".strip()
 
 
-def downsample(frame: pd.DataFrame, max_points: int = 300, *, x: str = "step",
-               by: str | None = "series") -> pd.DataFrame:
+def downsample(
+    frame: pd.DataFrame, max_points: int = 300, *, x: str = "step", by: str | None = "series"
+) -> pd.DataFrame:
     """At most ``max_points`` rows per series, evenly spaced in ``x``, keeping the last row."""
-    groups = [frame] if by is None or by not in frame else [g for _, g in frame.groupby(by, sort=False)]
+    groups = (
+        [frame] if by is None or by not in frame else [g for _, g in frame.groupby(by, sort=False)]
+    )
     parts = []
     for group in groups:
         group = group.sort_values(x)
@@ -56,3 +74,40 @@ def downsample(frame: pd.DataFrame, max_points: int = 300, *, x: str = "step",
 def base(frame: pd.DataFrame, height: int = HEIGHT) -> alt.Chart:
     """An ``alt.Chart`` over ``frame`` with the shared size."""
     return alt.Chart(frame).properties(height=height, width="container")
+
+
+def finish(
+    chart: alt.TopLevelMixin, *, axis: dict | None = None, legend: dict | None = None
+) -> alt.TopLevelMixin:
+    """Shared configuration: larger axis and legend text in dark ink, the legend on top,
+    no frame around the plot. ``axis`` and ``legend`` add or override settings of
+    ``configure_axis`` and ``configure_legend``."""
+    return (
+        chart.configure_axis(
+            **{
+                "labelFontSize": LABEL_SIZE,
+                "titleFontSize": TITLE_SIZE,
+                "labelColor": INK,
+                "titleColor": INK,
+                **(axis or {}),
+            }
+        )
+        .configure_legend(
+            **{
+                "labelFontSize": LABEL_SIZE,
+                "titleFontSize": LABEL_SIZE,
+                "orient": "top",
+                "labelLimit": 400,
+                "labelColor": INK,
+                "symbolOpacity": 1,
+                **(legend or {}),
+            }
+        )
+        .configure_view(strokeWidth=0)
+    )
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The Vega-Lite dict of ``chart`` with its data inlined, skipping schema validation
+    (the builders are tested against the schema; skipping it saves time per rerun)."""
+    return chart.to_dict(validate=False)

@@ -19,7 +19,8 @@ import altair as alt
 import pandas as pd
 import pyarrow as pa
 
-from ui.charts import PALETTE, unit_title
+from ui.charts import INK, PALETTE, TITLE_SIZE, spec, unit_title
+from ui.charts import finish as _finish
 
 __all__ = [
     "CLASS_COLORS",
@@ -36,9 +37,6 @@ __all__ = [
     "with_marker",
 ]
 
-LABEL_SIZE = 14
-TITLE_SIZE = 15
-INK = "#222222"
 SQUARE = 300  # plot width and height in pixels: the plane charts are square
 CLASS_COLORS = {"0": PALETTE[0], "1": PALETTE[1]}
 MODEL_COLORS = {"generative": PALETTE[2], "discriminative": PALETTE[4]}
@@ -51,26 +49,8 @@ PAD = alt.AutoSizeParams(type="pad")
 
 
 def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Shared configuration: larger axis and legend text, legend on top, no frame."""
-    return (
-        chart.configure_axis(
-            labelFontSize=LABEL_SIZE,
-            titleFontSize=TITLE_SIZE,
-            labelColor=INK,
-            titleColor=INK,
-        )
-        .configure_legend(
-            labelFontSize=LABEL_SIZE,
-            titleFontSize=LABEL_SIZE,
-            orient="top",
-            labelLimit=400,
-            titleLimit=400,
-            labelColor=INK,
-            titleColor=INK,
-            symbolOpacity=1,
-        )
-        .configure_view(strokeWidth=0)
-    )
+    """The shared configuration (``ui.charts.finish``); long legend titles kept whole."""
+    return _finish(chart, legend={"titleLimit": 400, "titleColor": INK})
 
 
 def arrow_datasets(chart_spec: dict) -> dict:
@@ -108,12 +88,6 @@ def nats_text(value: float) -> str:
     if value == float("inf"):
         return "inf"
     return f"{value:.3f}" if value >= 0.01 or value == 0 else f"{value:.2g}"
-
-
-def spec(chart: alt.TopLevelMixin) -> dict:
-    """The Vega-Lite dict of ``chart`` (data inlined, schema validation skipped: the
-    builders are tested against the schema, skipping it saves time per rerun)."""
-    return chart.to_dict(validate=False)
 
 
 def _scales(bounds) -> tuple[alt.Scale, alt.Scale]:

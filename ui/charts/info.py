@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from ui.charts import HEIGHT, PALETTE, base, number, unit_title
+from ui.charts import HEIGHT, LABEL_SIZE, PALETTE, TITLE_SIZE, base, number, spec, unit_title
+from ui.charts import finish as _finish
 
 __all__ = [
     "contribution_chart",
@@ -31,40 +32,12 @@ __all__ = [
     "trace_chart",
 ]
 
-LABEL_SIZE = 14  # axis labels, legend labels: readable on a projector
-TITLE_SIZE = 15
-INK = "#222222"  # axis and legend text
 NEGATIVE = "#c2185b"  # the part of a density's entropy integrand below zero
 
 
 def finish(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """Shared configuration: larger axis and legend text, the legend on top."""
-    return (
-        chart.configure_axis(
-            labelFontSize=LABEL_SIZE,
-            titleFontSize=TITLE_SIZE,
-            grid=True,
-            labelColor=INK,
-            titleColor=INK,
-        )
-        .configure_legend(
-            labelFontSize=LABEL_SIZE,
-            titleFontSize=LABEL_SIZE,
-            orient="top",
-            labelLimit=400,
-            labelColor=INK,
-            symbolOpacity=1,
-            symbolType="circle",
-            symbolSize=160,
-        )
-        .configure_view(strokeWidth=0)
-    )
-
-
-def spec(chart: alt.TopLevelMixin) -> dict:
-    """The Vega-Lite spec of ``chart`` with its data inlined, skipping schema validation
-    (the builders here are tested against the schema; skipping it saves time per rerun)."""
-    return chart.to_dict(validate=False)
+    """The shared configuration (``ui.charts.finish``) with a grid and round legend symbols."""
+    return _finish(chart, axis={"grid": True}, legend={"symbolType": "circle", "symbolSize": 160})
 
 
 def _colors(series: Sequence[str]) -> alt.Scale:
