@@ -180,15 +180,13 @@ GOOD = b"x1,x2,label\n" + b"".join(
 def test_csv_upload_good_then_bad_keeps_the_good_table():
     at = open_page({"data": "csv", "steps": 20})
     assert not at.exception
-    at.file_uploader(key=f"tp.{KEY}.upload").upload("points.csv", GOOD, "text/csv").run()
+    PAGE.upload(at, "points.csv", GOOD)
     assert not at.exception
     assert any("Training on points.csv" in c.value for c in at.caption)
     at = click(at, "train")
     assert status(at).startswith("**Step 20 / 20** · finished")
     settings = at.session_state[f"tp.{KEY}.settings"]
-    at.file_uploader(key=f"tp.{KEY}.upload").upload(
-        "photo.csv", b"\x89PNG\r\n\x1a\n", "text/csv"
-    ).run()
+    PAGE.upload(at, "photo.csv", b"\x89PNG\r\n\x1a\n")
     assert not at.exception
     assert any("photo.csv" in e.value and "Still using points.csv" in e.value for e in at.error)
     assert at.session_state[f"tp.{KEY}.settings"] == settings  # the run was not touched

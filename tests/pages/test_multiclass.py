@@ -70,9 +70,7 @@ def test_csv_with_three_species():
         for i in range(45)
     )
     at = open_page({"data": "csv", "steps": 10})
-    at.file_uploader(key=f"tp.{KEY}.upload").upload(
-        "iris.csv", ("a,b,species\n" + rows).encode(), "text/csv"
-    ).run()
+    PAGE.upload(at, "iris.csv", ("a,b,species\n" + rows).encode())
     assert not at.exception
     assert live_of(at).run.dataset.n_classes == 3
     at = click(at, "train")

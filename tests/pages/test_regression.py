@@ -80,9 +80,7 @@ def test_poisson_is_not_offered_for_real_valued_targets():
 def test_csv_with_one_feature_gives_a_fitted_curve():
     rows = "".join(f"{i / 10},{(i / 10) ** 2 + (i % 3) / 10}\n" for i in range(40))
     at = open_page({"data": "csv", "steps": 10})
-    at.file_uploader(key=f"tp.{KEY}.upload").upload(
-        "curve.csv", ("x,y\n" + rows).encode(), "text/csv"
-    ).run()
+    PAGE.upload(at, "curve.csv", ("x,y\n" + rows).encode())
     assert not at.exception
     assert live_of(at).run.dataset.n_features == 1
     at = click(at, "train")

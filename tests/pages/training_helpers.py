@@ -1,5 +1,5 @@
 """AppTest helpers shared by the page tests: open a page from a link, and drive a training
-page (its status line, its buttons and its live run)."""
+page (its status line, its buttons, its CSV upload and its live run)."""
 
 from __future__ import annotations
 
@@ -36,6 +36,10 @@ class TrainingPage:
     def click(self, at: AppTest, name: str) -> AppTest:
         """Press one of the run buttons (``train``, ``step``, ``pause``, ``resume``, ``reset``)."""
         return at.button(key=f"tp.{self.key}.b_{name}").click().run()
+
+    def upload(self, at: AppTest, name: str, content: bytes) -> AppTest:
+        """Upload ``content`` as the CSV file ``name`` (the page's data set must be "csv")."""
+        return at.file_uploader(key=f"tp.{self.key}.upload").upload(name, content, "text/csv").run()
 
     def live(self, at: AppTest):
         """The page's LiveRun."""

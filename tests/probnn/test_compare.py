@@ -233,7 +233,17 @@ def test_probe_terms_agree_with_bayes_rule():
 SMALL = dict(sizes=(10, 20, 300), seeds=(0, 1, 2), n_test=600)
 
 
-def _means(frame: pd.DataFrame) -> pd.DataFrame:
+def _curve_means(name: str, noise: float, model: str) -> pd.DataFrame:
+    """The learning curve on ``name`` (shared-covariance generative model against ``model``),
+    averaged over the seeds: rows are sizes, columns (metric, model)."""
+    config = compare.CurveConfig(
+        name,
+        noise,
+        generative=compare.GenerativeConfig("shared"),
+        discriminative=compare.DiscriminativeConfig(model, steps=200),
+        **SMALL,
+    )
+    frame = compare.learning_curve(config)
     return frame.groupby(["size", "model"])[["log_loss", "accuracy"]].mean().unstack()
 
 
@@ -254,14 +264,7 @@ def test_learning_curve_shape_and_summary():
 
 def test_on_blobs_the_generative_model_does_well_with_few_points():
     # overlapping Gaussian blobs: the generative assumption holds exactly
-    config = compare.CurveConfig(
-        "blobs",
-        1.0,
-        generative=compare.GenerativeConfig("shared"),
-        discriminative=compare.DiscriminativeConfig("logistic", steps=200),
-        **SMALL,
-    )
-    means = _means(compare.learning_curve(config))
+    means = _curve_means("blobs", 1.0, "logistic")
     for size in (10, 20):
         row = means.loc[size]
         assert row[("log_loss", "generative")] < row[("log_loss", "discriminative")]
@@ -274,14 +277,7 @@ def test_on_blobs_the_generative_model_does_well_with_few_points():
 
 
 def test_when_the_assumption_breaks_the_discriminative_model_wins_at_large_n():
-    config = compare.CurveConfig(
-        "moons",
-        0.3,
-        generative=compare.GenerativeConfig("shared"),
-        discriminative=compare.DiscriminativeConfig("mlp", steps=200),
-        **SMALL,
-    )
-    means = _means(compare.learning_curve(config))
+    means = _curve_means("moons", 0.3, "mlp")
     big = means.loc[300]
     assert big[("log_loss", "discriminative")] < 0.5 * big[("log_loss", "generative")]
     assert big[("accuracy", "discriminative")] > big[("accuracy", "generative")]
