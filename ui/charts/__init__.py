@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "with_data",
     "PALETTE",
     "HEIGHT",
     "LABEL_SIZE",
@@ -107,7 +108,15 @@ def finish(
     )
 
 
-def spec(chart: alt.TopLevelMixin) -> dict:
-    """The Vega-Lite dict of ``chart`` with its data inlined, skipping schema validation
-    (the builders are tested against the schema; skipping it saves time per rerun)."""
-    return chart.to_dict(validate=False)
+def spec(chart: alt.TopLevelMixin, *, validate: bool = False) -> dict:
+    """The Vega-Lite dict of ``chart`` (named datasets stay unfilled), by default without
+    schema validation (the builders are tested against the schema; skipping it saves time
+    per rerun). Build once, reuse with :func:`with_data`."""
+    return chart.to_dict(validate=validate)
+
+
+def with_data(chart_spec: dict, **datasets) -> dict:
+    """A shallow copy of ``chart_spec`` carrying ``datasets`` (DataFrames or Arrow tables)."""
+    out = dict(chart_spec)
+    out["datasets"] = dict(datasets)
+    return out

@@ -20,7 +20,8 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ui.charts import HEIGHT, PALETTE, unit_title
+from ui.charts import HEIGHT, PALETTE, unit_title, with_data
+from ui.charts import spec as _spec
 
 __all__ = [
     "FIT_COLORS",
@@ -38,22 +39,16 @@ __all__ = [
     "with_data",
 ]
 
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict, checked against the schema. Build once, reuse."""
+    return _spec(chart, validate=True)
+
+
 NATS = "nats"
 TALL = HEIGHT + 80  # per-example charts: the legend sits below the plot inside this height
 
 Data = pd.DataFrame | str
-
-
-def spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart as a Vega-Lite dict (named datasets stay unfilled). Build once, reuse."""
-    return chart.to_dict()
-
-
-def with_data(chart_spec: dict, **datasets: Any) -> dict:
-    """A shallow copy of ``chart_spec`` carrying ``datasets`` (DataFrames or Arrow bytes)."""
-    out = dict(chart_spec)
-    out["datasets"] = dict(datasets)
-    return out
 
 
 def _source(data: Data):

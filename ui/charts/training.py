@@ -27,13 +27,13 @@ import base64
 import struct
 import zlib
 from collections.abc import Sequence
-from typing import Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from ui.charts import HEIGHT, PALETTE, unit_title
+from ui.charts import HEIGHT, PALETTE, unit_title, with_data
+from ui.charts import spec as _spec
 
 __all__ = [
     "LOSS_SERIES",
@@ -57,6 +57,12 @@ __all__ = [
     "surface_colours",
     "with_data",
 ]
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite dict, checked against the schema. Build once, reuse."""
+    return _spec(chart, validate=True)
+
 
 NATS = "nats"
 LOSS_SERIES = ("train", "test")  # series of the loss chart, in legend order
@@ -90,18 +96,6 @@ def _legend(title: str | None = None, orient: str = "bottom", **kwargs) -> alt.L
     return alt.Legend(
         orient=orient, title=title, labelFontSize=14, titleFontSize=14, labelLimit=320, **kwargs
     )
-
-
-def spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart as a Vega-Lite dict (named datasets stay unfilled). Build once, reuse."""
-    return chart.to_dict()
-
-
-def with_data(chart_spec: dict, **datasets: Any) -> dict:
-    """A shallow copy of ``chart_spec`` carrying ``datasets`` (DataFrames or Arrow tables)."""
-    out = dict(chart_spec)
-    out["datasets"] = dict(datasets)
-    return out
 
 
 # ----------------------------------------------------------------------------- curves
