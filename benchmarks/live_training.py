@@ -14,9 +14,11 @@ updates the browser actually drew. A MutationObserver also follows the status li
 bill the measurement's own cost to the page).
 
 The same run is also timed alone (``probnn.training.Run`` with one torch thread, the
-app's setting), twice before the server starts and twice after it stops: the median is
-the bare compute. The browser part runs ``--repeat`` times (fresh tab each time). Prints
-each run's timeline, the bare compute, and last the medians
+app's setting) right before and right after each browser run, with the server idle: the
+machine's speed drifts (the same bare run measured 1.2 s and 2.0 s minutes apart here),
+so each browser run is compared with the bare compute of its own moment. The browser
+part runs ``--repeat`` times (fresh tab each time). Prints each run's timeline and
+efficiency, and last the medians
 
     efficiency X.XX updates/s Y.Y
 
@@ -258,7 +260,7 @@ def main() -> None:
     ap.add_argument("--page", default="binary")
     ap.add_argument("--query", default="n=1000&steps=1000")
     ap.add_argument("--timeout", type=float, default=300)
-    ap.add_argument("--repeat", type=int, default=3, help="runs in the browser (median reported)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs in the browser (median reported)")
     ap.add_argument("--shot", help="save a screenshot of the finished page here")
     ap.add_argument(
         "--server-arg",
@@ -270,7 +272,6 @@ def main() -> None:
     query = dict(p.split("=", 1) for p in args.query.split("&") if "=" in p)
 
     bare_compute(dict(query, steps="20"), args.page)  # one-off costs of the first steps
-    before = [bare_compute(query, args.page) for _ in range(2)]
 
     from playwright.sync_api import sync_playwright
 
@@ -297,14 +298,18 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for i in range(args.repeat):
+                before = bare_compute(query, args.page)
                 r = one_run(browser, port, args, server.pid)
+                r["bare"] = (before + bare_compute(query, args.page)) / 2
+                r["efficiency"] = r["bare"] / r["wall"]
                 runs.append(r)
                 print(
                     f"run {i + 1}: click -> first 'training' status {r['first']:.2f} s, first "
                     f"chart redraw {r['first_draw']:.2f} s, finished shown {r['to_done']:.2f} s, "
                     f"page idle {r['wall']:.2f} s; {r['updates']} chart redraws, "
                     f"{r['texts']} status lines; CPU server {r['cpu_server']:.2f} s, "
-                    f"browser {r['cpu_browser']:.2f} s"
+                    f"browser {r['cpu_browser']:.2f} s; bare compute {r['bare']:.2f} s, "
+                    f"efficiency {r['efficiency']:.2f}"
                     + (f"; {r['errors']} EXCEPTIONS" if r["errors"] else "")
                 )
             browser.close()
@@ -314,18 +319,18 @@ def main() -> None:
             server.wait(10)
         except subprocess.TimeoutExpired:
             server.kill()
-    after = [bare_compute(query, args.page) for _ in range(2)]
-    compute = statistics.median(before + after)
     print(f"server log: {log.name}; last status: {runs[-1]['last']!r}")
+    bare = [r["bare"] for r in runs]
     print(
-        f"bare compute (probnn Run.advance alone, 1 torch thread), before and after: "
-        f"{', '.join(f'{c:.2f}' for c in before + after)} s; median {compute:.2f} s; "
+        f"bare compute (probnn Run.advance alone, 1 torch thread) around each run: "
+        f"{', '.join(f'{c:.2f}' for c in bare)} s; "
         f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     wall = statistics.median(r["wall"] for r in runs)
     rate = statistics.median(r["updates"] / r["to_done"] for r in runs)
+    efficiency = statistics.median(r["efficiency"] for r in runs)
     print(f"median wall (click -> page idle) {wall:.2f} s over {len(runs)} runs")
-    print(f"efficiency {compute / wall:.2f} updates/s {rate:.1f}")
+    print(f"efficiency {efficiency:.2f} updates/s {rate:.1f}")
 
 
 if __name__ == "__main__":
