@@ -4,6 +4,8 @@ comparison and the loss surface."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 import torch
@@ -169,6 +171,9 @@ def test_divergence_shows_the_reason_and_a_hint():
     message = " ".join(e.value for e in at.error)
     assert "The run diverged" in message and "Lower the learning rate" in message
     assert "nan" not in status(at).lower()
+    # the live panel's data stays strict JSON: no NaN or Infinity for the browser to choke on
+    frame = at.get("bidi_component")[-1].proto.json
+    json.loads(frame, parse_constant=lambda c: pytest.fail(f"{c} in the panel's data"))
 
 
 GOOD = b"x1,x2,label\n" + b"".join(
