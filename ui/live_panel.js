@@ -65,6 +65,13 @@ function create() {
   const entry = { box, canvas, tip, image: null, url: null, seq: 0, drawn: 0, layout: null };
   canvas.addEventListener("mousemove", (event) => hover(entry, event));
   canvas.addEventListener("mouseleave", () => (tip.style.display = "none"));
+  // repaint the last frame when the page's width changes (a resized window, the sidebar)
+  new ResizeObserver(() => {
+    const parent = box.parentElement;
+    if (entry.frame && parent && parent.clientWidth && parent.clientWidth !== entry.width) {
+      paint(entry, parent, entry.frame, entry.drawn);
+    }
+  }).observe(box);
   return entry;
 }
 
@@ -265,9 +272,11 @@ function lineKey(g, x, y, colour, dash, name) {
 function paint(entry, parent, d, seq) {
   const { canvas, image } = entry;
   entry.drawn = seq;
+  entry.frame = d;
   const layout = { data: d, boxes: [] };
   entry.layout = layout;
   const width = Math.max(560, Math.floor(parent.clientWidth || d.width || 760));
+  entry.width = parent.clientWidth;
   const height = d.height;
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {

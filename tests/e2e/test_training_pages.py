@@ -109,6 +109,12 @@ def test_the_live_panel_names_what_is_under_the_pointer(tab, shots):
     tab.shot(shots, "panel-tooltip")
     tab.page.mouse.move(box["x"] + 5, box["y"] + box["height"] - 5)  # outside the plots
     tip.wait_for(state="hidden", timeout=10_000)
+    # a narrower window: the finished panel is repainted to the new width
+    width = panel.evaluate("c => c.clientWidth")
+    tab.page.set_viewport_size({"width": 1100, "height": 900})
+    tab.page.wait_for_function(
+        "w => document.querySelector('canvas.probnn-live').clientWidth < w", arg=width
+    )
     assert tab.exceptions() == [] and tab.errors == []
 
 
