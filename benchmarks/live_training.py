@@ -79,21 +79,10 @@ OBSERVER = r"""
 () => {
   window.__updates = [];
   window.__last = null;
-  window.__svg = [];
-  window.__chart = null;
   const read = () => {
     for (const el of document.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
       const t = el.textContent.trim();
       if (/^Step [\d,]+ \/ [\d,]+/.test(t)) return t;
-    }
-    return null;
-  };
-  // (if the live chart is drawn as SVG instead, its text mark "step k / N" is in the DOM:
-  // each change of it is one redraw)
-  const chart = () => {
-    for (const el of document.querySelectorAll('svg text')) {
-      const t = el.textContent.trim();
-      if (/^step [\d,]+ \/ [\d,]+$/.test(t)) return t;
     }
     return null;
   };
@@ -102,11 +91,6 @@ OBSERVER = r"""
     if (t !== null && t !== window.__last) {
       window.__last = t;
       window.__updates.push([performance.now(), t]);
-    }
-    const c = chart();
-    if (c !== null && c !== window.__chart) {
-      window.__chart = c;
-      window.__svg.push(performance.now());
     }
   };
   new MutationObserver(seen).observe(document.body,
@@ -235,7 +219,7 @@ def one_run(browser, port: int, args, server_pid: int) -> dict:
     t_idle = page.evaluate("performance.now()")
     cpu1 = cpu_of([server_pid]), cpu_of(browser_pids)
     updates = page.evaluate("window.__updates")
-    draws = page.evaluate("window.__draws") + page.evaluate("window.__svg")
+    draws = page.evaluate("window.__draws")
     errors = page.locator("[data-testid='stException']").count()
     if args.shot:
         page.screenshot(path=args.shot)

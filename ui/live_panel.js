@@ -105,10 +105,12 @@ function ticks(lo, hi, step) {
 function label(value, step) {
   if (Math.abs(value) < step * 1e-6) return "0";
   const abs = Math.abs(value);
-  if (abs >= 1e5 || abs < 1e-3) return value.toExponential(1).replace("e+", "e");
   const digits = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  const text = value.toFixed(Math.min(digits, 6));
-  return abs >= 1000 ? Number(text).toLocaleString("en-US") : text.replace("-", "\u2212");
+  let text;
+  if (abs >= 1e5 || abs < 1e-3) text = value.toExponential(1).replace("e+", "e");
+  else if (abs >= 1000) text = Number(value.toFixed(Math.min(digits, 6))).toLocaleString("en-US");
+  else text = value.toFixed(Math.min(digits, 6));
+  return text.replace("-", "\u2212"); // a typographic minus, as the other charts show
 }
 
 function range(arrays) {

@@ -147,10 +147,6 @@ def _subsample(n: int, k: int, seed: int) -> np.ndarray:
 def _spec(kind: str, *args) -> dict:
     """Chart specs without data, built once per shape (Altair is slow to build specs)."""
     builders: dict[str, Callable[..., object]] = {
-        "loss": lambda: charts.loss_chart("history"),
-        "metric": lambda name, lo, hi: charts.metric_chart(
-            "metric", name=name, domain=None if lo is None else (lo, hi)
-        ),
         "map": lambda names, feats, multi: charts.probability_map(
             "image", "points", class_names=names, features=feats, multiclass=multi
         ),
@@ -550,7 +546,6 @@ class _Context:
                 self.points.to_pandas(),
                 class_names=self.names,
                 features=dataset.feature_names[:2],
-                multiclass=(dataset.n_classes or 2) > 2,
             )
         elif not self.classification and self.d == 1:
             (lo, hi), (ylo, yhi) = dataset.bounds(0.05)[:2]
@@ -725,7 +720,6 @@ def _watch(jobs: list[_Job]) -> bool:
             t0, c0 = time.perf_counter(), time.thread_time()
             running = False
             drew = False
-            waiter = None  # a running LiveRun whose thread's end should wake the loop
             for job in jobs:
                 snap = job.live.snapshot()
                 if snap.version != job.last:
@@ -733,8 +727,6 @@ def _watch(jobs: list[_Job]) -> bool:
                     job.last = snap.version
                     drew = True
                 running |= snap.status == "running"
-                if snap.status == "running" and isinstance(job.live, live.LiveRun):
-                    waiter = waiter or job.live
             if drew:
                 # CPU time, not wall time: waiting for the interpreter lock while a run
                 # computes is not a cost of drawing
@@ -747,8 +739,8 @@ def _watch(jobs: list[_Job]) -> bool:
             pause = max(0.005, live.render_interval(cost) - (time.perf_counter() - t0))
             # wait for the next frame, but wake as soon as a run's thread ends (its final
             # frame and the results then show without waiting out the interval)
-            if waiter is not None and len(jobs) == 1:
-                waiter.wait(pause)
+            if len(jobs) == 1 and isinstance(jobs[0].live, live.LiveRun):
+                jobs[0].live.wait(pause)
             else:
                 time.sleep(pause)
     except StopException:

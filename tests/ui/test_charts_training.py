@@ -30,18 +30,9 @@ def decode(url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
 
 
-def test_loss_chart_names_its_data_and_units():
-    spec = charts.spec(charts.loss_chart("history"))
-    assert spec["data"] == {"name": "history"}
-    enc = spec["encoding"]
-    assert enc["y"]["title"] == "loss (nats)" and enc["x"]["title"] == "optimiser step"
-    assert enc["color"]["scale"]["domain"] == ["train", "test"]
-    assert enc["color"]["scale"]["range"] == PALETTE[:2]
-
-
 def test_a_chart_from_a_frame_carries_its_data():
-    frame = pd.DataFrame({"step": [1, 2], "series": ["train", "train"], "value": [0.7, 0.6]})
-    spec = charts.spec(charts.loss_chart(frame))
+    frame = pd.DataFrame({"step": [1, 2], "run": ["a", "a"], "value": [0.7, 0.6]})
+    spec = charts.spec(charts.compare_curve_chart(frame, runs=["a"]))
     assert "datasets" in spec and spec["data"]["name"] in spec["datasets"]
 
 
@@ -80,7 +71,6 @@ def test_live_panel_map_carries_the_picture_classes_and_legend():
         POINTS,
         class_names=["a", "b"],
         features=["f1", "f2"],
-        multiclass=False,
     )
     frame = charts.live_panel_data(
         "p", label="step 1 / 2", steps=2, curves=CURVES, metric_name="accuracy",
@@ -97,8 +87,12 @@ def test_live_panel_map_carries_the_picture_classes_and_legend():
         POINTS,
         class_names=["a", "b", "c"],
         features=["f1", "f2"],
-        multiclass=True,
     )
+    # a most-probable-class picture (categorical model) has no colour-scale legend
+    multi = charts.live_panel_data(
+        "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=multi,
+        view={"url": "data:image/png;base64,AAAA", "multi": True},
+    )["right"]
     assert multi["gradient"] is None and len(multi["styles"]) == 3
     # no picture observed yet: the panel shows the curves only
     assert charts.live_panel_data(
@@ -125,10 +119,10 @@ def test_live_panel_fit_draws_a_band_only_where_the_likelihood_has_a_spread():
 
 
 def test_with_data_leaves_the_spec_alone():
-    spec = charts.spec(charts.loss_chart("history"))
-    frame = pd.DataFrame({"step": [1], "series": ["train"], "value": [0.5]})
-    filled = charts.with_data(spec, history=frame)
-    assert filled["datasets"]["history"] is frame
+    spec = charts.spec(charts.compare_curve_chart("compare", runs=["a"]))
+    frame = pd.DataFrame({"step": [1], "run": ["a"], "value": [0.5]})
+    filled = charts.with_data(spec, compare=frame)
+    assert filled["datasets"]["compare"] is frame
     assert "datasets" not in spec
 
 

@@ -36,7 +36,6 @@ from ui.charts import HEIGHT, PALETTE, unit_title, with_data
 from ui.charts import spec as _spec
 
 __all__ = [
-    "LOSS_SERIES",
     "calibration_chart",
     "compare_curve_chart",
     "compare_fit_chart",
@@ -47,8 +46,6 @@ __all__ = [
     "live_panel_data",
     "panel_fit",
     "panel_map",
-    "loss_chart",
-    "metric_chart",
     "probability_colours",
     "probability_map",
     "residual_chart",
@@ -65,7 +62,6 @@ def spec(chart: alt.TopLevelMixin) -> dict:
 
 
 NATS = "nats"
-LOSS_SERIES = ("train", "test")  # series of the loss chart, in legend order
 _MAP_HEIGHT = 380
 _BLUE, _ORANGE = PALETTE[0], PALETTE[1]
 _MIDDLE = "#f4f4f4"  # p = 0.5: neither class
@@ -101,65 +97,6 @@ def _legend(title: str | None = None, orient: str = "bottom", **kwargs) -> alt.L
 # ----------------------------------------------------------------------------- curves
 
 
-def loss_chart(
-    history: Data = "history",
-    *,
-    series: Sequence[str] = LOSS_SERIES,
-    unit: str = NATS,
-    height: int = HEIGHT,
-    title: str = "loss",
-) -> alt.Chart:
-    """Training and test loss against the optimiser step (one line per series)."""
-    series = list(series)
-    return (
-        _chart(history, height)
-        .mark_line(strokeWidth=2.5, clip=True)
-        .encode(
-            x=alt.X("step:Q", title="optimiser step", axis=alt.Axis(tickMinStep=1)),
-            y=alt.Y("value:Q", title=unit_title(title, unit), scale=alt.Scale(zero=False)),
-            color=alt.Color(
-                "series:N",
-                scale=alt.Scale(domain=series, range=PALETTE[: len(series)]),
-                legend=_legend(None, orient="top", direction="horizontal"),
-            ),
-            strokeDash=alt.StrokeDash(
-                "series:N",
-                scale=alt.Scale(domain=series, range=[[1, 0], [6, 3], [2, 2]][: len(series)]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("series:N"),
-                alt.Tooltip("step:Q"),
-                alt.Tooltip("value:Q", title=unit_title(title, unit), format=".4f"),
-            ],
-        )
-    )
-
-
-def metric_chart(
-    history: Data = "metric",
-    *,
-    name: str = "accuracy",
-    unit: str | None = None,
-    height: int = 170,
-    domain: tuple[float, float] | None = None,
-) -> alt.Chart:
-    """The likelihood's metric (accuracy, RMSE, ...) on the test set against the step."""
-    scale = alt.Scale(domain=list(domain)) if domain else alt.Scale(zero=False)
-    return (
-        _chart(history, height)
-        .mark_line(strokeWidth=2.5, color=PALETTE[2], point=False, clip=True)
-        .encode(
-            x=alt.X("step:Q", title="optimiser step"),
-            y=alt.Y("value:Q", title=unit_title(name, unit), scale=scale),
-            tooltip=[
-                alt.Tooltip("step:Q"),
-                alt.Tooltip("value:Q", title=unit_title(name, unit), format=".4f"),
-            ],
-        )
-    )
-
-
 # ----------------------------------------------------------------------------- live panel
 #
 # While a run trains, the page paints the panel of ui/live_panel.js (one canvas) instead
@@ -180,12 +117,13 @@ def panel_map(
     *,
     class_names: Sequence[str],
     features: Sequence[str],
-    multiclass: bool,
 ) -> dict:
     """The static part of the p(y|x) map panel: extent, axes, the data, the legend.
 
     ``points`` has columns ``x, y, label`` (label = class name). The picture itself
-    (``url``) is added per frame by :func:`live_panel_data`.
+    (``url``) is added per frame by :func:`live_panel_data`, which also keeps the
+    colour-scale legend only for a picture of p(last class | x) (not for the
+    most-probable-class picture of a categorical model).
     """
     names = [str(n) for n in class_names]
     index = {n: i for i, n in enumerate(names)}
@@ -194,12 +132,10 @@ def panel_map(
         for i in range(len(names))
     ]
     edge = {k: float(np.ravel(v)[0]) for k, v in extent.items()}
-    gradient = None
-    if not multiclass:
-        gradient = {
-            "title": f"p({names[-1]} | x)",
-            "stops": [[0.0, _BLUE], [0.5, _MIDDLE], [1.0, _ORANGE]],
-        }
+    gradient = {
+        "title": f"p({names[-1]} | x)",
+        "stops": [[0.0, _BLUE], [0.5, _MIDDLE], [1.0, _ORANGE]],
+    }
     return {
         "kind": "map",
         "extent": [edge["x0"], edge["x1"], edge["y0"], edge["y1"]],
@@ -290,7 +226,8 @@ def live_panel_data(
     }
     if right is not None and view is not None:
         if right["kind"] == "map" and "url" in view:
-            frame["right"] = dict(right, url=view["url"])
+            gradient = None if view.get("multi") else right["gradient"]
+            frame["right"] = dict(right, url=view["url"], gradient=gradient)
         elif right["kind"] == "fit" and "mean" in view:
             band = "lo" in view and bool(np.isfinite(view["lo"]).any())
             frame["right"] = dict(
