@@ -1,20 +1,13 @@
-"""probnn: the router. Page config, navigation by section, run."""
+"""probnn's server: ``streamlit run app.py``.
+
+The app itself is main.py (page config and navigation). This file adds one route of the
+app's own to Streamlit's server: the live panel fetches its frames from it while a
+network trains (ui/frames.py). ``streamlit run main.py`` also works; the panel then
+receives every frame as a page element, which costs the browser more.
+"""
 
 import streamlit as st
 
-import probnn
-from ui import nav
+from ui import frames
 
-probnn.limit_threads()
-st.set_page_config(page_title="probnn: how networks learn", page_icon="ui/icon.png",
-                   layout="wide")
-
-sections: dict[str, list] = {"": [st.Page("lessons/home.py", title="Start here",
-                                          icon=":material/school:", default=True)]}
-for info in nav.built():
-    sections.setdefault(info.section, []).append(
-        st.Page(info.path, title=info.title, icon=info.icon, url_path=info.url))
-st.navigation(sections).run()
-# Load torch in the background once the first page is drawn (started earlier, the
-# import competed with that page for the CPU); a training page needs it later.
-probnn.warm_up()
+app = st.App("main.py", routes=frames.routes())

@@ -4,10 +4,14 @@ the charts update.
     python benchmarks/live_training.py                      # binary page, 1,000 points, 1,000 steps
     python benchmarks/live_training.py --page regression --query "n=1000&steps=1000"
 
-It serves the app headless, opens the page in Chromium (playwright, /usr/bin/chromium)
-with fixed settings from the URL, presses Train and waits until the script is idle
-again with the run finished (wall = click -> page idle). The live panel (loss curves,
-metric and the p(y|x) map on one canvas, ui/live_panel.js) paints its own label
+It serves the app headless (``streamlit run app.py``), opens the page in Chromium
+(playwright, /usr/bin/chromium) with fixed settings from the URL, presses Train and waits
+until the script is idle again with the run finished (wall = click -> page idle). The
+times are taken inside the page: the click by a capturing ``click`` listener, the end by
+a MutationObserver on the app's script state; the harness itself only polls a few times
+a second (playwright's default, a check on every animation frame, kept the browser
+drawing at 60 frames a second and billed that to the page). The live panel (loss
+curves, metric and the p(y|x) map on one canvas, ui/live_panel.js) paints its own label
 "step k / N"; a hook on ``fillText`` counts the distinct labels painted, i.e. the chart
 updates the browser actually drew. A MutationObserver also follows the status line (by
 ``textContent``: reading ``innerText`` would force a layout on every DOM change and
@@ -54,6 +58,7 @@ ARGS = [
 ]
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 STATUS = re.compile(r"^Step ([\d,]+) / ([\d,]+)")
+FINAL = "finished|diverged|stopped"
 
 # The live panel (loss curves, metric and p(y|x) map) is drawn on a canvas, and it
 # draws its own label "step k / N" with fillText: every new label the canvas paints is
@@ -79,8 +84,24 @@ OBSERVER = r"""
 () => {
   window.__updates = [];
   window.__last = null;
+  window.__idle = null;  // when the page went idle with the run over (after the click)
+  window.__clickAt = null;
+  document.addEventListener("click", () => { window.__clickAt = performance.now(); },
+      {capture: true, once: true});
+  const app = document.querySelector("[data-testid='stApp']");
+  const over = () => window.__last && /finished|diverged|stopped/.test(window.__last);
+  const idle = () => {
+    if (window.__clickAt !== null && window.__idle === null && over() &&
+        app.getAttribute("data-test-script-state") === "notRunning") {
+      window.__idle = performance.now();
+    }
+  };
+  new MutationObserver(idle).observe(app,
+      {attributes: true, attributeFilter: ["data-test-script-state"]});
   const read = () => {
-    for (const el of document.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
+    // the status line: Streamlit markdown, or the live panel's own line while it streams
+    for (const el of document.querySelectorAll(
+        '[data-testid="stMarkdownContainer"], .probnn-status')) {
       const t = el.textContent.trim();
       if (/^Step [\d,]+ \/ [\d,]+/.test(t)) return t;
     }
@@ -91,6 +112,7 @@ OBSERVER = r"""
     if (t !== null && t !== window.__last) {
       window.__last = t;
       window.__updates.push([performance.now(), t]);
+      idle();
     }
   };
   new MutationObserver(seen).observe(document.body,
@@ -208,15 +230,13 @@ def one_run(browser, port: int, args, server_pid: int) -> dict:
     button = page.get_by_role("button", name="Train", exact=True)
     browser_pids = [p for p in _descendants(os.getpid()) if p != server_pid]
     cpu0 = cpu_of([server_pid]), cpu_of(browser_pids)
-    t_click = page.evaluate("performance.now()")
     button.click()
-    page.wait_for_function(
-        "() => window.__last && /finished|diverged|stopped/.test(window.__last)",
-        timeout=args.timeout * 1000,
-    )
-    t_done = page.evaluate("performance.now()")
-    page.wait_for_selector(READY, timeout=args.timeout * 1000)
-    t_idle = page.evaluate("performance.now()")
+    # The times come from the page's own observers (above), so how often this waits
+    # and asks does not change them; it asks rarely, as polling on every animation
+    # frame (the default) would keep the browser drawing 60 frames a second.
+    page.wait_for_function("() => window.__idle !== null", polling=250, timeout=args.timeout * 1000)
+    t_click, t_idle = page.evaluate("[window.__clickAt, window.__idle]")
+    t_done = next(t for t, x in page.evaluate("window.__updates") if re.search(FINAL, x))
     cpu1 = cpu_of([server_pid]), cpu_of(browser_pids)
     updates = page.evaluate("window.__updates")
     draws = page.evaluate("window.__draws")

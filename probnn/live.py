@@ -195,6 +195,7 @@ class LiveRun:
         self._note: str | None = None
         self._error: str | None = None
         self._version = 0
+        self._listeners: list[Callable[[], None]] = []
         self._published_at = 0.0
         self._seconds_per_step: float | None = None
         self._new_run()
@@ -245,6 +246,37 @@ class LiveRun:
         return getattr(self.run, "stop_reason", None) if self.status in FINAL_STATES else None
 
     @property
+    def version(self) -> int:
+        """Grows whenever the next snapshot would differ; cheap (no lock, no copy)."""
+        return self._version
+
+    def listen(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback()`` whenever :attr:`version` grows; returns the unsubscriber.
+
+        The callback runs on whichever thread changed the run (often the training
+        thread), with an internal lock held: it must only hand the news on (set an
+        event, schedule a call on an event loop), never read the run or block.
+        """
+        with self._state:
+            self._listeners.append(callback)
+
+        def unlisten() -> None:
+            with self._state:
+                if callback in self._listeners:
+                    self._listeners.remove(callback)
+
+        return unlisten
+
+    def _changed(self) -> None:
+        """A new version (caller holds the state lock): tell the listeners."""
+        self._version += 1
+        for callback in tuple(self._listeners):
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - a listener that went away (closed loop)
+                self._listeners.remove(callback)
+
+    @property
     def compute_seconds(self) -> float:
         """Seconds spent inside ``Run.advance`` (the bare compute) since the last reset."""
         return self._compute
@@ -258,7 +290,7 @@ class LiveRun:
             self._want_running = True
             self._note = None
             self._last_seen = time.monotonic()
-            self._version += 1
+            self._changed()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="probnn-live", daemon=True)
                 self._thread.start()
@@ -272,7 +304,7 @@ class LiveRun:
             if self._want_running:
                 self._want_running = False
                 self._note = note
-                self._version += 1
+                self._changed()
             thread = self._thread
         if wait and thread is not None and thread is not threading.current_thread():
             thread.join()
@@ -417,7 +449,7 @@ class LiveRun:
             self._probes_frame = probes
             self._pub_step = int(self.run.step)
             self._pub_final = self.status in FINAL_STATES
-            self._version += 1
+            self._changed()
             self._published_at = time.monotonic()
 
     def _should_stop(self) -> bool:
@@ -425,7 +457,7 @@ class LiveRun:
         idle = time.monotonic() - self._last_seen
         if self._want_running and idle > self.heartbeat:
             self._want_running = False
-            self._version += 1
+            self._changed()
             self._note = (
                 f"Paused: nobody watched for {idle:.0f} s (was the page closed?). "
                 "Press Resume to continue."

@@ -2,10 +2,14 @@
 // the fitted mean, drawn on one canvas.
 //
 // A chart library rebuilds its scene graph on every update; while a network trains,
-// the page sends several frames a second, so this panel only clears and repaints a
-// canvas. Each frame mounts the component afresh; the canvas is carried over from the
-// previous mount (same `id`), so the old picture stays on screen until the new one is
-// painted, and nothing flickers.
+// the page shows several frames a second, so this panel only clears and repaints a
+// canvas. The canvas is carried over from one mount to the next (same `id`), so the old
+// picture stays on screen until the new one is painted, and nothing flickers.
+//
+// Where frames come from: a mount brings one. When it also brings a `stream` (the app's
+// server answers the frame route, ui/frames.py), the panel fetches the following frames
+// itself, one request per frame, until the run stops training; that keeps each frame
+// out of the page's element tree. A later mount always wins over an older stream.
 
 const FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif';
 const INK = "#111111";
@@ -13,17 +17,45 @@ const MUTED = "#4a4a4a";
 const GRID = "#e4e6ea";
 const AXIS = "#9aa0a6";
 const panels = new Map(); // panel id -> { box, canvas, tip, image, url, seq, layout, data }
+const statuses = new Map(); // panel id -> the element of its status line
 
 export default function (component) {
   const { data, parentElement } = component;
   if (!data) return;
+  if (data.kind === "status") {
+    let line = statuses.get(data.id);
+    if (!line) {
+      line = document.createElement("div");
+      line.className = "probnn-status";
+      statuses.set(data.id, line);
+    }
+    if (line.parentElement !== parentElement) parentElement.appendChild(line);
+    line.innerHTML = markdown(data.text);
+    return;
+  }
   let entry = panels.get(data.id);
   if (!entry) {
     entry = create();
     panels.set(data.id, entry);
   }
   if (entry.box.parentElement !== parentElement) parentElement.appendChild(entry.box);
+  entry.follow = null; // this mount's frame is newer than anything an older stream brings
+  show(entry, parentElement, data);
+  if (data.stream) follow(entry, data.stream);
+}
+
+// The status line's markdown: bold and line breaks, the rest as text.
+function markdown(text) {
+  return esc(text)
+    .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
+    .replace(/ {2}\n/g, "<br>\n");
+}
+
+// Draw one frame; a new p(y|x) picture is decoded first (the old one stays meanwhile).
+function show(entry, parent, data) {
   entry.canvas.setAttribute("aria-label", data.label);
+  const line = statuses.get(data.id);
+  if (data.status && line && line.isConnected) line.innerHTML = markdown(data.status);
   const seq = ++entry.seq;
   const right = data.right;
   if (right && right.kind === "map" && right.url !== entry.url) {
@@ -32,12 +64,43 @@ export default function (component) {
       if (seq < entry.drawn) return; // a later frame is already on screen
       entry.image = image;
       entry.url = right.url;
-      paint(entry, parentElement, data, seq);
+      paint(entry, entry.box.parentElement || parent, data, seq);
     };
     image.src = right.url;
     if (entry.image) return; // keep the previous picture until the new map is decoded
   }
-  paint(entry, parentElement, data, seq);
+  paint(entry, parent, data, seq);
+}
+
+// The app's base URL: where Streamlit's own scripts are served from.
+function base() {
+  const script = document.querySelector('script[type="module"][src*="/static/js/"]');
+  if (script) return script.src.slice(0, script.src.indexOf("static/js/"));
+  return new URL("./", document.baseURI).href;
+}
+
+// Fetch frame after frame of a training run until it stops, a later mount replaces
+// this stream, the panel leaves the page or the server has no such stream any more.
+async function follow(entry, stream) {
+  const me = {};
+  entry.follow = me;
+  const url = base() + stream.path;
+  let after = stream.after;
+  while (entry.follow === me) {
+    let frame;
+    try {
+      const response = await fetch(`${url}?after=${after}`, { cache: "no-store" });
+      if (!response.ok) break;
+      frame = await response.json();
+    } catch (error) {
+      break; // the page keeps its last frame; the script draws the final one
+    }
+    if (entry.follow !== me || !entry.box.isConnected) break;
+    after = frame.version;
+    show(entry, entry.box.parentElement, frame);
+    if (!frame.running) break;
+  }
+  if (entry.follow === me) entry.follow = null;
 }
 
 function create() {

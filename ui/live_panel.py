@@ -2,7 +2,9 @@
 
 Every frame is a fresh mount under a new key (a key may appear once per script run, and
 the live loop draws many frames in one run); the script side keeps the canvas between
-mounts, so a frame costs the browser one repaint.
+mounts, so a frame costs the browser one repaint. When the panel streams its frames
+(:mod:`ui.frames`), the page's status line is drawn by the same component
+(:func:`status`), so that the panel can keep its numbers current between mounts.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-__all__ = ["draw"]
+__all__ = ["draw", "status"]
 
 _JS = (Path(__file__).with_name("live_panel.js")).read_text(encoding="utf-8")
 _PANEL = st.components.v2.component("probnn_live_panel", js=_JS, isolate_styles=False)
@@ -26,5 +28,16 @@ def draw(slot, frame: dict) -> None:
             data=frame,
             key=f"{frame['id']}.{next(_FRAMES)}",
             height=int(frame["height"]),
+            width="stretch",
+        )
+
+
+def status(slot, panel_id: str, text: str) -> None:
+    """Show the status line ``text`` (bold ``**...**`` and line breaks ``"  \\n"`` only)
+    in ``slot``; frames of panel ``panel_id`` that carry a ``status`` update it."""
+    with slot:
+        _PANEL(
+            data={"kind": "status", "id": panel_id, "text": text},
+            key=f"{panel_id}.status.{next(_FRAMES)}",
             width="stretch",
         )

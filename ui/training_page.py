@@ -11,10 +11,13 @@ the buttons (``b_*``). The URL-bound widgets use short plain keys (``data``, ``n
 
 How a run is shown while it trains: a background thread (``probnn.live``) computes; the
 script, once everything is laid out, loops over :func:`_watch`, which reads the latest
-snapshot and redraws only placeholders (``st.empty``) with chart specs that never change
-(only their datasets do), a few times a second. A button press interrupts that loop at
-its next redraw (Streamlit stops a running script at its next ``st`` call when a rerun
-is requested), so Pause works mid-run; the run itself lives on in ``st.session_state``.
+snapshot and redraws only placeholders (``st.empty``) a few times a second. When the app
+was started by ``app.py``, the live panel fetches its frames itself from the server's
+frame route (:mod:`ui.frames`, the ``stream`` key) and the loop only keeps the status
+line; otherwise every frame is sent as an element. A button press interrupts that loop
+at its next redraw (Streamlit stops a running script at its next ``st`` call when a
+rerun is requested; the loop redraws at once when one is pending), so Pause works
+mid-run; the run itself lives on in ``st.session_state``.
 """
 
 from __future__ import annotations
@@ -34,12 +37,13 @@ from probnn import data as pdata
 from probnn import likelihoods, live, training
 from probnn.models import ACTIVATIONS
 from probnn.params import ParamSpec
-from ui import live_panel, widgets
+from ui import frames, live_panel, widgets
 from ui.charts import number
 from ui.charts import training as charts
 
 try:  # raised inside a running script when its session stops (tab closed, Stop pressed)
     from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 except ImportError:  # pragma: no cover - another Streamlit layout
     StopException = ()  # type: ignore[assignment]
 
@@ -480,6 +484,8 @@ class _Slots:
     status: object  # status line: step, state, latest numbers (redrawn at most ~2 Hz)
     chart: object | None  # the one live chart: loss, metric and p(y|x) or the fit
     after: object  # calibration / residuals / download, filled when the run rests
+    stream: frames.Source | None = None  # the panel fetches running frames itself
+    streaming: bool = False  # the panel has been mounted with the stream in this run
     text: str = ""
     text_at: float = 0.0
 
@@ -661,34 +667,101 @@ _NO_CURVES = {
 
 
 def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
-    """Redraw the live placeholders from one snapshot: data only, one chart."""
-    c = (snap.view or {}).get("curves", _NO_CURVES)
+    """Redraw the live placeholders from one snapshot: the status line and one chart.
+
+    With a stream, the first frame of a running run is mounted with the stream's address
+    and the panel fetches the rest (the status line's numbers too); until the run stops,
+    the loop only redraws when a button press is waiting for the script's next ``st``
+    call. Without one, every frame is sent, and the status line at most twice a second.
+    """
+    running = snap.status == "running"
+    panel_id = _k(ctx.spec, "panel")
+    streamed = slots.stream is not None and slots.chart is not None
+    if running and streamed:
+        if not slots.streaming or _rerun_pending():
+            frame = _panel_frame(ctx, snap)
+            frame["stream"] = {"path": slots.stream.path, "after": snap.version}
+            live_panel.status(slots.status, panel_id, frame["status"])
+            live_panel.draw(slots.chart, frame)
+            slots.streaming = True
+        return
     now = time.monotonic()
     text = _status_text(snap)
     if (
         text.split(" · ")[1:] != slots.text.split(" · ")[1:]
         or now - slots.text_at >= 0.5
-        or snap.status != "running"
+        or not running
+        or _rerun_pending()
     ):
-        numbers = (
-            f"train loss **{_num(c['train'])}** nats · test loss **{_num(c['test'])}** nats · "
-            f"test {ctx.metric_name} **{_num(c['metric'])}**"
-        )
-        slots.status.markdown(f"{text}  \n{numbers}")
+        line = _status_line(ctx, snap)
+        if streamed:
+            live_panel.status(slots.status, panel_id, line)
+        else:
+            slots.status.markdown(line)
         slots.text, slots.text_at = text, now
-    if slots.chart is None:  # another tab is open: the status line is all there is to draw
-        return
+    if slots.chart is not None:  # else another tab is open: the status line is all
+        live_panel.draw(slots.chart, _panel_frame(ctx, snap))
+
+
+def _status_line(ctx: _Context, snap: live.Snapshot) -> str:
+    """The status line under the buttons (markdown): step, state and the latest numbers."""
+    c = (snap.view or {}).get("curves", _NO_CURVES)
+    return (
+        f"{_status_text(snap)}  \n"
+        f"train loss **{_num(c['train'])}** nats · test loss **{_num(c['test'])}** nats · "
+        f"test {ctx.metric_name} **{_num(c['metric'])}**"
+    )
+
+
+def _panel_frame(ctx: _Context, snap: live.Snapshot) -> dict:
+    """One frame of the live panel, with its ``version``, whether the run is ``running``
+    and the ``status`` line."""
     frame = charts.live_panel_data(
         _k(ctx.spec, "panel"),
         label=f"step {snap.step:,} / {snap.steps:,}",
         steps=snap.steps,
-        curves=c,
+        curves=(snap.view or {}).get("curves", _NO_CURVES),
         metric_name=ctx.metric_name,
         metric_domain=None if ctx.metric_domain[0] is None else ctx.metric_domain,
         right=ctx.panel,
         view=snap.view,
     )
-    live_panel.draw(slots.chart, frame)
+    frame["version"] = snap.version
+    frame["running"] = snap.status == "running"
+    frame["status"] = _status_line(ctx, snap)
+    return frame
+
+
+def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | None:
+    """This session's frame stream of this page's run (None when the route is not served).
+
+    Kept in the session state: the route's registry holds it weakly, so it ends with the
+    session; a new run (new settings) gets a new stream and token.
+    """
+    if not frames.served():
+        return None
+    source = st.session_state.get(_k(spec, "stream"))
+    if source is None or source.owner is not lv:
+        source = frames.Source(
+            lambda: lv.version, lambda: _panel_frame(ctx, lv.snapshot()), lv.listen
+        )
+        source.owner = lv
+        st.session_state[_k(spec, "stream")] = source
+    return source
+
+
+def _rerun_pending() -> bool:
+    """True when a rerun or stop is waiting for this script's next ``st`` call.
+
+    The live loop draws little while the panel fetches its own frames, so it asks, to
+    let a button press interrupt it at once. Reads Streamlit's request state (there is no
+    public call for it); False when that cannot be read.
+    """
+    try:
+        requests = get_script_run_ctx(suppress_warning=True).script_requests
+        return requests._state.name != "CONTINUE"  # noqa: SLF001
+    except Exception:  # noqa: BLE001 - no context (bare mode) or another Streamlit
+        return False
 
 
 def _num(value: float) -> str:
@@ -818,7 +891,7 @@ def _press(lv: live.LiveRun, pressed: str) -> None:
 
 def render(spec: PageSpec) -> None:
     """Draw the whole training area of a page and stream the run while it trains."""
-    probnn.limit_threads()  # app.py does this too, but a page file can run without it
+    probnn.limit_threads()  # main.py does this too, but a page file can run without it
     _pause_other_pages(spec)
     settings, dataset = settings_from_widgets(spec)
     lv: live.LiveRun | None = st.session_state.get(_k(spec, "live"))
@@ -863,7 +936,7 @@ def render(spec: PageSpec) -> None:
     else:
         with tabs[0]:
             chart = st.empty() if open_tab == TABS[0] else None
-            slots = _Slots(status_slot, chart, st.container())
+            slots = _Slots(status_slot, chart, st.container(), stream=_stream(spec, ctx, lv))
         snap = lv.snapshot()
         _draw(ctx, slots, snap)
         jobs.append(_Job(lv, lambda s, c=ctx, sl=slots: _draw(c, sl, s), snap.version))
@@ -959,20 +1032,42 @@ def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapsho
     else:
         table = live.residual_table(lv.run, ds.X_test, ds.y_test.numpy())
         what = ""
-    history = lv.full_history()
-    history.columns = [
-        f"{c} (nats)" if c.endswith("loss") else c for c in history.columns.astype(str)
-    ]
     results = {
         "key": key,
         "table": _arrow(table),
         "what": what,
-        "rows": len(history),
-        "csv": history.to_csv(index=False),
-        "tail": _table(history.dropna().tail(3)),  # the last evaluations, every column filled
+        "rows": int(lv.run.history.n_steps),
+        # built when the button is pressed, not at the end of every run
+        "csv": functools.partial(history_csv, lv.run),
+        "tail": _table(_recent(lv.run)),
     }
     st.session_state[_k(spec, "after")] = results
     return results
+
+
+def _loss_units(frame: pd.DataFrame) -> pd.DataFrame:
+    frame.columns = [f"{c} (nats)" if c.endswith("loss") else c for c in frame.columns.astype(str)]
+    return frame
+
+
+def history_csv(run: training.Run) -> str:
+    """The run's history as CSV: one row per step, one column per series (losses in nats)."""
+    return _loss_units(live.history_table(run.history_frame(max_points=10**9))).to_csv(index=False)
+
+
+def _recent(run: training.Run, k: int = 3) -> pd.DataFrame:
+    """The last ``k`` evaluations with every series recorded, one row each."""
+    h, names = run.history.filled(), run.series_names()
+    steps = h["eval_step"]
+    frame = pd.DataFrame(
+        {
+            "step": steps,
+            names["train_loss"]: h["train_loss"][steps - 1],
+            **{names[key]: h[key] for key in ("test_loss", "train_metric", "test_metric")},
+            names["grad_norm"]: h["grad_norm"],
+        }
+    )
+    return _loss_units(frame.dropna().tail(k))
 
 
 def _table(frame: pd.DataFrame) -> str:

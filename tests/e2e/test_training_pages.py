@@ -14,14 +14,19 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 CHART = "canvas.probnn-live"  # the live panel (ui/live_panel.js)
+FRAME = "/_probnn/frame/"  # the route it fetches frames from (ui/frames.py)
 LOSS = re.compile(r"train loss ([0-9.e+-]+) nats")
+
+# The status line: Streamlit markdown, or the live panel's own element while it streams.
+LINE = "[data-testid='stMarkdownContainer'], .probnn-status"
 
 # Reads the status line ("Step k / N · ... train loss X nats ...") every time it changes.
 WATCH = r"""
 () => {
   window.__status = [];
   const read = () => {
-    for (const el of document.querySelectorAll('[data-testid="stMarkdownContainer"]')) {
+    for (const el of document.querySelectorAll(
+        '[data-testid="stMarkdownContainer"], .probnn-status')) {
       const t = el.innerText.trim();
       if (/^Step [\d,]+ \/ [\d,]+/.test(t)) return t;
     }
@@ -37,7 +42,7 @@ WATCH = r"""
 
 def status(tab) -> str:
     return (
-        tab.page.locator("[data-testid='stMarkdownContainer']", has_text="Step ")
+        tab.page.locator(LINE, has_text="Step ")
         .filter(has_text=re.compile(r"^Step [\d,]+ / "))
         .first.inner_text()
     )
@@ -45,9 +50,9 @@ def status(tab) -> str:
 
 def wait_status(tab, pattern: str, timeout_ms: int = 180_000) -> None:
     tab.page.wait_for_function(
-        "(p) => [...document.querySelectorAll('[data-testid=\"stMarkdownContainer\"]')]"
+        "([p, sel]) => [...document.querySelectorAll(sel)]"
         ".some(el => new RegExp(p).test(el.innerText))",
-        arg=pattern,
+        arg=[pattern, LINE],
         timeout=timeout_ms,
     )
 
@@ -74,10 +79,13 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     tab.open(f"{page}?{query}", timeout_ms=120_000)
     tab.page.locator(CHART).first.wait_for(timeout=90_000)
     tab.page.evaluate(WATCH)
+    frames = []  # the panel fetches its frames from the app's own route while it trains
+    tab.page.on("response", lambda r: frames.append(r.status) if FRAME in r.url else None)
     tab.page.get_by_role("button", name="Train", exact=True).click()
     wait_status(tab, r"^Step [\d,]+ / [\d,]+ · finished")
     tab.settle()
     tab.shot(shots, f"train-{page}")
+    assert len(frames) >= 3 and set(frames) == {200}, frames
     seen = tab.page.evaluate("window.__status")
     steps = {int(m.group(1).replace(",", "")) for t in seen if (m := re.match(r"Step ([\d,]+)", t))}
     # The status line redraws at most twice a second: runs of 3,000 steps last long enough

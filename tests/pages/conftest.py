@@ -10,4 +10,4 @@ from tests.probnn.conftest import one_thread  # noqa: F401  (same fixture as for
 @pytest.fixture
 def app():
     """The whole app through its router."""
-    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    return AppTest.from_file(str(ROOT / "main.py"), default_timeout=30)

@@ -4,6 +4,7 @@ comparison and the loss surface."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pandas as pd
@@ -66,6 +67,27 @@ def test_train_runs_to_the_end_and_matches_probnn():
     # after training: calibration and the history download
     assert any("Calibration" in m.value for m in at.markdown)
     assert at.get("download_button")
+    assert any("**The run's history** (20 steps)" in m.value for m in at.markdown)
+    # the last three evaluations, as the plain run recorded them
+    tail = next(m.value for m in at.markdown if m.value.startswith("| | step 10 | step 20 |"))
+    h = ref.history
+    for name, values in [
+        ("train loss (nats)", h.train_loss[[9, 19]]),
+        ("test loss (nats)", h.test_loss[:2]),
+        ("gradient norm", h.grad_norm[:2]),
+    ]:
+        assert f"| {name} | {number(float(values[0]))} | {number(float(values[1]))} |" in tail
+    # the CSV (built when the button is pressed): every step, every series, losses in nats
+    csv = pd.read_csv(io.StringIO(at.session_state[f"tp.{KEY}.after"]["csv"]()))
+    assert list(csv["step"]) == list(range(1, 21))
+    assert list(csv.columns) == [
+        "step", "gradient norm", "test accuracy", "test loss (nats)", "train accuracy",
+        "train loss (nats)",
+    ]
+    assert csv["train loss (nats)"].to_numpy() == pytest.approx(ref.history.train_loss[:20])
+    evals = csv.dropna()
+    assert list(evals["step"]) == [10, 20]
+    assert evals["test loss (nats)"].to_numpy() == pytest.approx(ref.history.test_loss[:2])
 
 
 def test_step_twice_reaches_the_end_then_reset():

@@ -322,3 +322,33 @@ def test_residual_table(moons):
     mean, _ = live.predict(lv.run, ds.X_test)
     assert list(table.columns) == ["x", "fitted", "residual"]
     np.testing.assert_allclose(table["residual"], ds.y_test.numpy() - mean, rtol=1e-6)
+
+
+def test_listeners_hear_every_new_version_until_they_unsubscribe(moons):
+    lv = live.LiveRun.create(config(steps=40), moons, publish_every=0.0)
+    heard = []
+    unlisten = lv.listen(lambda: heard.append(lv.version))
+    lv.start()
+    assert lv.wait(30)
+    assert lv.snapshot().status == "finished"
+    assert heard, "no listener call while the run trained and finished"
+    assert heard == sorted(heard) and heard[-1] == lv.version  # told of each growth, last too
+    unlisten()
+    unlisten()  # a second call does nothing
+    before = len(heard)
+    lv.reset()
+    assert lv.version > heard[-1] and len(heard) == before
+
+
+def test_a_failing_listener_is_dropped_and_the_run_goes_on(moons):
+    lv = live.LiveRun.create(config(steps=20), moons)
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise RuntimeError("event loop closed")
+
+    lv.listen(broken)
+    lv.start()
+    assert lv.wait(30)
+    assert lv.snapshot().status == "finished" and calls == [1]
