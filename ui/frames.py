@@ -33,7 +33,6 @@ __all__ = ["PATH", "WAIT", "Source", "routes", "served"]
 
 PATH = "_probnn/frame/"  # relative to the app's base URL
 WAIT = 2.0  # seconds a request waits for a newer frame before answering with the current one
-POLL = 0.01  # seconds between two looks at the source while waiting
 
 _SOURCES: weakref.WeakValueDictionary[str, Source] = weakref.WeakValueDictionary()
 _SERVED = [False]
@@ -42,16 +41,15 @@ _SERVED = [False]
 class Source:
     """A stream of frames: ``version()`` grows when there is something new to draw,
     ``frame()`` returns it as a JSON-ready dict (with ``version`` and ``running`` keys,
-    and no NaN or infinity). ``listen(callback)`` (optional) calls ``callback()`` from
-    any thread when the version grows and returns the unsubscriber, as
-    :meth:`probnn.live.LiveRun.listen` does; without it a waiting request looks every
-    ``POLL`` seconds."""
+    and no NaN or infinity). ``listen(callback)`` calls ``callback()`` from any thread
+    when the version grows and returns the unsubscriber, as
+    :meth:`probnn.live.LiveRun.listen` does."""
 
     def __init__(
         self,
         version: Callable[[], int],
         frame: Callable[[], dict],
-        listen: Callable[[Callable[[], None]], Callable[[], None]] | None = None,
+        listen: Callable[[Callable[[], None]], Callable[[], None]],
     ):
         self.version = version
         self.frame = frame
@@ -88,11 +86,6 @@ def _json(body: dict, status: int = 200) -> Response:
 async def _newer(source: Source, after: int) -> None:
     """Return once the source's version is past ``after``, or after ``WAIT`` seconds."""
     loop = asyncio.get_running_loop()
-    if source.listen is None:
-        deadline = loop.time() + WAIT
-        while source.version() <= after and loop.time() < deadline:
-            await asyncio.sleep(POLL)
-        return
     news = asyncio.Event()
     # woken from the training thread: the event is set on this loop's own thread
     unlisten = source.listen(lambda: loop.call_soon_threadsafe(news.set))
@@ -108,7 +101,7 @@ async def frame_endpoint(request: Request) -> Response:
     """The newest frame of a stream once it is newer than ``?after=<version>``."""
     source = _SOURCES.get(request.path_params.get("token", ""))
     if source is None:
-        return _json({"error": "no such stream (the session ended or the run was reset)"}, 404)
+        return _json({"error": "no such stream (the session ended or its settings changed)"}, 404)
     try:
         after = int(request.query_params.get("after", "-1"))
     except ValueError:

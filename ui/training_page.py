@@ -481,7 +481,8 @@ def accept_upload(
 class _Slots:
     """Placeholders the live loop redraws, and when their text last changed."""
 
-    status: object  # status line: step, state, latest numbers (redrawn at most ~2 Hz)
+    status: object  # status line: step, state, latest numbers (sent at most ~2 Hz; with
+    # a stream, the panel updates it with every frame it fetches)
     chart: object | None  # the one live chart: loss, metric and p(y|x) or the fit
     after: object  # calibration / residuals / download, filled when the run rests
     stream: frames.Source | None = None  # the panel fetches running frames itself

@@ -88,8 +88,9 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     assert len(frames) >= 3 and set(frames) == {200}, frames
     seen = tab.page.evaluate("window.__status")
     steps = {int(m.group(1).replace(",", "")) for t in seen if (m := re.match(r"Step ([\d,]+)", t))}
-    # The status line redraws at most twice a second: runs of 3,000 steps last long enough
-    # to show intermediate steps even on a fast machine.
+    # The status line changes with the panel's frames (or twice a second without the
+    # route): runs of 3,000 steps last long enough to show intermediate steps even on a
+    # fast machine.
     assert len(steps) >= 3, seen  # the page streamed while training, not only at the end
     values = losses(seen)
     assert values and values[-1] < values[0], seen

@@ -68,11 +68,11 @@ def get(path: str) -> tuple[int, dict, dict]:
     return start["status"], headers, json.loads(body)
 
 
-def source(counter: Counter, listen=True, **extra) -> frames.Source:
+def source(counter: Counter, **extra) -> frames.Source:
     return frames.Source(
         lambda: counter.value,
         lambda: {"version": counter.value, "running": True, **extra},
-        counter.listen if listen else None,
+        counter.listen,
     )
 
 
@@ -91,11 +91,10 @@ def test_a_newer_frame_is_answered_at_once_and_never_cached():
     assert headers["content-type"].startswith("application/json")
 
 
-@pytest.mark.parametrize("listen", [True, False])
-def test_a_request_waits_for_the_next_version(monkeypatch, listen):
+def test_a_request_waits_for_the_next_version(monkeypatch):
     monkeypatch.setattr(frames, "WAIT", 10.0)
     counter = Counter()
-    src = source(counter, listen=listen)
+    src = source(counter)
     timer = threading.Timer(0.2, counter.bump)  # the training thread publishes later
     timer.start()
     t0 = time.monotonic()
