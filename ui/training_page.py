@@ -14,10 +14,11 @@ script, once everything is laid out, loops over :func:`_watch`, which reads the 
 snapshot and redraws only placeholders (``st.empty``) a few times a second. When the app
 was started by ``app.py``, the live panel fetches its frames itself from the server's
 frame route (:mod:`ui.frames`, the ``stream`` key) and the loop only keeps the status
-line; otherwise every frame is sent as an element. A button press interrupts that loop
-at its next redraw (Streamlit stops a running script at its next ``st`` call when a
-rerun is requested; the loop redraws at once when one is pending), so Pause works
-mid-run; the run itself lives on in ``st.session_state``.
+line; otherwise every frame is sent as an element. The buttons, the status line and the
+open view are a fragment (:func:`_training_area`), so a button reruns that part alone.
+A button pressed while the loop runs ends the loop's script run at once
+(:func:`_take_pending_request`), so Pause works mid-run; the run itself lives on in
+``st.session_state``.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ GRID = 40  # the p(y|x) map is GRID x GRID cells
 CURVE = 200  # points on a fitted regression curve
 CSV = "csv"  # the data-set choice that means "the uploaded file"
 MAX_DRAWN = 300  # data points drawn under the model (all of them are trained on)
-TABS = ("Train", "Compare", "Loss surface")
+TABS = ("Live training", "Compare likelihoods", "Loss surface")  # the views (and ?tab=)
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 BATCHES = ("full", "16", "32", "64", "128", "256")
 CAPS = (
@@ -679,7 +680,7 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     panel_id = _k(ctx.spec, "panel")
     streamed = slots.stream is not None and slots.chart is not None
     if running and streamed:
-        if not slots.streaming or _rerun_pending():
+        if not slots.streaming:
             frame = _panel_frame(ctx, snap)
             frame["stream"] = {"path": slots.stream.path, "after": snap.version}
             live_panel.status(slots.status, panel_id, frame["status"])
@@ -692,7 +693,6 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
         text.split(" · ")[1:] != slots.text.split(" · ")[1:]
         or now - slots.text_at >= 0.5
         or not running
-        or _rerun_pending()
     ):
         line = _status_line(ctx, snap)
         if streamed:
@@ -751,18 +751,23 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
     return source
 
 
-def _rerun_pending() -> bool:
-    """True when a rerun or stop is waiting for this script's next ``st`` call.
+def _take_pending_request() -> None:
+    """End this script run at once when a rerun or a stop is waiting for it.
 
-    The live loop draws little while the panel fetches its own frames, so it asks, to
-    let a button press interrupt it at once. Reads Streamlit's request state (there is no
-    public call for it); False when that cannot be read.
+    A button in the training area asks for a rerun of its fragment, and Streamlit queues
+    that behind the fragment run in progress, which here is the live loop: it would
+    wait until the training ends. So the loop ends its own run: ``st.rerun`` of the
+    fragment (of the app during a full-app run) folds into the waiting request, keeps the
+    click, and preempts now; a stop is raised by the same call. Reads Streamlit's request
+    state (there is no public call for it); does nothing when that cannot be read.
     """
     try:
-        requests = get_script_run_ctx(suppress_warning=True).script_requests
-        return requests._state.name != "CONTINUE"  # noqa: SLF001
+        ctx = get_script_run_ctx(suppress_warning=True)
+        waiting = ctx.script_requests._state.name != "CONTINUE"  # noqa: SLF001
     except Exception:  # noqa: BLE001 - no context (bare mode) or another Streamlit
-        return False
+        return
+    if waiting:
+        st.rerun(scope="fragment" if ctx.fragment_ids_this_run else "app")
 
 
 def _num(value: float) -> str:
@@ -780,6 +785,12 @@ def _loss_latex(lik) -> str:
 # ----------------------------------------------------------------------------- the loop
 
 
+# A run's note when its page's script was stopped while it trained: the Stop button, a
+# closed tab, or a change of settings (Streamlit stops a running script to start the
+# new run; render() then says what became of the run).
+_STOPPED = "Paused: the page stopped (closed or Stop was pressed). Press Resume to continue."
+
+
 def _watch(jobs: list[_Job]) -> bool:
     """Redraw every job's placeholders while any of them trains; True when one was running.
 
@@ -791,6 +802,7 @@ def _watch(jobs: list[_Job]) -> bool:
     started = time.monotonic()
     try:
         while True:
+            _take_pending_request()
             t0, c0 = time.perf_counter(), time.thread_time()
             running = False
             drew = False
@@ -821,8 +833,7 @@ def _watch(jobs: list[_Job]) -> bool:
         for job in jobs:
             job.live.pause(
                 wait=False,
-                note="Paused: the page stopped (closed or Stop was "
-                "pressed). Press Resume to continue.",
+                note=_STOPPED,
             )
         raise
 
@@ -900,10 +911,13 @@ def render(spec: PageSpec) -> None:
     if settings is not None:
         old = st.session_state.get(_k(spec, "settings"))
         if lv is None or old != settings:
-            if lv is not None and lv.snapshot().status == "running":
+            before = lv.snapshot() if lv is not None else None
+            if before is not None and (before.status == "running" or before.note == _STOPPED):
+                # still training, or stopped a moment ago by this very change (a new
+                # script run stops the one that was streaming the training)
                 st.session_state[_k(spec, "msg")] = (
                     f"The settings changed while training, so that run stopped at step "
-                    f"{lv.snapshot().step:,} and a new one was set up with the new settings. "
+                    f"{before.step:,} and a new one was set up with the new settings. "
                     "Press **Train** to train it."
                 )
             if lv is not None:
@@ -920,35 +934,56 @@ def render(spec: PageSpec) -> None:
 
     if ctx is not None:
         st.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}")
+    _training_area(spec, lv is not None)
+
+
+@st.fragment
+def _training_area(spec: PageSpec, usable: bool) -> None:
+    """The buttons, the status line and the open view, streamed while a run trains.
+
+    A fragment: a button or the view switcher reruns this part alone, so pressing Train
+    costs neither the server nor the browser a redraw of the settings above, and the
+    training that the button's callback has already started keeps both cores to itself.
+    The run and its drawing context come from the session state, where :func:`render`
+    keeps them (a change of settings reruns the whole page).
+    """
+    lv: live.LiveRun | None = st.session_state.get(_k(spec, "live")) if usable else None
+    ctx: _Context | None = st.session_state.get(_k(spec, "ctx")) if usable else None
     status_slot = _controls(spec, lv is not None)
     message = st.session_state.get(_k(spec, "msg"))
     if message:
         st.info(message)
 
     jobs: list[_Job] = []
-    # Only the open tab is computed and drawn (the tabs rerun the page when switched, and
-    # the open tab is part of the link).
+    # Only the open view is computed and drawn; it is part of the link.
     names = list(TABS) if spec.loss_surface else list(TABS[:2])
-    tabs = st.tabs(names, key="tab", on_change="rerun", bind="query-params")
-    open_tab = next((n for n, t in zip(names, tabs, strict=True) if t.open), names[0])
+    open_tab = (
+        st.segmented_control(
+            "View",
+            names,
+            default=names[0],
+            required=True,
+            key="tab",
+            bind="query-params",
+            label_visibility="collapsed",
+        )
+        or names[0]
+    )
     slots = None
     if lv is None:
         status_slot.markdown("Fix the settings above to train.")
     else:
-        with tabs[0]:
-            chart = st.empty() if open_tab == TABS[0] else None
-            slots = _Slots(status_slot, chart, st.container(), stream=_stream(spec, ctx, lv))
+        chart = st.empty() if open_tab == TABS[0] else None
+        slots = _Slots(status_slot, chart, st.container(), stream=_stream(spec, ctx, lv))
         snap = lv.snapshot()
         _draw(ctx, slots, snap)
         jobs.append(_Job(lv, lambda s, c=ctx, sl=slots: _draw(c, sl, s), snap.version))
         if snap.status != "running" and open_tab == TABS[0]:
             _rest(spec, ctx, lv, snap, slots)
     if ctx is not None and open_tab == TABS[1]:
-        with tabs[1]:
-            jobs += _compare_tab(spec, ctx)
+        jobs += _compare_tab(spec, ctx)
     if spec.loss_surface and open_tab == TABS[2]:
-        with tabs[2]:
-            jobs += _surface_tab(spec)
+        jobs += _surface_tab(spec)
     was_running = lv is not None and lv.snapshot().status == "running"
     _watch(jobs)
     if was_running and slots is not None and slots.chart is not None:

@@ -146,6 +146,39 @@ def test_pause_and_resume_in_the_browser(tab, shots):
     assert tab.exceptions() == [] and tab.errors == []
 
 
+def test_switching_views_and_changing_settings_mid_run(tab, shots):
+    """The view switcher reruns the training area alone, so the run trains on; a change
+    of settings mid-run stops it, sets up a new one and says so."""
+    tab.open("")
+    tab.open("binary?steps=5000&n=2000", timeout_ms=120_000)
+    page = tab.page
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step [1-9][\d,]* / 5,000 · training")
+    page.get_by_text("Compare likelihoods", exact=True).click()
+    page.get_by_text("Run the comparison", exact=False).first.wait_for(timeout=60_000)
+    assert "tab=Compare+likelihoods" in page.url
+    step = int(status(tab).split()[1].replace(",", ""))
+    wait_status(tab, r"^Step [\d,]+ / 5,000 · training")  # still training, and moving:
+    page.wait_for_function(
+        "([sel, k]) => [...document.querySelectorAll(sel)].some(el => {"
+        "  const m = /^Step ([\\d,]+) \\//.exec(el.innerText);"
+        "  return m && Number(m[1].replace(/,/g, '')) > k; })",
+        arg=[LINE, step],
+        timeout=60_000,
+    )
+    page.get_by_text("Live training", exact=True).click()
+    page.locator(CHART).first.wait_for(timeout=60_000)
+    page.get_by_text("Settings", exact=False).first.click()
+    seed = page.locator("input[aria-label='Seed']")
+    seed.fill("7")
+    seed.press("Enter")
+    page.get_by_text("The settings changed while training").wait_for(timeout=60_000)
+    wait_status(tab, r"^Step 0 / 5,000 · ready")
+    tab.settle()
+    tab.shot(shots, "train-binary-settings-changed")
+    assert tab.exceptions() == [] and tab.errors == []
+
+
 GOOD = "x1,x2,label\n" + "".join(
     f"{i % 7 - 3},{(i * 3) % 5 - 2},{'yes' if (i % 7 - 3) + ((i * 3) % 5 - 2) > 0 else 'no'}\n"
     for i in range(60)

@@ -49,7 +49,7 @@ def test_renders_with_title_formulas_and_caps():
     for label in ("Train", "Pause", "Resume", "Step ×10", "Reset"):
         assert label in labels
     assert "Run the comparison" not in labels  # only the open tab is drawn
-    at = open_page({"tab": "Compare"})
+    at = open_page({"tab": "Compare likelihoods"})
     assert "Run the comparison" in [b.label for b in at.button]
 
 
@@ -247,7 +247,7 @@ def test_load_upload_reports_a_wrong_task():
 
 
 def test_comparison_runs_both_likelihoods_from_the_same_weights():
-    at = open_page({"c_steps": 20, "tab": "Compare"})
+    at = open_page({"c_steps": 20, "tab": "Compare likelihoods"})
     at.button(key=f"tp.{KEY}.b_cmp").click().run()
     assert not at.exception
     runs = at.session_state[f"tp.{KEY}.cmp"]["live"]

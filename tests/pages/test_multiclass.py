@@ -78,7 +78,7 @@ def test_csv_with_three_species():
 
 
 def test_comparison_smoothing_keeps_probabilities_softer():
-    at = open_page({"c_steps": 200, "c_lr": 0.03, "tab": "Compare"})
+    at = open_page({"c_steps": 200, "c_lr": 0.03, "tab": "Compare likelihoods"})
     at.button(key=f"tp.{KEY}.b_cmp").click().run()
     assert not at.exception
     plain, smooth = at.session_state[f"tp.{KEY}.cmp"]["live"]

@@ -89,7 +89,7 @@ def test_csv_with_one_feature_gives_a_fitted_curve():
 
 
 def test_comparison_on_outliers_robust_fits_stay_near_the_truth():
-    at = open_page({"c_steps": 300, "tab": "Compare"})
+    at = open_page({"c_steps": 300, "tab": "Compare likelihoods"})
     at.button(key=f"tp.{KEY}.b_cmp").click().run()
     assert not at.exception
     table = at.dataframe[-1].value.set_index("likelihood")["distance to the true mean"]
