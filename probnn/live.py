@@ -173,7 +173,7 @@ class LiveRun:
         probe: Callable[[Any], dict[str, float]] | None = None,
         probe_every: int = 1,
         chunk_seconds: float = 0.025,
-        publish_every: float = 0.065,
+        publish_every: float = 0.085,
         heartbeat: float = 20.0,
         max_points: int = 300,
         history: bool = True,
@@ -378,10 +378,17 @@ class LiveRun:
 
     # ------------------------------------------------------------------ the thread
     def _chunk(self) -> int:
+        """Steps in the next chunk: about ``chunk_seconds`` of compute, cut short so that
+        the chunk ends when the next snapshot is due (frames then come every
+        ``publish_every`` seconds, not at the next multiple of the chunk time)."""
         remaining = max(1, self.steps - int(self.run.step)) if self.steps else 1
         if self._seconds_per_step is None:
             return 1
-        return int(max(1, min(remaining, round(self.chunk_seconds / self._seconds_per_step))))
+        budget = self.chunk_seconds
+        due_in = self.publish_every - (time.monotonic() - self._published_at)
+        if 0.0 < due_in < budget:
+            budget = due_in
+        return int(max(1, min(remaining, round(budget / self._seconds_per_step))))
 
     def _advance(self, n: int) -> None:
         """Take up to ``n`` steps (caller holds the run lock); never raises."""

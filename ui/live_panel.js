@@ -16,7 +16,7 @@ const INK = "#111111";
 const MUTED = "#4a4a4a";
 const GRID = "#e4e6ea";
 const AXIS = "#9aa0a6";
-const panels = new Map(); // panel id -> { box, canvas, tip, image, url, seq, layout, data }
+const panels = new Map(); // panel id -> { box, canvas, tip, map, pixels, seq, layout, frame }
 const statuses = new Map(); // panel id -> the element of its status line
 
 export default function (component) {
@@ -51,25 +51,39 @@ function markdown(text) {
     .replace(/ {2}\n/g, "<br>\n");
 }
 
-// Draw one frame; a new p(y|x) picture is decoded first (the old one stays meanwhile).
+// Draw one frame. A new p(y|x) picture comes as raw colour bytes: they are copied onto a
+// small canvas of their own (no image file to decode), which paint() scales up.
 function show(entry, parent, data) {
   entry.canvas.setAttribute("aria-label", data.label);
   const line = statuses.get(data.id);
   if (data.status && line && line.isConnected) line.innerHTML = markdown(data.status);
-  const seq = ++entry.seq;
   const right = data.right;
-  if (right && right.kind === "map" && right.url !== entry.url) {
-    const image = new Image();
-    image.onload = () => {
-      if (seq < entry.drawn) return; // a later frame is already on screen
-      entry.image = image;
-      entry.url = right.url;
-      paint(entry, entry.box.parentElement || parent, data, seq);
-    };
-    image.src = right.url;
-    if (entry.image) return; // keep the previous picture until the new map is decoded
+  if (right && right.kind === "map" && right.picture && right.picture.rgb !== entry.pixels) {
+    entry.map = picture(entry.map, right.picture);
+    entry.pixels = right.picture.rgb;
   }
-  paint(entry, parent, data, seq);
+  paint(entry, parent, data, ++entry.seq);
+}
+
+// Copy a picture ({w, h, rgb: base64 of the colour bytes, top row first}) onto `map`
+// (a canvas of the picture's size, made when needed); returns the canvas.
+function picture(map, p) {
+  if (!map || map.width !== p.w || map.height !== p.h) {
+    map = document.createElement("canvas");
+    map.width = p.w;
+    map.height = p.h;
+  }
+  const bytes = atob(p.rgb);
+  const pixels = new ImageData(p.w, p.h);
+  const out = pixels.data;
+  for (let i = 0, j = 0; j < out.length; i += 3, j += 4) {
+    out[j] = bytes.charCodeAt(i);
+    out[j + 1] = bytes.charCodeAt(i + 1);
+    out[j + 2] = bytes.charCodeAt(i + 2);
+    out[j + 3] = 255;
+  }
+  map.getContext("2d").putImageData(pixels, 0, 0);
+  return map;
 }
 
 // The app's base URL: where Streamlit's own scripts are served from.
@@ -125,7 +139,7 @@ function create() {
     zIndex: 5,
   });
   box.append(canvas, tip);
-  const entry = { box, canvas, tip, image: null, url: null, seq: 0, drawn: 0, layout: null };
+  const entry = { box, canvas, tip, map: null, pixels: null, seq: 0, drawn: 0, layout: null };
   canvas.addEventListener("mousemove", (event) => hover(entry, event));
   canvas.addEventListener("mouseleave", () => (tip.style.display = "none"));
   // repaint the last frame when the page's width changes (a resized window, the sidebar)
@@ -297,6 +311,46 @@ function marker(g, shape, x, y, r) {
   }
 }
 
+// The data never move while a run trains: the points are drawn once onto a layer of the
+// canvas's size and copied onto each frame (one image copy instead of hundreds of
+// markers); redrawn when the canvas, the box, the scales or the points change.
+function pointLayer(entry, box, map, pts, styles, radius, dpr) {
+  const { canvas } = entry;
+  const key = [
+    canvas.width, canvas.height, dpr, box.x, box.y, box.w, box.h,
+    map.px(0), map.px(1), map.py(0), map.py(1), radius, JSON.stringify(styles), signature(pts),
+  ].join("|");
+  if (entry.layerKey !== key) {
+    const layer = entry.layer || document.createElement("canvas");
+    layer.width = canvas.width; // also clears it
+    layer.height = canvas.height;
+    const g = layer.getContext("2d");
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    points(g, box, map, pts, styles, radius);
+    entry.layer = layer;
+    entry.layerKey = key;
+  }
+  return entry.layer;
+}
+
+// A number that changes when any point or class changes (weighted sums of the columns).
+function signature(pts) {
+  let x = 0, y = 0, c = 0;
+  for (let i = 0; i < pts.x.length; i++) {
+    x += (pts.x[i] ?? 0.5) * (i + 1);
+    y += (pts.y[i] ?? 0.5) * (i + 1);
+    c += (pts.c[i] ?? 0) * (i + 1);
+  }
+  return `${pts.x.length}:${x}:${y}:${c}`;
+}
+
+function copyLayer(g, layer) {
+  g.save();
+  g.setTransform(1, 0, 0, 1, 0, 0);
+  g.drawImage(layer, 0, 0);
+  g.restore();
+}
+
 function points(g, box, map, pts, styles, radius) {
   g.save();
   g.beginPath();
@@ -335,7 +389,8 @@ function lineKey(g, x, y, colour, dash, name) {
 // ------------------------------------------------------------------------ the panel
 
 function paint(entry, parent, d, seq) {
-  const { canvas, image } = entry;
+  const { canvas } = entry;
+  const colours = entry.map; // the p(y|x) picture at its own size
   entry.drawn = seq;
   entry.frame = d;
   const layout = { data: d, boxes: [] };
@@ -394,14 +449,14 @@ function paint(entry, parent, d, seq) {
   if (r.kind === "map") {
     const xdm = { lo: r.extent[0], hi: r.extent[1], fixed: true };
     const ydm = { lo: r.extent[2], hi: r.extent[3], fixed: true };
-    if (image) {
+    if (colours) {
       g.imageSmoothingEnabled = true;
-      g.imageSmoothingQuality = "high";
-      g.drawImage(image, box.x, box.y, box.w, box.h);
+      g.imageSmoothingQuality = "low"; // bilinear: "high" costs 4 ms a frame in software
+      g.drawImage(colours, box.x, box.y, box.w, box.h);
     }
     const map = frame(g, box, xdm, ydm, { xTitle: r.x_title, yTitle: r.y_title, grid: false });
     layout.boxes.push({ kind: "map", box, map });
-    points(g, box, map, r.points, r.styles, 4);
+    copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 4, dpr));
     legendMap(g, r, box.x, box.y + box.h + 58);
   } else {
     const [xa, xb] = range([r.points.x, r.x]);
@@ -422,7 +477,7 @@ function paint(entry, parent, d, seq) {
       g.fill();
       g.restore();
     }
-    points(g, box, map, r.points, r.styles, 3.2);
+    copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 3.2, dpr));
     polyline(g, box, map, r.x, r.mean, r.colour, [], 3);
     legendFit(g, r, box.x, box.y + box.h + 58);
   }

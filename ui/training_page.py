@@ -593,12 +593,15 @@ class _Context:
 
     # -- computed in the training thread, between chunks
     def observe(self, run) -> dict:
-        """What a frame draws, made ready here (curves as arrays, the map as a picture)."""
+        """What a frame draws, made ready here (curves as arrays, the map as colours)."""
         out: dict = {"curves": live.curves(run)}
         if self.classification and self.d == 2:
             probs = np.asarray(run.predict_grid(self.xs, self.ys), dtype=np.float64)
-            # (ny, nx) or (ny, nx, C): turned into one picture here, in the training thread
-            out["url"] = charts.image_url(charts.probability_colours(probs))
+            # (ny, nx) or (ny, nx, C): turned into one picture's colours here, in the
+            # training thread (the live panel copies them; a Vega chart gets a PNG)
+            out["rgb"] = np.clip(np.round(charts.probability_colours(probs)), 0, 255).astype(
+                np.uint8
+            )
             out["multi"] = probs.ndim == 3
         elif not self.classification and self.d == 1:
             frame = run.predict_curve(self.curve_x)
@@ -620,10 +623,10 @@ class _Context:
     # -- datasets for the charts
     def right(self, view: dict | None) -> tuple[tuple | None, dict]:
         """(shape of the right-hand chart or None, its datasets) for one observed view."""
-        if view is None or ("url" not in view and "mean" not in view):
+        if view is None or ("rgb" not in view and "mean" not in view):
             return None, {}
         if self.classification and self.d == 2:
-            image = dict(self.extent, url=[view["url"]])
+            image = dict(self.extent, url=[charts.image_url(view["rgb"])])
             shape = (
                 "map",
                 tuple(self.names),

@@ -352,3 +352,21 @@ def test_a_failing_listener_is_dropped_and_the_run_goes_on(moons):
     lv.start()
     assert lv.wait(30)
     assert lv.snapshot().status == "finished" and calls == [1]
+
+
+def test_a_chunk_ends_when_the_next_frame_is_due(moons):
+    """Chunks are about ``chunk_seconds`` long, but cut short at the next publishing time,
+    so frames come every ``publish_every`` seconds rather than at chunk boundaries."""
+    lv = live.LiveRun.create(
+        config(steps=10_000), moons, chunk_seconds=0.025, publish_every=0.085
+    )
+    assert lv._chunk() == 1  # no step timed yet
+    lv._seconds_per_step = 0.001
+    lv._published_at = time.monotonic()  # just published: a whole chunk fits
+    assert lv._chunk() == 25
+    lv._published_at = time.monotonic() - 0.075  # the next frame is due in 10 ms
+    assert 8 <= lv._chunk() <= 10
+    lv._published_at = time.monotonic() - 1.0  # late (published after this chunk): a whole one
+    assert lv._chunk() == 25
+    lv._published_at = time.monotonic() - 0.0849  # due in 0.1 ms: still one step
+    assert lv._chunk() == 1

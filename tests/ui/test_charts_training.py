@@ -65,6 +65,19 @@ def test_live_panel_frame_is_strict_json_with_the_curves():
     assert frame["loss_title"] == "loss (nats)" and frame["right"] is None
 
 
+RGB = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)  # 2 rows (lowest y first) of 3
+
+
+def test_picture_is_the_colour_bytes_from_the_top_row_down():
+    raw = charts.picture(RGB)
+    assert (raw["w"], raw["h"]) == (3, 2)
+    data = np.frombuffer(base64.b64decode(raw["rgb"]), dtype=np.uint8).reshape(2, 3, 3)
+    assert (data[0] == RGB[1]).all() and (data[1] == RGB[0]).all()  # the top row first
+    assert charts.picture(np.full((1, 1, 3), 300.0))["rgb"] == base64.b64encode(
+        bytes([255, 255, 255])
+    ).decode()
+
+
 def test_live_panel_map_carries_the_picture_classes_and_legend():
     static = charts.panel_map(
         {"x0": [-1.0], "x1": [1.0], "y0": [-2.0], "y1": [2.0]},
@@ -74,10 +87,10 @@ def test_live_panel_map_carries_the_picture_classes_and_legend():
     )
     frame = charts.live_panel_data(
         "p", label="step 1 / 2", steps=2, curves=CURVES, metric_name="accuracy",
-        right=static, view={"url": "data:image/png;base64,AAAA"},
+        right=static, view={"rgb": RGB},
     )
     right = frame["right"]
-    assert right["url"] == "data:image/png;base64,AAAA" and "url" not in static
+    assert right["picture"] == charts.picture(RGB) and "picture" not in static
     assert right["extent"] == [-1.0, 1.0, -2.0, 2.0]
     assert right["points"]["c"] == [1, 0, 1]  # class index by name
     assert right["gradient"]["title"] == "p(b | x)"
@@ -91,7 +104,7 @@ def test_live_panel_map_carries_the_picture_classes_and_legend():
     # a most-probable-class picture (categorical model) has no colour-scale legend
     multi = charts.live_panel_data(
         "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=multi,
-        view={"url": "data:image/png;base64,AAAA", "multi": True},
+        view={"rgb": RGB, "multi": True},
     )["right"]
     assert multi["gradient"] is None and len(multi["styles"]) == 3
     # no picture observed yet: the panel shows the curves only

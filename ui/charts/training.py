@@ -46,6 +46,7 @@ __all__ = [
     "live_panel_data",
     "panel_fit",
     "panel_map",
+    "picture",
     "probability_colours",
     "probability_map",
     "residual_chart",
@@ -225,9 +226,9 @@ def live_panel_data(
         "right": None,
     }
     if right is not None and view is not None:
-        if right["kind"] == "map" and "url" in view:
+        if right["kind"] == "map" and "rgb" in view:
             gradient = None if view.get("multi") else right["gradient"]
-            frame["right"] = dict(right, url=view["url"], gradient=gradient)
+            frame["right"] = dict(right, picture=picture(view["rgb"]), gradient=gradient)
         elif right["kind"] == "fit" and "mean" in view:
             band = "lo" in view and bool(np.isfinite(view["lo"]).any())
             frame["right"] = dict(
@@ -263,6 +264,19 @@ def _png(rgba: np.ndarray) -> bytes:
         + chunk(b"IDAT", zlib.compress(raw, 6))
         + chunk(b"IEND", b"")
     )
+
+
+def picture(rgb: np.ndarray) -> dict:
+    """The live panel's map picture: ``w``, ``h`` and ``rgb``, the base64 of its colour
+    bytes row by row from the top.
+
+    ``rgb`` (H, W, 3) in 0..255 with row 0 at the *lowest* y, as for :func:`image_url`.
+    The panel copies the bytes straight onto a canvas: no image file to encode here or
+    to decode in the browser, several times a second.
+    """
+    h, w, _ = rgb.shape
+    data = np.clip(np.round(rgb[::-1]), 0, 255).astype(np.uint8)
+    return {"w": int(w), "h": int(h), "rgb": base64.b64encode(data.tobytes()).decode("ascii")}
 
 
 def image_url(rgb: np.ndarray, alpha: np.ndarray | None = None) -> str:
