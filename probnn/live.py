@@ -60,6 +60,7 @@ __all__ = [
 ]
 
 FINAL_STATES = ("finished", "diverged", "stopped")  # a run in one of these never moves again
+_EARLY = 0.003  # seconds: a snapshot this close to due is published now, not a chunk later
 
 
 def _slots() -> int:
@@ -173,7 +174,7 @@ class LiveRun:
         probe: Callable[[Any], dict[str, float]] | None = None,
         probe_every: int = 1,
         chunk_seconds: float = 0.025,
-        publish_every: float = 0.085,
+        publish_every: float = 0.08,
         heartbeat: float = 20.0,
         max_points: int = 300,
         history: bool = True,
@@ -384,11 +385,11 @@ class LiveRun:
         remaining = max(1, self.steps - int(self.run.step)) if self.steps else 1
         if self._seconds_per_step is None:
             return 1
-        budget = self.chunk_seconds
+        n = round(self.chunk_seconds / self._seconds_per_step)
         due_in = self.publish_every - (time.monotonic() - self._published_at)
-        if 0.0 < due_in < budget:
-            budget = due_in
-        return int(max(1, min(remaining, round(budget / self._seconds_per_step))))
+        if 0.0 < due_in < self.chunk_seconds:
+            n = math.ceil(due_in / self._seconds_per_step)  # just past the due time
+        return int(max(1, min(remaining, n)))
 
     def _advance(self, n: int) -> None:
         """Take up to ``n`` steps (caller holds the run lock); never raises."""
@@ -491,7 +492,8 @@ class LiveRun:
                 n = self._chunk()
                 with _SLOTS, self._run_lock:
                     self._advance(n)
-                    due = time.monotonic() - self._published_at >= self.publish_every
+                    # (a chunk cut to end at the due time may end a hair early)
+                    due = time.monotonic() - self._published_at >= self.publish_every - _EARLY
                     if due or self.status in FINAL_STATES:
                         self._publish_locked()
         finally:
