@@ -388,14 +388,14 @@ function lineKey(g, x, y, colour, dash, name) {
 
 // ------------------------------------------------------------------------ the panel
 
-function paint(entry, parent, d, seq) {
+// Size the canvas to its parent's width and the frame's height; returns the context,
+// cleared, in CSS pixels.
+function surface(entry, parent, d, seq, minWidth) {
   const { canvas } = entry;
-  const colours = entry.map; // the p(y|x) picture at its own size
   entry.drawn = seq;
   entry.frame = d;
-  const layout = { data: d, boxes: [] };
-  entry.layout = layout;
-  const width = Math.max(560, Math.floor(parent.clientWidth || d.width || 760));
+  entry.layout = { data: d, boxes: [] };
+  const width = Math.max(minWidth, Math.floor(parent.clientWidth || d.width || 760));
   entry.width = parent.clientWidth;
   const height = d.height;
   const dpr = window.devicePixelRatio || 1;
@@ -408,6 +408,13 @@ function paint(entry, parent, d, seq) {
   const g = canvas.getContext("2d");
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, width, height);
+  return { g, width, height, dpr, layout: entry.layout };
+}
+
+function paint(entry, parent, d, seq) {
+  if (d.kind === "scatter") return scatter(entry, parent, d, seq);
+  const { g, width, height, dpr, layout } = surface(entry, parent, d, seq, 560);
+  const colours = entry.map; // the p(y|x) picture at its own size
   const leftWidth = d.right ? Math.round(width * 0.47) : width;
 
   // header: the step and the legend of the loss curves
@@ -481,6 +488,84 @@ function paint(entry, parent, d, seq) {
     polyline(g, box, map, r.x, r.mean, r.colour, [], 3);
     legendFit(g, r, box.x, box.y + box.h + 58);
   }
+}
+
+// A small chart of points (the after-training calibration or residuals): axes, a dashed
+// reference (the diagonal or the zero line), the points (sized by count when given),
+// optionally joined in order.
+function scatter(entry, parent, d, seq) {
+  const { g, width, height, layout } = surface(entry, parent, d, seq, 320);
+  const box = { x: 66, y: 12, w: width - 66 - 18, h: height - 12 - (d.n ? 78 : 56) };
+  const xd = d.x_domain ? { lo: d.x_domain[0], hi: d.x_domain[1], fixed: true } : spread(d.x);
+  const yd = d.y_domain ? { lo: d.y_domain[0], hi: d.y_domain[1], fixed: true } : spread(d.y, 0);
+  const map = frame(g, box, xd, yd, { xTitle: d.x_title, yTitle: d.y_title });
+  layout.boxes.push({ kind: "scatter", box, map });
+  g.save();
+  g.beginPath();
+  g.rect(box.x, box.y, box.w, box.h);
+  g.clip();
+  g.setLineDash([5, 4]);
+  g.strokeStyle = "#888888";
+  g.lineWidth = 1.5;
+  g.beginPath();
+  if (d.reference === "diagonal") {
+    g.moveTo(map.px(0), map.py(0));
+    g.lineTo(map.px(1), map.py(1));
+  } else if (d.reference === "zero") {
+    g.moveTo(box.x, map.py(0));
+    g.lineTo(box.x + box.w, map.py(0));
+  }
+  g.stroke();
+  g.setLineDash([]);
+  g.restore();
+  if (d.line) polyline(g, box, map, d.x, d.y, d.colour, []);
+  const radius = dotRadius(d.n);
+  g.save(); // the dots are not clipped: a bin at 0 or 1 shows whole on the edge
+  g.fillStyle = d.colour;
+  for (let i = 0; i < d.x.length; i++) {
+    if (d.x[i] === null || d.y[i] === null) continue;
+    g.globalAlpha = d.n ? 0.85 : 0.6;
+    g.beginPath();
+    g.arc(map.px(d.x[i]), map.py(d.y[i]), radius(i), 0, 2 * Math.PI);
+    g.fill();
+  }
+  g.restore();
+  if (d.n && d.n.length) {
+    const lo = Math.min(...d.n);
+    const hi = Math.max(...d.n);
+    const y = height - 16;
+    text(g, `dot area: ${d.size_title}`, box.x, y);
+    g.font = `14px ${FONT}`;
+    let x = box.x + g.measureText(`dot area: ${d.size_title}`).width + 16;
+    const keys = lo === hi ? [hi] : [lo, hi];
+    for (const [v, r] of keys.map((k) => [k, radius(d.n.indexOf(k))])) {
+      g.globalAlpha = 0.85;
+      g.fillStyle = d.colour;
+      g.beginPath();
+      g.arc(x + r, y, r, 0, 2 * Math.PI);
+      g.fill();
+      g.globalAlpha = 1;
+      text(g, v.toLocaleString("en-US"), x + 2 * r + 6, y);
+      x += 2 * r + 16 + g.measureText(v.toLocaleString("en-US")).width;
+    }
+  }
+}
+
+// Radius of point i: a fixed 3.5 px, or an area from 30 px² (a count of 0) to 400 px²
+// (the largest count).
+function dotRadius(n) {
+  if (!n || !n.length) return () => 3.5;
+  const hi = Math.max(...n, 1);
+  return (i) => Math.sqrt((30 + (n[i] / hi) * 370) / Math.PI);
+}
+
+// A data range with a little room on each side (and `include` inside it, when given).
+function spread(values, include) {
+  let [lo, hi] = range([values]);
+  if (!isFinite(lo)) [lo, hi] = [-1, 1];
+  if (include !== undefined) [lo, hi] = [Math.min(lo, include), Math.max(hi, include)];
+  const pad = (hi - lo || 1) * 0.05;
+  return { lo: lo - pad, hi: hi + pad };
 }
 
 function legendMap(g, r, x, y) {
@@ -581,6 +666,14 @@ function describe(layout, X, Y) {
   const hit = layout.boxes.find(({ box }) => X >= box.x && X <= box.x + box.w && Y >= box.y && Y <= box.y + box.h);
   if (!hit) return null;
   const { kind, map } = hit;
+  if (kind === "scatter") {
+    const i = nearestPoint({ x: d.x, y: d.y }, map, X, Y, 12);
+    if (i < 0) return null;
+    const value = { x: d.x[i], y: d.y[i], n: d.n ? d.n[i] : null };
+    return d.fields
+      .map(([title, key]) => `${esc(title)}: ${key === "n" ? value.n.toLocaleString("en-US") : fmt(value[key])}`)
+      .join("<br>");
+  }
   if (kind === "loss" || kind === "metric") {
     const step = map.ix(X);
     const lines = [];

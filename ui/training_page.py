@@ -158,8 +158,6 @@ def _spec(kind: str, *args) -> dict:
         "fit": lambda band, xt, yt, lo, hi: charts.fit_chart(
             "curve", "points", band=band, x_title=xt, y_title=yt, y_domain=(lo, hi)
         ),
-        "calibration": lambda what: charts.calibration_chart("calibration", what=what),
-        "residuals": lambda: charts.residual_chart("residuals"),
         "surface": lambda levels: charts.surface_chart("surface", "path", levels=levels),
         "cmp_curve": lambda runs, title, unit: charts.compare_curve_chart(
             "compare", runs=runs, title=title, unit=unit, log=True
@@ -1028,20 +1026,14 @@ def _after(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot,
                     "it happen 70 % of the time? Points on the dashed diagonal mean "
                     "yes; below it, the model is over-confident."
                 )
-                spec_ = _spec("calibration", results["what"])
-                st.vega_lite_chart(
-                    charts.with_data(spec_, calibration=results["table"]), width="stretch"
-                )
+                live_panel.draw(st.container(), results["chart"])
             else:
                 st.markdown(
                     "**Residuals on the test set.** What the mean misses: a good "
                     "fit leaves a shapeless cloud around zero; a pattern is "
                     "structure the model has not caught."
                 )
-                st.vega_lite_chart(
-                    charts.with_data(_spec("residuals"), residuals=results["table"]),
-                    width="stretch",
-                )
+                live_panel.draw(st.container(), results["chart"])
         with right:
             st.markdown(
                 f"**The run's history** ({results['rows']:,} steps): every recorded "
@@ -1064,17 +1056,19 @@ def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapsho
     if cached is not None and cached["key"] == key:
         return cached
     ds = ctx.dataset
+    chart_id = _k(spec, "after_chart")
     if ctx.classification:
         probs, _ = live.predict(lv.run, ds.X_test)
-        table = live.calibration_table(probs, ds.y_test.numpy())
         what = f"p({ctx.names[-1]} | x)" if probs.ndim == 1 else "top-class probability"
+        table = live.calibration_table(probs, ds.y_test.numpy())
+        chart = charts.calibration_panel(chart_id, table, what=what)
     else:
         table = live.residual_table(lv.run, ds.X_test, ds.y_test.numpy())
-        what = ""
+        chart = charts.residual_panel(chart_id, table)
     results = {
         "key": key,
-        "table": _arrow(table),
-        "what": what,
+        "table": table,
+        "chart": chart,  # drawn by the live panel's canvas (ui/live_panel.js)
         "rows": int(lv.run.history.n_steps),
         # built when the button is pressed, not at the end of every run
         "csv": functools.partial(history_csv, lv.run),

@@ -108,7 +108,7 @@ def test_the_live_panel_names_what_is_under_the_pointer(tab, shots):
     tab.settle()
     panel = tab.page.locator(CHART).first
     panel.scroll_into_view_if_needed()
-    tip = tab.page.locator(".probnn-live-tip")
+    tip = tab.page.locator(".probnn-live-tip").first  # the live panel's (the after chart has one too)
     box = panel.bounding_box()
     tab.page.mouse.move(box["x"] + 160, box["y"] + 90)  # over the loss curves
     tip.wait_for(state="visible", timeout=10_000)

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 import torch
 
-from probnn import data, training
-from tests.pages.training_helpers import TrainingPage, status
+from probnn import data, live, training
+from tests.pages.training_helpers import TrainingPage, components, status
 from ui import training_page
 from ui.charts import number
 
@@ -64,8 +64,15 @@ def test_train_runs_to_the_end_and_matches_probnn():
     pd.testing.assert_frame_equal(
         live_of(at).run.history_frame(10**6), ref.history_frame(10**6), check_exact=True
     )
-    # after training: calibration and the history download
+    # after training: calibration (on the canvas, from the plain run's test predictions)
+    # and the history download
     assert any("Calibration" in m.value for m in at.markdown)
+    probs, _ = live.predict(ref, ref.dataset.X_test)
+    table = live.calibration_table(probs, ref.dataset.y_test.numpy())
+    chart = components(at, "scatter")[-1]
+    assert chart["x"] == pytest.approx(list(table["predicted"]))
+    assert chart["y"] == pytest.approx(list(table["observed"]))
+    assert chart["n"] == list(table["count"]) and sum(chart["n"]) == len(ref.dataset.y_test)
     assert at.get("download_button")
     assert any("**The run's history** (20 steps)" in m.value for m in at.markdown)
     # the last three evaluations, as the plain run recorded them
@@ -194,8 +201,10 @@ def test_divergence_shows_the_reason_and_a_hint():
     assert "The run diverged" in message and "Lower the learning rate" in message
     assert "nan" not in status(at).lower()
     # the live panel's data stays strict JSON: no NaN or Infinity for the browser to choke on
-    frame = at.get("bidi_component")[-1].proto.json
-    json.loads(frame, parse_constant=lambda c: pytest.fail(f"{c} in the panel's data"))
+    for element in at.get("bidi_component"):
+        json.loads(
+            element.proto.json, parse_constant=lambda c: pytest.fail(f"{c} in the panel's data")
+        )
 
 
 GOOD = b"x1,x2,label\n" + b"".join(

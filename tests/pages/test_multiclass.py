@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import base64
 
 import pandas as pd
 import pytest
 import torch
 
 from probnn import data, training
-from tests.pages.training_helpers import TrainingPage, status
+from tests.pages.training_helpers import TrainingPage, components, live_frame, status
+from ui import training_page
 from ui.charts import number
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -35,13 +36,16 @@ def test_renders_and_trains_like_probnn():
         live_of(at).run.history_frame(10**6), ref.history_frame(10**6), check_exact=True
     )
     # the live panel: the loss curves and the class map, one colour per class
-    frame = json.loads(at.get("bidi_component")[-1].proto.json)
+    frame = live_frame(at)
     assert frame["label"] == "step 20 / 20"
     assert frame["series"][0]["y"][-1] == pytest.approx(float(ref.history.train_loss[19]))
     right = frame["right"]
-    assert right["kind"] == "map" and right["url"].startswith("data:image/png;base64,")
+    grid = training_page.GRID
+    assert right["kind"] == "map" and (right["picture"]["w"], right["picture"]["h"]) == (grid, grid)
+    assert len(base64.b64decode(right["picture"]["rgb"])) == grid * grid * 3
     assert right["gradient"] is None and len(right["names"]) == len(right["styles"]) == 3
-    assert any("top-class probability" in str(c.proto.spec) for c in at.get("vega_lite_chart"))
+    calibration = components(at, "scatter")[-1]
+    assert calibration["x_title"] == "predicted top-class probability"
 
 
 def test_link_with_classes_and_label_smoothing():

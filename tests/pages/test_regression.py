@@ -3,14 +3,11 @@ Poisson for counts; the fitted mean with its band; residuals; the outlier compar
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from probnn import data, training
-from tests.pages.training_helpers import TrainingPage, status
+from tests.pages.training_helpers import TrainingPage, live_frame, status
 from ui.charts import number
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -19,11 +16,6 @@ KEY = "regression"
 
 PAGE = TrainingPage(KEY)
 open_page, click, live_of = PAGE.open, PAGE.click, PAGE.live
-
-
-def live_frame(at: AppTest) -> dict:
-    """The data of the live panel's latest frame."""
-    return json.loads(at.get("bidi_component")[-1].proto.json)
 
 
 def test_gaussian_by_default_trains_like_probnn_with_a_band():

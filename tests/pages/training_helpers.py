@@ -3,6 +3,7 @@ page (its status line, its buttons, its CSV upload and its live run)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,21 @@ def open_page(path: str, query: dict | None = None, timeout: float = 30) -> AppT
 def status(at: AppTest) -> str:
     """The training page's status line (``**Step i / n** · state ...``)."""
     return next(m.value for m in at.markdown if m.value.startswith("**Step"))
+
+
+def components(at: AppTest, kind: str | None = None) -> list[dict]:
+    """The data of the page's canvas components (ui/live_panel.js), in page order: live
+    panel frames (no ``kind``), status lines (``"status"``), after-training charts
+    (``"scatter"``); only those of ``kind`` when given ("panel" for the frames)."""
+    out = [json.loads(c.proto.json) for c in at.get("bidi_component")]
+    if kind is None:
+        return out
+    return [d for d in out if d.get("kind", "panel") == kind]
+
+
+def live_frame(at: AppTest) -> dict:
+    """The data of the live panel's latest frame."""
+    return components(at, "panel")[-1]
 
 
 @dataclass(frozen=True)

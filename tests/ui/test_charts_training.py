@@ -213,19 +213,27 @@ def test_fit_chart_band_is_optional():
     assert layers(with_band)[1]["encoding"]["y"]["scale"]["domain"] == [-2, 2]
 
 
-def test_calibration_chart_has_the_diagonal():
-    spec = charts.spec(charts.calibration_chart("calibration", what="p(yes | x)"))
-    diagonal = layers(spec)[0]
-    assert diagonal["mark"]["strokeDash"] == [5, 4]
-    enc = layers(spec)[1]["encoding"]
-    assert enc["x"]["title"] == "predicted p(yes | x)" and enc["y"]["title"] == "observed frequency"
-    assert enc["x"]["scale"]["domain"] == [0, 1]
+def test_calibration_panel_carries_the_bins_on_a_unit_square():
+    table = pd.DataFrame(
+        {"predicted": [0.1, 0.55, 0.9], "observed": [0.0, 0.5, 1.0], "count": [4, 10, 6]}
+    )
+    panel = charts.calibration_panel("cal", table, what="p(yes | x)")
+    assert (panel["id"], panel["kind"], panel["reference"]) == ("cal", "scatter", "diagonal")
+    assert panel["x"] == [0.1, 0.55, 0.9] and panel["y"] == [0.0, 0.5, 1.0]
+    assert panel["n"] == [4, 10, 6] and panel["line"] is True
+    assert panel["x_domain"] == [0.0, 1.0] and panel["y_domain"] == [0.0, 1.0]
+    assert panel["x_title"] == "predicted p(yes | x)" and panel["y_title"] == "observed frequency"
+    assert [key for _, key in panel["fields"]] == ["x", "y", "n"]
+    json.dumps(panel, allow_nan=False)  # strict JSON for the canvas
 
 
-def test_residual_chart_has_the_zero_line():
-    spec = charts.spec(charts.residual_chart("residuals"))
-    assert layers(spec)[0]["mark"]["type"] == "rule"
-    assert layers(spec)[1]["encoding"]["y"]["field"] == "residual"
+def test_residual_panel_has_the_zero_line_and_no_nan():
+    table = pd.DataFrame({"fitted": [0.5, 1.0, 2.0], "residual": [0.25, float("nan"), -1.0]})
+    panel = charts.residual_panel("res", table)
+    assert (panel["kind"], panel["reference"], panel["line"]) == ("scatter", "zero", False)
+    assert panel["x"] == [0.5, 1.0, 2.0] and panel["y"] == [0.25, None, -1.0]
+    assert panel["n"] is None and panel["x_domain"] is None
+    json.dumps(panel, allow_nan=False)
 
 
 def test_surface_chart_bands_and_path():

@@ -16,6 +16,13 @@ from starlette.applications import Starlette
 from ui import frames
 
 
+@pytest.fixture(autouse=True)
+def _served_only_here(monkeypatch):
+    """frames.routes() marks the route as served for the whole process; the pages'
+    tests (AppTest, no route) must not see that."""
+    monkeypatch.setattr(frames, "_SERVED", [False])
+
+
 class Counter:
     """A stream whose version the test moves by hand, with optional listeners."""
 

@@ -36,7 +36,7 @@ from ui.charts import HEIGHT, PALETTE, unit_title, with_data
 from ui.charts import spec as _spec
 
 __all__ = [
-    "calibration_chart",
+    "calibration_panel",
     "compare_curve_chart",
     "compare_fit_chart",
     "fit_chart",
@@ -49,7 +49,7 @@ __all__ = [
     "picture",
     "probability_colours",
     "probability_map",
-    "residual_chart",
+    "residual_panel",
     "spec",
     "surface_chart",
     "surface_colours",
@@ -480,63 +480,56 @@ def fit_chart(
 # ----------------------------------------------------------------------------- after training
 
 
-def calibration_chart(
-    frame: Data = "calibration", *, what: str = "p(class 1 | x)", height: int = 300
-) -> alt.LayerChart:
-    """Reliability diagram: observed frequency against predicted probability per bin.
-
-    A calibrated model sits on the diagonal; points below it are over-confident
-    predictions. Point size shows how many test points fell in each bin.
+def calibration_panel(panel_id: str, table: pd.DataFrame, *, what: str, height: int = 330) -> dict:
+    """The reliability diagram, drawn by the live panel's canvas: observed frequency
+    against mean predicted probability per bin, on the dashed diagonal of a calibrated
+    model (below it: over-confident). A dot's area shows how many test points fell in
+    its bin. ``table``: ``predicted, observed, count`` (:func:`probnn.live.calibration_table`).
     """
-    diagonal = (
-        alt.Chart(pd.DataFrame({"predicted": [0.0, 1.0], "observed": [0.0, 1.0]}))
-        .mark_line(color="#888888", strokeDash=[5, 4], strokeWidth=1.5)
-        .encode(x="predicted:Q", y="observed:Q")
-    )
-    tip = [
-        alt.Tooltip("predicted:Q", title="mean predicted", format=".3f"),
-        alt.Tooltip("observed:Q", title="observed frequency", format=".3f"),
-        alt.Tooltip("count:Q", title="test points"),
-    ]
-    base_ = alt.Chart(_source(frame)).encode(
-        x=alt.X("predicted:Q", title=f"predicted {what}", scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("observed:Q", title="observed frequency", scale=alt.Scale(domain=[0, 1])),
-        tooltip=tip,
-    )
-    line = base_.mark_line(color=_BLUE, strokeWidth=2.5)
-    dots = base_.mark_circle(color=_BLUE, opacity=0.9).encode(
-        size=alt.Size(
-            "count:Q",
-            title="test points",
-            legend=_legend("test points"),
-            scale=alt.Scale(range=[30, 400]),
-        )
-    )
-    return alt.layer(diagonal, line, dots).properties(height=height, width="container")
+    return {
+        "id": panel_id,
+        "kind": "scatter",
+        "height": int(height),
+        "label": f"Calibration on the test set: observed frequency against predicted {what}",
+        "x_title": f"predicted {what}",
+        "y_title": "observed frequency",
+        "x_domain": [0.0, 1.0],
+        "y_domain": [0.0, 1.0],
+        "reference": "diagonal",
+        "line": True,
+        "colour": _BLUE,
+        "x": _floats(table["predicted"]),
+        "y": _floats(table["observed"]),
+        "n": [int(v) for v in table["count"]],
+        "size_title": "test points",
+        "fields": [["mean predicted", "x"], ["observed frequency", "y"], ["test points", "n"]],
+    }
 
 
-def residual_chart(
-    frame: Data = "residuals", *, y_title: str = "residual y - mean", height: int = 300
-) -> alt.LayerChart:
-    """Test residuals against the fitted mean, with the zero line."""
-    zero = (
-        alt.Chart(pd.DataFrame({"r": [0.0]}))
-        .mark_rule(color="#888888", strokeDash=[5, 4])
-        .encode(y="r:Q")
-    )
-    dots = (
-        alt.Chart(_source(frame))
-        .mark_circle(size=30, opacity=0.65, color=_BLUE)
-        .encode(
-            x=alt.X("fitted:Q", title="fitted mean", scale=alt.Scale(zero=False)),
-            y=alt.Y("residual:Q", title=y_title),
-            tooltip=[
-                alt.Tooltip("fitted:Q", format=".3f"),
-                alt.Tooltip("residual:Q", format=".3f"),
-            ],
-        )
-    )
-    return alt.layer(zero, dots).properties(height=height, width="container")
+def residual_panel(
+    panel_id: str, table: pd.DataFrame, *, y_title: str = "residual y - mean", height: int = 330
+) -> dict:
+    """Test residuals against the fitted mean, with the dashed zero line, drawn by the
+    live panel's canvas. ``table``: ``fitted, residual`` (:func:`probnn.live.residual_table`).
+    """
+    return {
+        "id": panel_id,
+        "kind": "scatter",
+        "height": int(height),
+        "label": "Residuals on the test set against the fitted mean",
+        "x_title": "fitted mean",
+        "y_title": y_title,
+        "x_domain": None,
+        "y_domain": None,
+        "reference": "zero",
+        "line": False,
+        "colour": _BLUE,
+        "x": _floats(table["fitted"], 5),
+        "y": _floats(table["residual"], 5),
+        "n": None,
+        "size_title": None,
+        "fields": [["fitted mean", "x"], ["residual", "y"]],
+    }
 
 
 # ----------------------------------------------------------------------------- loss surface
