@@ -489,9 +489,10 @@ class LiveRun:
                             self._thread = None
                             return
                     continue
-                n = self._chunk()
                 with _SLOTS, self._run_lock:
-                    self._advance(n)
+                    # sized once the slot is ours: time spent waiting for it (other runs'
+                    # chunks) may already have made the next frame due
+                    self._advance(self._chunk())
                     # (a chunk cut to end at the due time may end a hair early)
                     due = time.monotonic() - self._published_at >= self.publish_every - _EARLY
                     if due or self.status in FINAL_STATES:
