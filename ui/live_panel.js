@@ -1,5 +1,6 @@
 // The live training panel: loss curves, the test metric, and p(y|x) over the plane or
-// the fitted mean, drawn on one canvas.
+// the fitted mean, drawn on one canvas. The same module draws the small after-training
+// charts (calibration, residuals: `kind: "scatter"`), each on a canvas of its own.
 //
 // A chart library rebuilds its scene graph on every update; while a network trains,
 // the page shows several frames a second, so this panel only clears and repaints a

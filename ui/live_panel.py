@@ -22,7 +22,9 @@ _FRAMES = itertools.count()
 
 
 def draw(slot, frame: dict) -> None:
-    """Paint one frame (:func:`ui.charts.training.live_panel_data`) into ``slot``."""
+    """Paint one frame (:func:`ui.charts.training.live_panel_data`) into ``slot``, or a
+    small after-training chart (``calibration_panel``, ``residual_panel``) on a canvas of
+    its own (another ``id``)."""
     with slot:
         _PANEL(
             data=frame,
