@@ -118,6 +118,21 @@ def test_the_live_panel_names_what_is_under_the_pointer(tab, shots):
     tab.shot(shots, "panel-tooltip")
     tab.page.mouse.move(box["x"] + 5, box["y"] + box["height"] - 5)  # outside the plots
     tip.wait_for(state="hidden", timeout=10_000)
+    # the calibration chart after training: a dot near the diagonal names its bin
+    calibration = tab.page.locator(CHART).nth(1)
+    calibration.scroll_into_view_if_needed()
+    cal = calibration.bounding_box()
+    cal_tip = tab.page.locator(".probnn-live-tip").nth(1)
+    found = ""
+    for k in range(51):  # along the diagonal of the plot (box: x 66..w-18, y 12..h-78)
+        t = k / 50
+        x = cal["x"] + 66 + t * (cal["width"] - 84)
+        y = cal["y"] + 12 + (1 - t) * (cal["height"] - 90)
+        tab.page.mouse.move(x, y)
+        if cal_tip.is_visible():
+            found = cal_tip.inner_text()
+            break
+    assert re.search(r"mean predicted: [\d.]+\s+observed frequency: [\d.]+\s+test points: \d+", found), found
     # a narrower window: the finished panel is repainted to the new width
     width = panel.evaluate("c => c.clientWidth")
     tab.page.set_viewport_size({"width": 1100, "height": 900})
