@@ -943,8 +943,8 @@ def _training_area(spec: PageSpec, usable: bool) -> None:
     """The buttons, the status line and the open view, streamed while a run trains.
 
     A fragment: a button or the view switcher reruns this part alone, so pressing Train
-    costs neither the server nor the browser a redraw of the settings above, and the
-    training that the button's callback has already started keeps both cores to itself.
+    costs neither the server nor the browser a redraw of the settings above, and leaves
+    more of the CPU to the training that the button's callback has already started.
     The run and its drawing context come from the session state, where :func:`render`
     keeps them (a change of settings reruns the whole page).
     """
