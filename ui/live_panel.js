@@ -17,7 +17,7 @@ const INK = "#111111";
 const MUTED = "#4a4a4a";
 const GRID = "#e4e6ea";
 const AXIS = "#9aa0a6";
-const panels = new Map(); // panel id -> { box, canvas, tip, map, pixels, seq, layout, frame }
+const panels = new Map(); // panel id -> { box, canvas, tip, map, pixels, layer, layout, frame }
 const statuses = new Map(); // panel id -> the element of its status line
 
 export default function (component) {
@@ -30,6 +30,7 @@ export default function (component) {
       line.className = "probnn-status";
       statuses.set(data.id, line);
     }
+    if (older(line, data.mount)) return;
     if (line.parentElement !== parentElement) parentElement.appendChild(line);
     line.innerHTML = markdown(data.text);
     return;
@@ -39,10 +40,21 @@ export default function (component) {
     entry = create();
     panels.set(data.id, entry);
   }
+  if (older(entry, data.mount)) return;
   if (entry.box.parentElement !== parentElement) parentElement.appendChild(entry.box);
   entry.follow = null; // this mount's frame is newer than anything an older stream brings
   show(entry, parentElement, data);
   if (data.stream) follow(entry, data.stream);
+}
+
+// True when `mount` ([server process, number]) is older than the one `holder` (a panel
+// entry or a status line) was last shown in: that element is on its way out of the page,
+// so the call is ignored. Records `mount` otherwise.
+function older(holder, mount) {
+  const last = holder.mount;
+  if (mount && last && mount[0] === last[0] && mount[1] < last[1]) return true;
+  if (mount) holder.mount = mount;
+  return false;
 }
 
 // The status line's markdown: bold and line breaks, the rest as text.
@@ -63,7 +75,7 @@ function show(entry, parent, data) {
     entry.map = picture(entry.map, right.picture);
     entry.pixels = right.picture.rgb;
   }
-  paint(entry, parent, data, ++entry.seq);
+  paint(entry, parent, data);
 }
 
 // Copy a picture ({w, h, rgb: base64 of the colour bytes, top row first}) onto `map`
@@ -140,14 +152,14 @@ function create() {
     zIndex: 5,
   });
   box.append(canvas, tip);
-  const entry = { box, canvas, tip, map: null, pixels: null, seq: 0, drawn: 0, layout: null };
+  const entry = { box, canvas, tip, map: null, pixels: null, layout: null };
   canvas.addEventListener("mousemove", (event) => hover(entry, event));
   canvas.addEventListener("mouseleave", () => (tip.style.display = "none"));
   // repaint the last frame when the page's width changes (a resized window, the sidebar)
   new ResizeObserver(() => {
     const parent = box.parentElement;
     if (entry.frame && parent && parent.clientWidth && parent.clientWidth !== entry.width) {
-      paint(entry, parent, entry.frame, entry.drawn);
+      paint(entry, parent, entry.frame);
     }
   }).observe(box);
   return entry;
@@ -391,9 +403,8 @@ function lineKey(g, x, y, colour, dash, name) {
 
 // Size the canvas to its parent's width and the frame's height; returns the context,
 // cleared, in CSS pixels.
-function surface(entry, parent, d, seq, minWidth) {
+function surface(entry, parent, d, minWidth) {
   const { canvas } = entry;
-  entry.drawn = seq;
   entry.frame = d;
   entry.layout = { data: d, boxes: [] };
   const width = Math.max(minWidth, Math.floor(parent.clientWidth || d.width || 760));
@@ -412,9 +423,9 @@ function surface(entry, parent, d, seq, minWidth) {
   return { g, width, height, dpr, layout: entry.layout };
 }
 
-function paint(entry, parent, d, seq) {
-  if (d.kind === "scatter") return scatter(entry, parent, d, seq);
-  const { g, width, height, dpr, layout } = surface(entry, parent, d, seq, 560);
+function paint(entry, parent, d) {
+  if (d.kind === "scatter") return scatter(entry, parent, d);
+  const { g, width, height, dpr, layout } = surface(entry, parent, d, 560);
   const colours = entry.map; // the p(y|x) picture at its own size
   const leftWidth = d.right ? Math.round(width * 0.47) : width;
 
@@ -494,8 +505,8 @@ function paint(entry, parent, d, seq) {
 // A small chart of points (the after-training calibration or residuals): axes, a dashed
 // reference (the diagonal or the zero line), the points (sized by count when given),
 // optionally joined in order.
-function scatter(entry, parent, d, seq) {
-  const { g, width, height, layout } = surface(entry, parent, d, seq, 320);
+function scatter(entry, parent, d) {
+  const { g, width, height, layout } = surface(entry, parent, d, 320);
   const box = { x: 66, y: 12, w: width - 66 - 18, h: height - 12 - (d.n ? 78 : 56) };
   const xd = d.x_domain ? { lo: d.x_domain[0], hi: d.x_domain[1], fixed: true } : spread(d.x);
   const yd = d.y_domain ? { lo: d.y_domain[0], hi: d.y_domain[1], fixed: true } : spread(d.y, 0);

@@ -10,6 +10,7 @@ mounts, so a frame costs the browser one repaint. When the panel streams its fra
 from __future__ import annotations
 
 import itertools
+import secrets
 from pathlib import Path
 
 import streamlit as st
@@ -19,16 +20,25 @@ __all__ = ["draw", "status"]
 _JS = (Path(__file__).with_name("live_panel.js")).read_text(encoding="utf-8")
 _PANEL = st.components.v2.component("probnn_live_panel", js=_JS, isolate_styles=False)
 _FRAMES = itertools.count()
+# Mounts are numbered in this server process; the panel keeps its canvas (and status
+# line) in the newest mount it has seen, so a late call for an older mount, whose element
+# the page is about to remove, cannot take them away. A restarted server numbers anew.
+_BOOT = secrets.token_hex(4)
+
+
+def _mount() -> list:
+    return [_BOOT, next(_FRAMES)]
 
 
 def draw(slot, frame: dict) -> None:
     """Paint one frame (:func:`ui.charts.training.live_panel_data`) into ``slot``, or a
     small after-training chart (``calibration_panel``, ``residual_panel``) on a canvas of
     its own (another ``id``)."""
+    mount = _mount()
     with slot:
         _PANEL(
-            data=frame,
-            key=f"{frame['id']}.{next(_FRAMES)}",
+            data=dict(frame, mount=mount),
+            key=f"{frame['id']}.{mount[1]}",
             height=int(frame["height"]),
             width="stretch",
         )
@@ -37,9 +47,10 @@ def draw(slot, frame: dict) -> None:
 def status(slot, panel_id: str, text: str) -> None:
     """Show the status line ``text`` (bold ``**...**`` and line breaks ``"  \\n"`` only)
     in ``slot``; frames of panel ``panel_id`` that carry a ``status`` update it."""
+    mount = _mount()
     with slot:
         _PANEL(
-            data={"kind": "status", "id": panel_id, "text": text},
-            key=f"{panel_id}.status.{next(_FRAMES)}",
+            data={"kind": "status", "id": panel_id, "text": text, "mount": mount},
+            key=f"{panel_id}.status.{mount[1]}",
             width="stretch",
         )

@@ -596,10 +596,8 @@ class _Context:
         if self.classification and self.d == 2:
             probs = np.asarray(run.predict_grid(self.xs, self.ys), dtype=np.float64)
             # (ny, nx) or (ny, nx, C): turned into one picture's colours here, in the
-            # training thread (the live panel copies them; a Vega chart gets a PNG)
-            out["rgb"] = np.clip(np.round(charts.probability_colours(probs)), 0, 255).astype(
-                np.uint8
-            )
+            # training thread (the live panel gets their bytes, a Vega chart a PNG)
+            out["rgb"] = charts.probability_colours(probs)
             out["multi"] = probs.ndim == 3
         elif not self.classification and self.d == 1:
             frame = run.predict_curve(self.curve_x)
@@ -673,9 +671,9 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     """Redraw the live placeholders from one snapshot: the status line and one chart.
 
     With a stream, the first frame of a running run is mounted with the stream's address
-    and the panel fetches the rest (the status line's numbers too); until the run stops,
-    the loop only redraws when a button press is waiting for the script's next ``st``
-    call. Without one, every frame is sent, and the status line at most twice a second.
+    and the panel fetches the rest (the status line's numbers too), so nothing more is
+    sent until the run stops. Without one, every frame is sent, and the status line at
+    most twice a second.
     """
     running = snap.status == "running"
     panel_id = _k(ctx.spec, "panel")
@@ -1067,7 +1065,6 @@ def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapsho
         chart = charts.residual_panel(chart_id, table)
     results = {
         "key": key,
-        "table": table,
         "chart": chart,  # drawn by the live panel's canvas (ui/live_panel.js)
         "rows": int(lv.run.history.n_steps),
         # built when the button is pressed, not at the end of every run

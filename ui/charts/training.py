@@ -122,7 +122,7 @@ def panel_map(
     """The static part of the p(y|x) map panel: extent, axes, the data, the legend.
 
     ``points`` has columns ``x, y, label`` (label = class name). The picture itself
-    (``url``) is added per frame by :func:`live_panel_data`, which also keeps the
+    (``picture``) is added per frame by :func:`live_panel_data`, which also keeps the
     colour-scale legend only for a picture of p(last class | x) (not for the
     most-probable-class picture of a categorical model).
     """
