@@ -90,8 +90,11 @@ OBSERVER = r"""
       {capture: true, once: true});
   const app = document.querySelector("[data-testid='stApp']");
   const over = () => window.__last && /finished|diverged|stopped/.test(window.__last);
+  // a finished run's results (calibration or residuals, the history download) are shown
+  const results = () => !/finished/.test(window.__last) ||
+      document.querySelector('[data-testid="stDownloadButton"]') !== null;
   const idle = () => {
-    if (window.__clickAt !== null && window.__idle === null && over() &&
+    if (window.__clickAt !== null && window.__idle === null && over() && results() &&
         app.getAttribute("data-test-script-state") === "notRunning") {
       window.__idle = performance.now();
     }
@@ -112,8 +115,8 @@ OBSERVER = r"""
     if (t !== null && t !== window.__last) {
       window.__last = t;
       window.__updates.push([performance.now(), t]);
-      idle();
     }
+    idle();
   };
   new MutationObserver(seen).observe(document.body,
       {subtree: true, childList: true, characterData: true});

@@ -1,9 +1,18 @@
 """The live panel's frames over HTTP: a route of the app's own server.
 
-While a run trains, the canvas panel (ui/live_panel.js) fetches its frames from
-``/_probnn/frame/<token>`` instead of receiving each one as a Streamlit element. A
-Streamlit element costs the browser a pass through the app's React tree; a fetched frame
-only costs a JSON parse and a canvas repaint, which leaves the CPU to the training.
+While a run trains, the canvas panel (ui/live_panel.js) reads its frames from the
+server itself instead of receiving each one as a Streamlit element. A Streamlit element
+costs the browser a pass through the app's React tree; a frame read here only costs a
+JSON parse and a canvas repaint, which leaves the CPU to the training.
+
+Two routes serve the same frames:
+
+- ``/_probnn/stream/<token>`` answers with one response that carries frame after frame
+  (one JSON object per line) until the run stops training. One request for the whole run:
+  the browser and the server do not set up a request for every frame.
+- ``/_probnn/frame/<token>`` answers one frame per request (a long poll). The panel falls
+  back to it when the stream brings nothing, e.g. behind a proxy that holds a response
+  back until it is complete.
 
 ``app.py`` mounts :func:`routes` on the server (``st.App``); :func:`served` then says so to
 the pages, and a page that is run without it (``streamlit run main.py``, AppTest) sends
@@ -13,7 +22,8 @@ Each stream is a :class:`Source` owned by one session (kept in its ``st.session_
 the registry holds it weakly under a random token, so a closed session's stream goes away
 with the session, and no session can read another's without its token. A request waits
 (up to ``WAIT`` seconds) until the source has something newer than the version the panel
-already shows, so the panel asks once per frame.
+already shows, so the panel asks once per frame; a stream sends a frame whenever there is
+a newer one, and an empty line ``{}`` after ``WAIT`` seconds without one.
 """
 
 from __future__ import annotations
@@ -26,13 +36,15 @@ import weakref
 from collections.abc import Callable
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-__all__ = ["PATH", "WAIT", "Source", "routes", "served"]
+__all__ = ["PATH", "STREAM_PATH", "STREAM_SECONDS", "WAIT", "Source", "routes", "served"]
 
 PATH = "_probnn/frame/"  # relative to the app's base URL
+STREAM_PATH = "_probnn/stream/"
 WAIT = 2.0  # seconds a request waits for a newer frame before answering with the current one
+STREAM_SECONDS = 60.0  # a stream ends after this long; the panel then opens the next one
 
 _SOURCES: weakref.WeakValueDictionary[str, Source] = weakref.WeakValueDictionary()
 _SERVED = [False]
@@ -59,8 +71,15 @@ class Source:
 
     @property
     def path(self) -> str:
-        """Where the panel fetches this stream, relative to the app's base URL."""
+        """Where the panel fetches this stream's frames one at a time, relative to the
+        app's base URL."""
         return PATH + self.token
+
+    @property
+    def stream_path(self) -> str:
+        """Where the panel reads this stream's frames as one response, relative to the
+        app's base URL."""
+        return STREAM_PATH + self.token
 
 
 def served() -> bool:
@@ -71,16 +90,36 @@ def served() -> bool:
 def routes() -> list[Route]:
     """The frame route, for ``st.App(routes=...)``; also marks the route as served."""
     _SERVED[0] = True
-    return [Route("/" + PATH + "{token}", frame_endpoint, methods=["GET"])]
+    return [
+        Route("/" + PATH + "{token}", frame_endpoint, methods=["GET"]),
+        Route("/" + STREAM_PATH + "{token}", stream_endpoint, methods=["GET"]),
+    ]
+
+
+def _dumps(body: dict) -> str:
+    return json.dumps(body, allow_nan=False, separators=(",", ":"))
 
 
 def _json(body: dict, status: int = 200) -> Response:
     return Response(
-        json.dumps(body, allow_nan=False, separators=(",", ":")),
+        _dumps(body),
         status_code=status,
         media_type="application/json",
         headers={"Cache-Control": "no-store"},
     )
+
+
+def _request(request: Request) -> tuple[Source | None, int]:
+    """The stream a request names (None when there is no such stream) and its ``after``."""
+    source = _SOURCES.get(request.path_params.get("token", ""))
+    try:
+        after = int(request.query_params.get("after", "-1"))
+    except ValueError:
+        after = -1
+    return source, after
+
+
+_NO_SUCH_STREAM = {"error": "no such stream (the session ended or its settings changed)"}
 
 
 async def _newer(source: Source, after: int) -> None:
@@ -99,16 +138,56 @@ async def _newer(source: Source, after: int) -> None:
 
 async def frame_endpoint(request: Request) -> Response:
     """The newest frame of a stream once it is newer than ``?after=<version>``."""
-    source = _SOURCES.get(request.path_params.get("token", ""))
+    source, after = _request(request)
     if source is None:
-        return _json({"error": "no such stream (the session ended or its settings changed)"}, 404)
-    try:
-        after = int(request.query_params.get("after", "-1"))
-    except ValueError:
-        after = -1
+        return _json(_NO_SUCH_STREAM, 404)
     try:
         if source.version() <= after:
             await _newer(source, after)
         return _json(source.frame())
     except Exception as err:  # noqa: BLE001 - the panel keeps its last frame and stops asking
         return _json({"error": f"{type(err).__name__}: {err}"}, 500)
+
+
+async def stream_endpoint(request: Request) -> Response:
+    """Every frame of a stream newer than ``?after=<version>`` as it comes, one JSON object
+    per line, until a frame is not ``running`` (or ``STREAM_SECONDS`` have passed)."""
+    source, after = _request(request)
+    if source is None:
+        return _json(_NO_SUCH_STREAM, 404)
+    return StreamingResponse(
+        _lines(source, after),
+        media_type="application/x-ndjson",
+        # "X-Accel-Buffering": a proxy (nginx) passes each line on as it comes
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _lines(source: Source, after: int):
+    """The stream's lines: at once a frame newer than ``after`` (or ``{}``), then a frame
+    whenever the version grows, ``{}`` after ``WAIT`` seconds without one; ends after a
+    frame that is not running, an error line, or ``STREAM_SECONDS``."""
+    loop = asyncio.get_running_loop()
+    news = asyncio.Event()
+    # woken from the training thread: the event is set on this loop's own thread
+    unlisten = source.listen(lambda: loop.call_soon_threadsafe(news.set))
+    end = loop.time() + STREAM_SECONDS
+    try:
+        while True:
+            news.clear()
+            try:
+                frame = source.frame() if source.version() > after else None
+                line = "{}" if frame is None else _dumps(frame)
+            except Exception as err:  # noqa: BLE001 - the panel keeps its last frame
+                yield _dumps({"error": f"{type(err).__name__}: {err}"}) + "\n"
+                return
+            if frame is not None:
+                after = int(frame.get("version", after))
+            yield line + "\n"
+            if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
+                return
+            if source.version() <= after:  # nothing arrived while the line went out
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(news.wait(), min(WAIT, max(0.0, end - loop.time())))
+    finally:
+        unlisten()

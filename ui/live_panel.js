@@ -8,9 +8,9 @@
 // picture stays on screen until the new one is painted, and nothing flickers.
 //
 // Where frames come from: a mount brings one. When it also brings a `stream` (the app's
-// server answers the frame route, ui/frames.py), the panel fetches the following frames
-// itself, one request per frame, until the run stops training; that keeps each frame
-// out of the page's element tree. A later mount always wins over an older stream.
+// server answers the frame routes, ui/frames.py), the panel reads the following frames
+// itself until the run stops training; that keeps each frame out of the page's element
+// tree. A later mount always wins over an older stream.
 
 const FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif';
 const INK = "#111111";
@@ -106,28 +106,78 @@ function base() {
   return new URL("./", document.baseURI).href;
 }
 
-// Fetch frame after frame of a training run until it stops, a later mount replaces
-// this stream, the panel leaves the page or the server has no such stream any more.
+// Follow a training run's frames until it stops, a later mount replaces this stream,
+// the panel leaves the page or the server has no such stream any more. They come as one
+// response with a frame per line (`stream.lines`); when that brings nothing for a while
+// (a proxy may hold the response back until it ends), one request per frame
+// (`stream.path`, which waits for a newer frame before it answers).
 async function follow(entry, stream) {
   const me = {};
   entry.follow = me;
-  const url = base() + stream.path;
-  let after = stream.after;
-  while (entry.follow === me) {
-    let frame;
-    try {
-      const response = await fetch(`${url}?after=${after}`, { cache: "no-store" });
-      if (!response.ok) break;
-      frame = await response.json();
-    } catch (error) {
-      break; // the page keeps its last frame; the script draws the final one
+  const state = { after: stream.after, over: false };
+  const live = () => entry.follow === me && entry.box.isConnected && !state.over;
+  const take = (frame) => {
+    if (frame.error) {
+      state.over = true; // the page keeps its last frame; the script draws the final one
+      return;
     }
-    if (entry.follow !== me || !entry.box.isConnected) break;
-    after = frame.version;
+    if (frame.version === undefined || !live()) return; // "{}": nothing newer yet
+    state.after = frame.version;
     show(entry, entry.box.parentElement, frame);
-    if (!frame.running) break;
+    if (!frame.running) state.over = true;
+  };
+  if (stream.lines && window.ReadableStream && window.AbortController) {
+    while (live() && (await readLines(base() + stream.lines, state, take, live))) {
+      // the server ends a stream after a while; open the next one
+    }
+  }
+  while (live()) {
+    try {
+      const response = await fetch(`${base()}${stream.path}?after=${state.after}`, { cache: "no-store" });
+      if (!response.ok) break;
+      take(await response.json());
+    } catch (error) {
+      break;
+    }
   }
   if (entry.follow === me) entry.follow = null;
+}
+
+// Read one streamed response line by line, giving each frame to `take` while `live()`.
+// True when it ended normally (so another may be opened); false when it failed or
+// brought nothing within FIRST_LINE ms, and frames should be asked for one at a time.
+const FIRST_LINE = 3000;
+async function readLines(url, state, take, live) {
+  const abort = new AbortController();
+  let heard = false;
+  const timer = setTimeout(() => heard || abort.abort(), FIRST_LINE);
+  try {
+    const response = await fetch(`${url}?after=${state.after}`, { cache: "no-store", signal: abort.signal });
+    if (!response.ok || !response.body) return false;
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return heard; // after the last frame, the server ends the response
+      heard = true;
+      text += decoder.decode(value, { stream: true });
+      let end;
+      while ((end = text.indexOf("\n")) >= 0) {
+        const line = text.slice(0, end);
+        text = text.slice(end + 1);
+        if (line) take(JSON.parse(line));
+      }
+      if (!live() && !state.over) {
+        abort.abort(); // replaced or gone: let the server stop sending
+        return true;
+      }
+    }
+  } catch (error) {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function create() {

@@ -681,7 +681,11 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     if running and streamed:
         if not slots.streaming:
             frame = _panel_frame(ctx, snap)
-            frame["stream"] = {"path": slots.stream.path, "after": snap.version}
+            frame["stream"] = {
+                "lines": slots.stream.stream_path,
+                "path": slots.stream.path,
+                "after": snap.version,
+            }
             live_panel.status(slots.status, panel_id, frame["status"])
             live_panel.draw(slots.chart, frame)
             slots.streaming = True

@@ -42,6 +42,23 @@ class Counter:
 
 def get(path: str) -> tuple[int, dict, dict]:
     """One GET through the ASGI app; (status, headers, JSON body)."""
+    status, headers, body = request(path)
+    return status, headers, json.loads(body)
+
+
+def stream(path: str, disconnect_after: float | None = None) -> tuple[int, dict, list[dict]]:
+    """One GET of a stream; (status, headers, the JSON object of every line)."""
+    status, headers, body = request(path, disconnect_after)
+    text = body.decode()
+    if status != 200:
+        return status, headers, [json.loads(text)]
+    assert text.endswith("\n"), text  # every line is complete
+    return status, headers, [json.loads(line) for line in text.splitlines()]
+
+
+def request(path: str, disconnect_after: float | None = None) -> tuple[int, dict, bytes]:
+    """One GET through the ASGI app; (status, headers, body). The client stays until
+    the response is complete, or leaves after ``disconnect_after`` seconds."""
     app = Starlette(routes=frames.routes())
     path, _, query = path.partition("?")
     scope = {
@@ -59,9 +76,16 @@ def get(path: str) -> tuple[int, dict, dict]:
         "server": ("127.0.0.1", 80),
     }
     sent: list[dict] = []
+    asked = []
 
     async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+        if not asked:
+            asked.append(True)
+            return {"type": "http.request", "body": b"", "more_body": False}
+        if disconnect_after is None:
+            await asyncio.Event().wait()  # the client never leaves (the response ends first)
+        await asyncio.sleep(disconnect_after)
+        return {"type": "http.disconnect"}
 
     async def send(message):
         sent.append(message)
@@ -72,7 +96,7 @@ def get(path: str) -> tuple[int, dict, dict]:
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
-    return start["status"], headers, json.loads(body)
+    return start["status"], headers, body
 
 
 def source(counter: Counter, **extra) -> frames.Source:
@@ -84,7 +108,10 @@ def source(counter: Counter, **extra) -> frames.Source:
 
 
 def test_routes_mark_the_route_as_served():
-    assert [r.path for r in frames.routes()] == ["/" + frames.PATH + "{token}"]
+    assert [r.path for r in frames.routes()] == [
+        "/" + frames.PATH + "{token}",
+        "/" + frames.STREAM_PATH + "{token}",
+    ]
     assert frames.served()
 
 
@@ -153,3 +180,108 @@ def test_a_frame_that_is_not_strict_json_is_an_error_not_nan():
     src = source(counter, loss=math.nan)
     status, _, body = get(f"/{src.path}")
     assert status == 500 and "ValueError" in body["error"]
+
+
+# ------------------------------------------------------------------- the streamed route
+
+
+def running_until(counter: Counter, last: int, **extra) -> frames.Source:
+    """A source whose frames say ``running`` until the version reaches ``last``."""
+    return frames.Source(
+        lambda: counter.value,
+        lambda: {"version": counter.value, "running": counter.value < last, **extra},
+        counter.listen,
+    )
+
+
+def publish(counter: Counter, times: int, every: float) -> threading.Thread:
+    """Bump the version ``times`` times, ``every`` seconds apart, from another thread (as
+    the training thread publishes its snapshots)."""
+
+    def work():
+        for _ in range(times):
+            time.sleep(every)
+            counter.bump()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread
+
+
+def test_a_stream_sends_each_new_frame_as_a_line_and_ends_when_training_stops():
+    counter = Counter()
+    src = running_until(counter, last=5, label="x")
+    thread = publish(counter, 5, 0.05)
+    status, headers, lines = stream(f"/{src.stream_path}?after=0")
+    thread.join()
+    assert status == 200
+    assert headers["cache-control"] == "no-store"
+    assert headers["content-type"].startswith("application/x-ndjson")
+    assert headers["x-accel-buffering"] == "no"
+    frames_ = [line for line in lines if line]
+    versions = [f["version"] for f in frames_]
+    assert versions == sorted(set(versions)) and versions[-1] == 5  # in order, none twice
+    assert len(versions) >= 3  # frame by frame, not only the last one
+    assert frames_[-1]["running"] is False and all(f["running"] for f in frames_[:-1])
+    assert all(f["label"] == "x" for f in frames_)
+    assert counter.listeners == []  # the stream unsubscribed
+
+
+def test_a_stream_starts_with_the_newer_frame_or_an_empty_line():
+    counter = Counter()
+    counter.value = 3
+    src = running_until(counter, last=3)  # not running: the first frame is the last
+    assert stream(f"/{src.stream_path}?after=2")[2] == [{"version": 3, "running": False}]
+    counter2 = Counter()
+    src2 = running_until(counter2, last=1)
+    thread = publish(counter2, 1, 0.2)
+    lines = stream(f"/{src2.stream_path}?after=0")[2]
+    thread.join()
+    assert lines[0] == {}  # at once, so that the panel knows the stream gets through
+    assert lines[-1] == {"version": 1, "running": False}
+
+
+def test_a_quiet_stream_sends_empty_lines_and_ends_after_its_time(monkeypatch):
+    monkeypatch.setattr(frames, "WAIT", 0.05)
+    monkeypatch.setattr(frames, "STREAM_SECONDS", 0.4)
+    counter = Counter()
+    src = running_until(counter, last=10)
+    t0 = time.monotonic()
+    status, _, lines = stream(f"/{src.stream_path}?after=0")
+    took = time.monotonic() - t0
+    assert status == 200 and 0.35 < took < 5.0
+    assert set(map(json.dumps, lines)) == {"{}"} and len(lines) >= 3
+    assert counter.listeners == []
+
+
+def test_a_stream_stops_when_the_client_leaves(monkeypatch):
+    monkeypatch.setattr(frames, "STREAM_SECONDS", 30.0)
+    counter = Counter()
+    src = running_until(counter, last=10**9)
+    stop = threading.Event()
+
+    def work():
+        while not stop.wait(0.02):
+            counter.bump()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    t0 = time.monotonic()
+    try:
+        status, _, body = request(f"/{src.stream_path}?after=0", disconnect_after=0.3)
+    finally:
+        stop.set()
+        thread.join()
+    assert status == 200 and time.monotonic() - t0 < 10.0
+    assert body.count(b"\n") >= 3
+    assert counter.listeners == []
+
+
+def test_a_stream_of_an_unknown_token_is_404_and_a_bad_frame_ends_it_with_an_error():
+    status, _, lines = stream(f"/{frames.STREAM_PATH}not-a-token")
+    assert status == 404 and "no such stream" in lines[0]["error"]
+    counter = Counter()
+    counter.value = 1
+    src = running_until(counter, last=5, loss=math.nan)
+    status, _, lines = stream(f"/{src.stream_path}?after=0")
+    assert status == 200 and len(lines) == 1 and "ValueError" in lines[0]["error"]
