@@ -6,7 +6,8 @@ the charts update.
 
 It serves the app headless (``streamlit run app.py``), opens the page in Chromium
 (playwright, /usr/bin/chromium) with fixed settings from the URL, presses Train and waits
-until the script is idle again with the run finished (wall = click -> page idle). The
+until the script is idle again with the run finished and its results shown (the
+calibration or residuals and the history download; wall = click -> page idle). The
 times are taken inside the page: the click by a capturing ``click`` listener, the end by
 a MutationObserver on the app's script state; the harness itself only polls a few times
 a second (playwright's default, a check on every animation frame, kept the browser
