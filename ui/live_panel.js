@@ -64,12 +64,23 @@ function markdown(text) {
     .replace(/ {2}\n/g, "<br>\n");
 }
 
+// While a run streams, the status line changes at most this often (ms): every change
+// of the page's text costs the browser a layout of the whole page, and numbers that
+// change a dozen times a second cannot be read anyway. The canvas shows every frame.
+const STATUS_EVERY = 250;
+
 // Draw one frame. A new p(y|x) picture comes as raw colour bytes: they are copied onto a
 // small canvas of their own (no image file to decode), which paint() scales up.
 function show(entry, parent, data) {
   entry.canvas.setAttribute("aria-label", data.label);
   const line = statuses.get(data.id);
-  if (data.status && line && line.isConnected) line.innerHTML = markdown(data.status);
+  if (data.status && line && line.isConnected) {
+    const now = performance.now();
+    if (!data.running || !(now - entry.statusAt < STATUS_EVERY)) {
+      line.innerHTML = markdown(data.status);
+      entry.statusAt = now;
+    }
+  }
   const right = data.right;
   if (right && right.kind === "map" && right.picture && right.picture.rgb !== entry.pixels) {
     entry.map = picture(entry.map, right.picture);
@@ -202,7 +213,7 @@ function create() {
     zIndex: 5,
   });
   box.append(canvas, tip);
-  const entry = { box, canvas, tip, map: null, pixels: null, layout: null };
+  const entry = { box, canvas, tip, map: null, pixels: null, layout: null, statusAt: -Infinity };
   canvas.addEventListener("mousemove", (event) => hover(entry, event));
   canvas.addEventListener("mouseleave", () => (tip.style.display = "none"));
   // repaint the last frame when the page's width changes (a resized window, the sidebar)

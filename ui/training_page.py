@@ -76,6 +76,7 @@ CAPS = (
     f"of at most {MAX_UNITS} units; CSV files up to 10,000 rows and 5 MB."
 )
 WATCH_LIMIT: float | None = None  # seconds a script keeps redrawing; None = until the run ends
+STREAMED_CHECK = 0.2  # seconds between two looks of the script at a run the panel streams
 STEP_SIZE = 10  # steps per press of Step
 
 _STATUS_WORDS = {
@@ -497,6 +498,8 @@ class _Job:
     live: live.LiveRun | _Group
     draw: Callable[[live.Snapshot], None]
     last: int = -1
+    # True while the browser draws this job's frames from its stream by itself
+    streamed: Callable[[], bool] = lambda: False
 
 
 @dataclass(frozen=True)
@@ -825,7 +828,14 @@ def _watch(jobs: list[_Job]) -> bool:
                 return was_running
             if WATCH_LIMIT is not None and time.monotonic() - started > WATCH_LIMIT:
                 return False
-            pause = max(0.005, live.render_interval(cost) - (time.perf_counter() - t0))
+            if all(job.streamed() for job in jobs):
+                # the panel draws from its stream: the loop only waits for the end of
+                # the run (the wait below returns as soon as its thread ends) and looks
+                # for a click waiting for this run, a few times a second; each wake takes
+                # the interpreter lock from the training thread
+                pause = STREAMED_CHECK
+            else:
+                pause = max(0.005, live.render_interval(cost) - (time.perf_counter() - t0))
             # wait for the next frame, but wake as soon as a run's thread ends (its final
             # frame and the results then show without waiting out the interval)
             if len(jobs) == 1 and isinstance(jobs[0].live, live.LiveRun):
@@ -980,7 +990,14 @@ def _training_area(spec: PageSpec, usable: bool) -> None:
         slots = _Slots(status_slot, chart, st.container(), stream=_stream(spec, ctx, lv))
         snap = lv.snapshot()
         _draw(ctx, slots, snap)
-        jobs.append(_Job(lv, lambda s, c=ctx, sl=slots: _draw(c, sl, s), snap.version))
+        jobs.append(
+            _Job(
+                lv,
+                lambda s, c=ctx, sl=slots: _draw(c, sl, s),
+                snap.version,
+                streamed=lambda sl=slots: sl.streaming,
+            )
+        )
         if snap.status != "running" and open_tab == TABS[0]:
             _rest(spec, ctx, lv, snap, slots)
     if ctx is not None and open_tab == TABS[1]:
