@@ -12,9 +12,10 @@ the buttons (``b_*``). The URL-bound widgets use short plain keys (``data``, ``n
 How a run is shown while it trains: a background thread (``probnn.live``) computes; the
 script, once everything is laid out, loops over :func:`_watch`, which reads the latest
 snapshot and redraws only placeholders (``st.empty``) a few times a second. When the app
-was started by ``app.py``, the live panel fetches its frames itself from the server's
-frame route (:mod:`ui.frames`, the ``stream`` key) and the loop only keeps the status
-line; otherwise every frame is sent as an element. The buttons, the status line and the
+was started by ``app.py``, the live panel reads its frames itself from the server's
+frame routes (:mod:`ui.frames`, the ``stream`` key: one streamed response for the run),
+and the loop only waits for the end of the run and for a pressed button, five times a
+second; otherwise every frame is sent as an element. The buttons, the status line and the
 open view are a fragment (:func:`_training_area`), so a button reruns that part alone.
 A button pressed while the loop runs ends the loop's script run at once
 (:func:`_take_pending_request`), so Pause works mid-run; the run itself lives on in
