@@ -229,13 +229,19 @@ class Run:
         self._y_test = dataset.y_test.to(y_dtype).contiguous()  # (M,)
         self._squeeze = out_size == 1
         params = self._params = list(self.model.parameters())
+        # fused: one kernel updates every parameter, instead of about ten small tensor
+        # operations per parameter tensor from Python (a quarter of a small MLP's step)
         if config.optimiser == "adam":
             self.optimizer = torch.optim.Adam(
-                params, lr=config.lr, weight_decay=config.weight_decay
+                params, lr=config.lr, weight_decay=config.weight_decay, fused=True
             )
         else:
             self.optimizer = torch.optim.SGD(
-                params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay
+                params,
+                lr=config.lr,
+                momentum=config.momentum,
+                weight_decay=config.weight_decay,
+                fused=True,
             )
         n = self._X.shape[0]
         bs = config.batch_size

@@ -295,6 +295,39 @@ def test_the_loss_falls_on_easy_data_for_every_likelihood(name):
     assert np.isfinite(h["grad_norm"]).all()
 
 
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(optimiser="adam", lr=0.02),
+        dict(optimiser="adam", lr=0.02, weight_decay=1e-2),
+        dict(optimiser="sgd", lr=0.1, momentum=0.9, weight_decay=1e-3),
+        dict(optimiser="sgd", lr=0.1, momentum=0.0),
+    ],
+)
+def test_training_follows_a_plain_torch_loop_with_the_textbook_optimiser(moons, kw):
+    """The run's fused optimiser takes the same steps as torch's per-tensor one."""
+    run = Run(small(steps=60, eval_every=1000, **kw), moons)
+    net = MLP(MLPConfig(2, 1, (8, 8), "tanh"), seed=0)
+    net.load_state_dict(run.model.state_dict())
+    options = dict(lr=kw["lr"], weight_decay=kw.get("weight_decay", 0.0), foreach=False)
+    if kw["optimiser"] == "adam":
+        opt = torch.optim.Adam(net.parameters(), **options)
+    else:
+        opt = torch.optim.SGD(net.parameters(), momentum=kw["momentum"], **options)
+    X, y = moons.X_train.float(), moons.y_train.float()
+    losses = []
+    for _ in range(60):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(net(X)[:, 0], y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    run.advance(60)
+    np.testing.assert_allclose(run.history.filled()["train_loss"], losses, rtol=1e-5, atol=1e-6)
+    for ours, theirs in zip(run.model.parameters(), net.parameters(), strict=True):
+        torch.testing.assert_close(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
 def test_sgd_with_momentum_and_weight_decay_learn(moons):
     run = Run(small(optimiser="sgd", lr=0.1, momentum=0.9, weight_decay=1e-3, steps=200), moons)
     run.advance(200)
