@@ -83,12 +83,12 @@ class Source:
 
 
 def served() -> bool:
-    """True when this server answers the frame route (the app was started by app.py)."""
+    """True when this server answers the frame routes (the app was started by app.py)."""
     return _SERVED[0]
 
 
 def routes() -> list[Route]:
-    """The frame route, for ``st.App(routes=...)``; also marks the route as served."""
+    """The frame routes, for ``st.App(routes=...)``; also marks them as served."""
     _SERVED[0] = True
     return [
         Route("/" + PATH + "{token}", frame_endpoint, methods=["GET"]),
