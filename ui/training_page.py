@@ -1107,7 +1107,7 @@ def history_csv(run: training.Run) -> str:
     return _loss_units(live.history_table(run.history_frame(max_points=10**9))).to_csv(index=False)
 
 
-def _recent(run: training.Run, k: int = 3) -> pd.DataFrame:
+def _recent(run: training.Run, k: int = 2) -> pd.DataFrame:
     """The last ``k`` evaluations with every series recorded, one row each."""
     h, names = run.history.filled(), run.series_names()
     steps = h["eval_step"]
@@ -1126,6 +1126,8 @@ def _table(frame: pd.DataFrame) -> str:
     """The last recorded steps as a small Markdown table, one row per quantity.
 
     (Light for the browser, unlike a data grid, and narrow enough for half the page.)
+    Minus signs are typographic (U+2212): a narrow cell never breaks ``1.39e-04`` after
+    its hyphen.
     """
     if frame.empty or "step" not in frame:
         return "No evaluation recorded yet."
@@ -1133,7 +1135,9 @@ def _table(frame: pd.DataFrame) -> str:
     head = "| | " + " | ".join(f"step {v:,}" for v in steps) + " |"
     rule = "|:---|" + "---:|" * len(steps)
     rows = [
-        f"| {str(c).replace('_', ' ')} | " + " | ".join(number(v) for v in frame[c]) + " |"
+        f"| {str(c).replace('_', ' ')} | "
+        + " | ".join(number(v).replace("-", "\u2212") for v in frame[c])
+        + " |"
         for c in frame.columns
         if c != "step"
     ]

@@ -280,3 +280,12 @@ def test_loss_surface_descends():
     path = lv.snapshot().probes
     assert lv.snapshot().status == "finished" and len(path) == 301
     assert any(m.value.startswith("Step **300** of 300") for m in at.markdown)
+
+
+def test_the_history_table_keeps_its_numbers_whole():
+    """The after-training table's minus signs are typographic, so a narrow cell cannot
+    break ``1.39e-04`` after the hyphen."""
+    frame = pd.DataFrame({"step": [10, 20], "train loss (nats)": [1.39e-4, -0.5]})
+    table = training_page._table(frame)
+    assert "1.39e\u221204" in table and "\u22120.5" in table
+    assert "-" not in table.replace("|:---|", "").replace("---:|", "")

@@ -221,7 +221,8 @@ def test_calibration_panel_carries_the_bins_on_a_unit_square():
     assert (panel["id"], panel["kind"], panel["reference"]) == ("cal", "scatter", "diagonal")
     assert panel["x"] == [0.1, 0.55, 0.9] and panel["y"] == [0.0, 0.5, 1.0]
     assert panel["n"] == [4, 10, 6] and panel["line"] is True
-    assert panel["x_domain"] == [0.0, 1.0] and panel["y_domain"] == [0.0, 1.0]
+    # the unit square with a margin, so that a bin at 0 or 1 sits inside the plot
+    assert panel["x_domain"] == panel["y_domain"] == [-0.05, 1.05]
     assert panel["x_title"] == "predicted p(yes | x)" and panel["y_title"] == "observed frequency"
     assert [key for _, key in panel["fields"]] == ["x", "y", "n"]
     json.dumps(panel, allow_nan=False)  # strict JSON for the canvas

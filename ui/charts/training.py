@@ -493,8 +493,9 @@ def calibration_panel(panel_id: str, table: pd.DataFrame, *, what: str, height: 
         "label": f"Calibration on the test set: observed frequency against predicted {what}",
         "x_title": f"predicted {what}",
         "y_title": "observed frequency",
-        "x_domain": [0.0, 1.0],
-        "y_domain": [0.0, 1.0],
+        # a little past 0 and 1: a bin at 0 or 1 shows whole, clear of the tick labels
+        "x_domain": [-0.05, 1.05],
+        "y_domain": [-0.05, 1.05],
         "reference": "diagonal",
         "line": True,
         "colour": _BLUE,
@@ -507,7 +508,7 @@ def calibration_panel(panel_id: str, table: pd.DataFrame, *, what: str, height: 
 
 
 def residual_panel(
-    panel_id: str, table: pd.DataFrame, *, y_title: str = "residual y - mean", height: int = 330
+    panel_id: str, table: pd.DataFrame, *, y_title: str = "residual y \u2212 mean", height: int = 330
 ) -> dict:
     """Test residuals against the fitted mean, with the dashed zero line, drawn by the
     live panel's canvas. ``table``: ``fitted, residual`` (:func:`probnn.live.residual_table`).
