@@ -55,17 +55,20 @@ class Source:
     ``frame()`` returns it as a JSON-ready dict (with ``version`` and ``running`` keys,
     and no NaN or infinity). ``listen(callback)`` calls ``callback()`` from any thread
     when the version grows and returns the unsubscriber, as
-    :meth:`probnn.live.LiveRun.listen` does."""
+    :meth:`probnn.live.LiveRun.listen` does. ``owner``: what the frames are drawn from
+    (the page's run), so that the page can tell whether a kept stream is still its own."""
 
     def __init__(
         self,
         version: Callable[[], int],
         frame: Callable[[], dict],
         listen: Callable[[Callable[[], None]], Callable[[], None]],
+        owner: object = None,
     ):
         self.version = version
         self.frame = frame
         self.listen = listen
+        self.owner = owner
         self.token = secrets.token_urlsafe(18)
         _SOURCES[self.token] = self
 

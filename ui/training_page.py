@@ -751,9 +751,8 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
     source = st.session_state.get(_k(spec, "stream"))
     if source is None or source.owner is not lv:
         source = frames.Source(
-            lambda: lv.version, lambda: _panel_frame(ctx, lv.snapshot()), lv.listen
+            lambda: lv.version, lambda: _panel_frame(ctx, lv.snapshot()), lv.listen, owner=lv
         )
-        source.owner = lv
         st.session_state[_k(spec, "stream")] = source
     return source
 
