@@ -125,8 +125,9 @@ def _request(request: Request) -> tuple[Source | None, int]:
 _NO_SUCH_STREAM = {"error": "no such stream (the session ended or its settings changed)"}
 
 
-async def _newer(source: Source, after: int) -> None:
-    """Return once the source's version is past ``after``, or after ``WAIT`` seconds."""
+async def _newer(source: Source, after: int, wait: float | None = None) -> None:
+    """Return once the source's version is past ``after``, or after ``wait`` seconds
+    (``WAIT`` when not given)."""
     loop = asyncio.get_running_loop()
     news = asyncio.Event()
     # woken from the training thread: the event is set on this loop's own thread
@@ -134,7 +135,7 @@ async def _newer(source: Source, after: int) -> None:
     try:
         if source.version() <= after:  # nothing arrived between the check and listening
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(news.wait(), WAIT)
+                await asyncio.wait_for(news.wait(), WAIT if wait is None else wait)
     finally:
         unlisten()
 
@@ -171,26 +172,17 @@ async def _lines(source: Source, after: int):
     whenever the version grows, ``{}`` after ``WAIT`` seconds without one; ends after a
     frame that is not running, an error line, or ``STREAM_SECONDS``."""
     loop = asyncio.get_running_loop()
-    news = asyncio.Event()
-    # woken from the training thread: the event is set on this loop's own thread
-    unlisten = source.listen(lambda: loop.call_soon_threadsafe(news.set))
     end = loop.time() + STREAM_SECONDS
-    try:
-        while True:
-            news.clear()
-            try:
-                frame = source.frame() if source.version() > after else None
-                line = "{}" if frame is None else _dumps(frame)
-            except Exception as err:  # noqa: BLE001 - the panel keeps its last frame
-                yield _dumps({"error": f"{type(err).__name__}: {err}"}) + "\n"
-                return
-            if frame is not None:
-                after = int(frame.get("version", after))
-            yield line + "\n"
-            if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
-                return
-            if source.version() <= after:  # nothing arrived while the line went out
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(news.wait(), min(WAIT, max(0.0, end - loop.time())))
-    finally:
-        unlisten()
+    while True:
+        try:
+            frame = source.frame() if source.version() > after else None
+            line = "{}" if frame is None else _dumps(frame)
+        except Exception as err:  # noqa: BLE001 - the panel keeps its last frame
+            yield _dumps({"error": f"{type(err).__name__}: {err}"}) + "\n"
+            return
+        if frame is not None:
+            after = int(frame.get("version", after))
+        yield line + "\n"
+        if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
+            return
+        await _newer(source, after, min(WAIT, max(0.0, end - loop.time())))

@@ -593,7 +593,7 @@ function scatter(entry, parent, d) {
   g.restore();
   if (d.line) polyline(g, box, map, d.x, d.y, d.colour, []);
   const radius = dotRadius(d.n);
-  g.save(); // the dots are not clipped: a bin at 0 or 1 shows whole on the edge
+  g.save(); // the dots are not clipped: a dot on the plot's edge shows whole
   g.fillStyle = d.colour;
   for (let i = 0; i < d.x.length; i++) {
     if (d.x[i] === null || d.y[i] === null) continue;

@@ -1045,14 +1045,13 @@ def _after(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot,
                     "it happen 70 % of the time? Points on the dashed diagonal mean "
                     "yes; below it, the model is over-confident."
                 )
-                live_panel.draw(st.container(), results["chart"])
             else:
                 st.markdown(
                     "**Residuals on the test set.** What the mean misses: a good "
                     "fit leaves a shapeless cloud around zero; a pattern is "
                     "structure the model has not caught."
                 )
-                live_panel.draw(st.container(), results["chart"])
+            live_panel.draw(st.container(), results["chart"])
         with right:
             st.markdown(
                 f"**The run's history** ({results['rows']:,} steps): every recorded "

@@ -57,6 +57,11 @@ def wait_status(tab, pattern: str, timeout_ms: int = 180_000) -> None:
     )
 
 
+def steps_in(texts: list[str]) -> set[int]:
+    """The distinct steps that status lines ("Step k / N · ...") showed."""
+    return {int(m.group(1).replace(",", "")) for t in texts if (m := re.match(r"Step ([\d,]+)", t))}
+
+
 def losses(texts: list[str]) -> list[float]:
     out = []
     for t in texts:
@@ -94,7 +99,7 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
         "/_probnn/stream/" in url or url == "failed: net::ERR_ABORTED" for url in frames
     ), frames
     seen = tab.page.evaluate("window.__status")
-    steps = {int(m.group(1).replace(",", "")) for t in seen if (m := re.match(r"Step ([\d,]+)", t))}
+    steps = steps_in(seen)
     # The status line changes with the panel's frames (or twice a second without the
     # route): runs of 3,000 steps last long enough to show intermediate steps even on a
     # fast machine.
@@ -122,7 +127,7 @@ def test_frames_come_one_at_a_time_when_the_stream_cannot_get_through(tab):
     tab.settle()
     assert len(asked) >= 3 and set(asked) == {200}, asked
     seen = tab.page.evaluate("window.__status")
-    steps = {int(m.group(1).replace(",", "")) for t in seen if (m := re.match(r"Step ([\d,]+)", t))}
+    steps = steps_in(seen)
     assert len(steps) >= 3, seen
     assert tab.exceptions() == [] and tab.errors == []
 
