@@ -91,9 +91,11 @@ OBSERVER = r"""
       {capture: true, once: true});
   const app = document.querySelector("[data-testid='stApp']");
   const over = () => window.__last && /finished|diverged|stopped/.test(window.__last);
-  // a finished run's results (calibration or residuals, the history download) are shown
-  const results = () => !/finished/.test(window.__last) ||
-      document.querySelector('[data-testid="stDownloadButton"]') !== null;
+  // a finished run's results are shown: the after-training block (calibration or
+  // residuals, the last evaluations) with its history download link, drawn by the live
+  // panel; or Streamlit's download button, where the page has no history route
+  const results = () => !/finished/.test(window.__last) || document.querySelector(
+      '.probnn-results a.probnn-download, [data-testid="stDownloadButton"]') !== null;
   const idle = () => {
     if (window.__clickAt !== null && window.__idle === null && over() && results() &&
         app.getAttribute("data-test-script-state") === "notRunning") {

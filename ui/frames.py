@@ -14,6 +14,9 @@ Two routes serve the same frames:
   back to it when the stream brings nothing, e.g. behind a proxy that holds a response
   back until it is complete.
 
+A third route, ``/_probnn/history/<token>``, answers with the run's whole history as a
+CSV file, built when the link is followed (the after-training block links to it).
+
 ``app.py`` mounts :func:`routes` on the server (``st.App``); :func:`served` then says so to
 the pages, and a page that is run without it (``streamlit run main.py``, AppTest) sends
 every frame as an element, as before.
@@ -35,14 +38,25 @@ import secrets
 import weakref
 from collections.abc import Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-__all__ = ["PATH", "STREAM_PATH", "STREAM_SECONDS", "WAIT", "Source", "routes", "served"]
+__all__ = [
+    "HISTORY_PATH",
+    "PATH",
+    "STREAM_PATH",
+    "STREAM_SECONDS",
+    "WAIT",
+    "Source",
+    "routes",
+    "served",
+]
 
 PATH = "_probnn/frame/"  # relative to the app's base URL
 STREAM_PATH = "_probnn/stream/"
+HISTORY_PATH = "_probnn/history/"
 WAIT = 2.0  # seconds a request waits for a newer frame before answering with the current one
 STREAM_SECONDS = 60.0  # a stream ends after this long; the panel then opens the next one
 
@@ -56,7 +70,9 @@ class Source:
     and no NaN or infinity). ``listen(callback)`` calls ``callback()`` from any thread
     when the version grows and returns the unsubscriber, as
     :meth:`probnn.live.LiveRun.listen` does. ``owner``: what the frames are drawn from
-    (the page's run), so that the page can tell whether a kept stream is still its own."""
+    (the page's run), so that the page can tell whether a kept stream is still its own.
+    ``history``: the run's history as CSV text, built on request, saved as
+    ``history_name`` (None: the history route has nothing for this stream)."""
 
     def __init__(
         self,
@@ -64,11 +80,15 @@ class Source:
         frame: Callable[[], dict],
         listen: Callable[[Callable[[], None]], Callable[[], None]],
         owner: object = None,
+        history: Callable[[], str] | None = None,
+        history_name: str = "history.csv",
     ):
         self.version = version
         self.frame = frame
         self.listen = listen
         self.owner = owner
+        self.history = history
+        self.history_name = history_name
         self.token = secrets.token_urlsafe(18)
         _SOURCES[self.token] = self
 
@@ -84,6 +104,11 @@ class Source:
         app's base URL."""
         return STREAM_PATH + self.token
 
+    @property
+    def history_path(self) -> str:
+        """Where the run's history is downloaded as CSV, relative to the app's base URL."""
+        return HISTORY_PATH + self.token
+
 
 def served() -> bool:
     """True when this server answers the frame routes (the app was started by app.py)."""
@@ -96,6 +121,7 @@ def routes() -> list[Route]:
     return [
         Route("/" + PATH + "{token}", frame_endpoint, methods=["GET"]),
         Route("/" + STREAM_PATH + "{token}", stream_endpoint, methods=["GET"]),
+        Route("/" + HISTORY_PATH + "{token}", history_endpoint, methods=["GET"]),
     ]
 
 
@@ -151,6 +177,27 @@ async def frame_endpoint(request: Request) -> Response:
         return _json(source.frame())
     except Exception as err:  # noqa: BLE001 - the panel keeps its last frame and stops asking
         return _json({"error": f"{type(err).__name__}: {err}"}, 500)
+
+
+async def history_endpoint(request: Request) -> Response:
+    """The run's history as a CSV file (built in a worker thread: the server's loop goes
+    on serving the other sessions meanwhile)."""
+    source, _ = _request(request)
+    if source is None or source.history is None:
+        return _json(_NO_SUCH_STREAM, 404)
+    try:
+        text = await run_in_threadpool(source.history)
+    except Exception as err:  # noqa: BLE001 - a message, not a traceback
+        return _json({"error": f"{type(err).__name__}: {err}"}, 500)
+    name = source.history_name.replace('"', "")
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
 
 
 async def stream_endpoint(request: Request) -> Response:

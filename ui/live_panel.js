@@ -1,6 +1,9 @@
 // The live training panel: loss curves, the test metric, and p(y|x) over the plane or
 // the fitted mean, drawn on one canvas. The same module draws the small after-training
-// charts (calibration, residuals: `kind: "scatter"`), each on a canvas of its own.
+// charts (calibration, residuals: `kind: "scatter"`), each on a canvas of its own, and
+// the block that shows them after training with their texts, the last evaluations and
+// the history download (`kind: "results"`): one element, so the browser lays the page
+// out once for all of it.
 //
 // A chart library rebuilds its scene graph on every update; while a network trains,
 // the page shows several frames a second, so this panel only clears and repaints a
@@ -19,6 +22,7 @@ const GRID = "#e4e6ea";
 const AXIS = "#9aa0a6";
 const panels = new Map(); // panel id -> { box, canvas, tip, map, pixels, layer, layout, frame }
 const statuses = new Map(); // panel id -> the element of its status line
+const blocks = new Map(); // results id -> { root, left, holder, right, link, table }
 
 export default function (component) {
   const { data, parentElement } = component;
@@ -35,6 +39,10 @@ export default function (component) {
     line.innerHTML = markdown(data.text);
     return;
   }
+  if (data.kind === "results") {
+    results(data, parentElement);
+    return;
+  }
   let entry = panels.get(data.id);
   if (!entry) {
     entry = create();
@@ -45,6 +53,75 @@ export default function (component) {
   entry.follow = null; // this mount's frame is newer than anything an older stream brings
   show(entry, parentElement, data);
   if (data.stream) follow(entry, data.stream);
+}
+
+// The after-training block: on the left a text and the chart (a "scatter" frame, on a
+// canvas of its own), on the right a text, the download link of the run's history (when
+// the server serves it) and a table of the last evaluations. The two sides sit next to
+// each other, or one under the other on a narrow page.
+function results(d, parent) {
+  let block = blocks.get(d.id);
+  if (!block) {
+    style();
+    const root = document.createElement("div");
+    root.className = "probnn-results";
+    root.innerHTML =
+      '<div class="probnn-side probnn-left"><p></p><div class="probnn-chart"></div></div>' +
+      '<div class="probnn-side probnn-right"><p></p><p class="probnn-link"></p>' +
+      '<table class="probnn-table"><thead></thead><tbody></tbody></table></div>';
+    const [left, right] = root.children;
+    block = { root, left: left.firstChild, holder: left.lastChild, right: right.firstChild };
+    block.link = right.children[1];
+    block.table = right.lastChild;
+    blocks.set(d.id, block);
+  }
+  if (older(block, d.mount)) return;
+  if (block.root.parentElement !== parent) parent.appendChild(block.root);
+  block.left.innerHTML = markdown(d.left);
+  block.right.innerHTML = markdown(d.right);
+  block.link.innerHTML = d.download
+    ? `<a class="probnn-download" href="${esc(base() + d.download.href)}" download="${esc(d.download.name)}">${esc(d.download.label)}</a>`
+    : "";
+  block.link.style.display = d.download ? "" : "none";
+  const [head, body] = block.table.children;
+  const t = d.table;
+  head.innerHTML = `<tr>${t.head.map((h) => `<th scope="col">${esc(h)}</th>`).join("")}</tr>`;
+  body.innerHTML = t.rows
+    .map(([name, ...cells]) => `<tr><th scope="row">${esc(name)}</th>${cells.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)
+    .join("");
+  block.table.style.display = t.rows.length ? "" : "none";
+  let entry = panels.get(d.chart.id);
+  if (!entry) {
+    entry = create();
+    panels.set(d.chart.id, entry);
+  }
+  if (entry.box.parentElement !== block.holder) block.holder.appendChild(entry.box);
+  show(entry, block.holder, d.chart);
+}
+
+// The results block's rules, added to the page once. Sizes in rem follow the app's
+// font size; colours are the app's theme (.streamlit/config.toml).
+function style() {
+  if (document.getElementById("probnn-style")) return;
+  const css = document.createElement("style");
+  css.id = "probnn-style";
+  css.textContent = `
+.probnn-results { display: flex; flex-wrap: wrap; gap: 1rem 3rem; align-items: flex-start; }
+.probnn-results .probnn-left { flex: 1.2 1 20rem; min-width: 0; }
+.probnn-results .probnn-right { flex: 1 1 17rem; min-width: 0; }
+.probnn-results p { margin: 0 0 1rem; line-height: 1.6; }
+.probnn-download { display: inline-flex; align-items: center; min-height: 2.5rem;
+  padding: 0.25rem 0.75rem; border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem;
+  color: inherit; background: #ffffff; text-decoration: none; }
+.probnn-download:hover { border-color: #1f5fbf; color: #1f5fbf; }
+.probnn-download:focus-visible { outline: 2px solid #1f5fbf; outline-offset: 2px; }
+.probnn-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+.probnn-table th, .probnn-table td { border: 1px solid rgba(49, 51, 63, 0.2);
+  padding: 0.5rem 0.75rem; vertical-align: middle; }
+.probnn-table thead th, .probnn-table td { text-align: right; }
+.probnn-table tbody th { text-align: left; font-weight: normal; }
+`;
+  document.head.appendChild(css);
 }
 
 // True when `mount` ([server process, number]) is older than the one `holder` (a panel

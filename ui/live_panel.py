@@ -15,7 +15,7 @@ from pathlib import Path
 
 import streamlit as st
 
-__all__ = ["draw", "status"]
+__all__ = ["draw", "results", "status"]
 
 _JS = (Path(__file__).with_name("live_panel.js")).read_text(encoding="utf-8")
 _PANEL = st.components.v2.component("probnn_live_panel", js=_JS, isolate_styles=False)
@@ -40,6 +40,18 @@ def draw(slot, frame: dict) -> None:
             data=dict(frame, mount=mount),
             key=f"{frame['id']}.{mount[1]}",
             height=int(frame["height"]),
+            width="stretch",
+        )
+
+
+def results(slot, block: dict) -> None:
+    """Show the after-training block (:func:`ui.charts.training.results_block`) in
+    ``slot``: its texts, chart, table and download link as one element."""
+    mount = _mount()
+    with slot:
+        _PANEL(
+            data=dict(block, mount=mount),
+            key=f"{block['id']}.{mount[1]}",
             width="stretch",
         )
 

@@ -79,6 +79,13 @@ CAPS = (
 WATCH_LIMIT: float | None = None  # seconds a script keeps redrawing; None = until the run ends
 STREAMED_CHECK = 0.2  # seconds between two looks of the script at a run the panel streams
 STEP_SIZE = 10  # steps per press of Step
+DOWNLOAD_LABEL = "Download the history (CSV)"
+BUTTONS_HELP = (
+    "**Train** starts again from the initial weights and trains to the step limit · "
+    "**Pause** stops after the current chunk of steps · **Resume** goes on from there · "
+    f"**Step ×{STEP_SIZE}** pauses, then takes {STEP_SIZE} steps · "
+    "**Reset** goes back to step 0 with the same initial weights."
+)
 
 _STATUS_WORDS = {
     "ready": "ready: press **Train**",
@@ -751,7 +758,12 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
     source = st.session_state.get(_k(spec, "stream"))
     if source is None or source.owner is not lv:
         source = frames.Source(
-            lambda: lv.version, lambda: _panel_frame(ctx, lv.snapshot()), lv.listen, owner=lv
+            lambda: lv.version,
+            lambda: _panel_frame(ctx, lv.snapshot()),
+            lv.listen,
+            owner=lv,
+            history=functools.partial(history_csv, lv),
+            history_name=_history_name(spec, ctx),
         )
         st.session_state[_k(spec, "stream")] = source
     return source
@@ -855,31 +867,36 @@ def _watch(jobs: list[_Job]) -> bool:
 
 
 def _controls(spec: PageSpec, usable: bool):
-    """The Train / Pause / Resume / Step / Reset row; returns the status slot.
+    """The Train / Pause / Resume / Step / Reset row and what each button does; returns
+    the status slot.
 
     The buttons act in callbacks, which Streamlit runs before the script: Train starts
     the background thread at once, so training overlaps the redraw of the page, and
     Pause stops the run before anything else happens.
+
+    What the buttons do is written under them, not in hover tooltips: after a click the
+    pointer rests on the button, and its tooltip would cover the loss formula for the
+    whole run (and make the browser place it again on every change of the page).
     """
     cols = st.columns([1.1, 1, 1.1, 1.1, 1, 3.6], vertical_alignment="center")
     buttons = [
-        ("train", "Train", "Start again from the initial weights and train to the step limit."),
-        ("pause", "Pause", "Stop after the current chunk of steps; Resume goes on."),
-        ("resume", "Resume", "Go on training from where the run paused."),
-        ("step", f"Step ×{STEP_SIZE}", f"Pause, then take {STEP_SIZE} optimiser steps."),
-        ("reset", "Reset", "Back to step 0 with the same initial weights."),
+        ("train", "Train"),
+        ("pause", "Pause"),
+        ("resume", "Resume"),
+        ("step", f"Step ×{STEP_SIZE}"),
+        ("reset", "Reset"),
     ]
-    for col, (name, label, tip) in zip(cols, buttons, strict=False):
+    for col, (name, label) in zip(cols, buttons, strict=False):
         col.button(
             label,
             key=_k(spec, f"b_{name}"),
-            help=tip,
             disabled=not usable,
             type="primary" if name == "train" else "secondary",
             width="stretch",
             on_click=_on_button,
             args=(spec.key, name),
         )
+    st.caption(BUTTONS_HELP)
     return cols[5].empty()
 
 
@@ -1027,44 +1044,73 @@ def _rest(
             st.warning(f"The run stopped: {snap.stop_reason}.")
         if snap.note:
             st.info(snap.note)
-    _after(spec, ctx, lv, snap, slots.after)
+    _after(spec, ctx, lv, snap, slots.after, slots.stream)
 
 
-def _after(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot, where) -> None:
-    """Calibration (classifiers) or residuals (regression) and the history download."""
+def _after(
+    spec: PageSpec,
+    ctx: _Context,
+    lv: live.LiveRun,
+    snap: live.Snapshot,
+    where,
+    stream: frames.Source | None = None,
+) -> None:
+    """Calibration (classifiers) or residuals (regression), the last evaluations and the
+    history download: one block of the live panel, under a heading.
+
+    The download is a link to the ``stream``'s history route when the server has one;
+    otherwise a download button of Streamlit's follows the block.
+    """
     if snap.step == 0 or snap.status == "diverged":
         return
     results = _results(spec, ctx, lv, snap)
+    if ctx.classification:
+        left = (
+            "**Calibration on the test set.** When the model says 70 %, does it happen "
+            "70 % of the time? Points on the dashed diagonal mean yes; below it, the "
+            "model is over-confident."
+        )
+    else:
+        left = (
+            "**Residuals on the test set.** What the mean misses: a good fit leaves a "
+            "shapeless cloud around zero; a pattern is structure the model has not caught."
+        )
+    right = (
+        f"**The run's history** ({results['rows']:,} steps): every recorded loss (nats) "
+        "and metric, one row per step."
+    )
+    if not results["table"]["rows"]:
+        right += "  \nNo evaluation recorded yet."
+    download = None
+    if stream is not None and stream.history is not None:
+        download = {
+            "href": stream.history_path,
+            "name": stream.history_name,
+            "label": DOWNLOAD_LABEL,
+        }
+    block = charts.results_block(
+        _k(spec, "results"),
+        results["chart"],
+        left=left,
+        right=right,
+        table=results["table"],
+        download=download,
+    )
     with where:
         st.subheader("After training" if snap.over else f"At step {snap.step:,}")
-        left, right = st.columns([1.2, 1], gap="large")
-        with left:
-            if ctx.classification:
-                st.markdown(
-                    "**Calibration on the test set.** When the model says 70 %, does "
-                    "it happen 70 % of the time? Points on the dashed diagonal mean "
-                    "yes; below it, the model is over-confident."
-                )
-            else:
-                st.markdown(
-                    "**Residuals on the test set.** What the mean misses: a good "
-                    "fit leaves a shapeless cloud around zero; a pattern is "
-                    "structure the model has not caught."
-                )
-            live_panel.draw(st.container(), results["chart"])
-        with right:
-            st.markdown(
-                f"**The run's history** ({results['rows']:,} steps): every recorded "
-                "loss (nats) and metric, one row per step."
-            )
-            st.download_button(
-                "Download the history (CSV)",
-                results["csv"],
-                file_name=f"probnn-{spec.key}-seed{ctx.settings.seed}.csv",
-                mime="text/csv",
-                key=_k(spec, "download"),
-            )
-            st.markdown(results["tail"])
+    live_panel.results(where, block)
+    if download is None:
+        where.download_button(
+            DOWNLOAD_LABEL,
+            results["csv"],
+            file_name=_history_name(spec, ctx),
+            mime="text/csv",
+            key=_k(spec, "download"),
+        )
+
+
+def _history_name(spec: PageSpec, ctx: _Context) -> str:
+    return f"probnn-{spec.key}-seed{ctx.settings.seed}.csv"
 
 
 def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot) -> dict:
@@ -1087,9 +1133,9 @@ def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapsho
         "key": key,
         "chart": chart,  # drawn by the live panel's canvas (ui/live_panel.js)
         "rows": int(lv.run.history.n_steps),
-        # built when the button is pressed, not at the end of every run
-        "csv": functools.partial(history_csv, lv.run),
-        "tail": _table(_recent(lv.run)),
+        # built when the download is asked for, not at the end of every run
+        "csv": functools.partial(history_csv, lv),
+        "table": _table(_recent(lv.run)),
     }
     st.session_state[_k(spec, "after")] = results
     return results
@@ -1100,9 +1146,11 @@ def _loss_units(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def history_csv(run: training.Run) -> str:
-    """The run's history as CSV: one row per step, one column per series (losses in nats)."""
-    return _loss_units(live.history_table(run.history_frame(max_points=10**9))).to_csv(index=False)
+def history_csv(lv: live.LiveRun) -> str:
+    """The run's history as CSV: one row per step, one column per series (losses in nats).
+
+    Read under the run's lock: the download may be asked for while the run trains."""
+    return _loss_units(lv.full_history()).to_csv(index=False)
 
 
 def _recent(run: training.Run, k: int = 2) -> pd.DataFrame:
@@ -1120,26 +1168,22 @@ def _recent(run: training.Run, k: int = 2) -> pd.DataFrame:
     return _loss_units(frame.dropna().tail(k))
 
 
-def _table(frame: pd.DataFrame) -> str:
-    """The last recorded steps as a small Markdown table, one row per quantity.
+def _table(frame: pd.DataFrame) -> dict:
+    """The last recorded steps as a small table, one row per quantity: ``head`` (column
+    titles) and ``rows`` (a quantity, then its formatted value at each step).
 
-    (Light for the browser, unlike a data grid, and narrow enough for half the page.)
     Minus signs are typographic (U+2212): a narrow cell never breaks ``1.39e-04`` after
     its hyphen.
     """
     if frame.empty or "step" not in frame:
-        return "No evaluation recorded yet."
-    steps = [int(v) for v in frame["step"]]
-    head = "| | " + " | ".join(f"step {v:,}" for v in steps) + " |"
-    rule = "|:---|" + "---:|" * len(steps)
+        return {"head": [], "rows": []}
+    head = ["", *(f"step {int(v):,}" for v in frame["step"])]
     rows = [
-        f"| {str(c).replace('_', ' ')} | "
-        + " | ".join(number(v).replace("-", "\u2212") for v in frame[c])
-        + " |"
+        [str(c).replace("_", " "), *(number(v).replace("-", "\u2212") for v in frame[c])]
         for c in frame.columns
         if c != "step"
     ]
-    return "\n".join([head, rule, *rows])
+    return {"head": head, "rows": rows}
 
 
 PAGE_KEYS = ("binary", "multiclass", "regression")  # pages that use this component
@@ -1205,12 +1249,12 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
         "Run the comparison",
         key=_k(spec, "b_cmp"),
         type="primary",
-        help="Train one network per likelihood: same data, same seed, same initial weights.",
     )
     gen = pdata.GENERATORS[spec.compare_dataset]
     st.caption(
         f"Data: {gen.title} ({', '.join(f'{k} = {v:g}' for k, v in spec.compare_params)}"
-        f", seed {seed}); network: {_network_text(config)}, as set above."
+        f", seed {seed}); network: {_network_text(config)}, as set above. "
+        "The button trains one network per likelihood, all from the same initial weights."
     )
     if go:
         ds = _synthetic(spec.compare_dataset, seed, tuple(sorted(spec.compare_params)))
@@ -1386,7 +1430,6 @@ def _surface_tab(spec: PageSpec) -> list[_Job]:
         "Descend",
         key=_k(spec, "b_surf"),
         type="primary",
-        help="Start at the initial weights and take 300 steps downhill.",
     )
     back = b2.button("Back to start", key=_k(spec, "b_surf_reset"))
     if state is not None and state["sig"] != sig:
@@ -1410,6 +1453,7 @@ def _surface_tab(spec: PageSpec) -> list[_Job]:
         state["live"].reset()
     w_best, b_best, loss_best = surf["best"]
     info_col.caption(
+        "**Descend** starts at the initial weights and takes 300 steps downhill. "
         f"Lowest loss on the drawn grid: {number(loss_best)} nats at "
         f"w = {w_best:.2f}, b = {b_best:.2f}. Points: {surf['n_train']} for training."
     )

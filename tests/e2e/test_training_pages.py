@@ -113,6 +113,34 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     assert tab.exceptions() == [] and tab.errors == []
 
 
+def test_after_training_the_results_show_and_the_history_downloads(tab, shots):
+    """After a run: the calibration chart, the table of the last two evaluations and the
+    link that downloads the run's whole history as CSV (from the server's history route)."""
+    tab.open("binary?steps=40&n=300&seed=2", timeout_ms=120_000)
+    tab.page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step 40 / 40 · finished")
+    tab.settle()
+    block = tab.page.locator(".probnn-results")
+    block.wait_for(timeout=30_000)
+    block.scroll_into_view_if_needed()
+    assert "Calibration on the test set." in block.inner_text()
+    heads = block.locator("thead th").all_inner_texts()
+    assert [h.strip() for h in heads] == ["", "step 30", "step 40"], heads
+    rows = block.locator("tbody th").all_inner_texts()
+    assert "train loss (nats)" in rows and "test accuracy" in rows, rows
+    assert block.locator("canvas.probnn-live").count() == 1  # the calibration chart
+    tab.shot(shots, "binary-results")
+    link = block.get_by_role("link", name="Download the history (CSV)")
+    with tab.page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == "probnn-binary-seed2.csv"
+    lines = open(download.path(), encoding="utf-8").read().splitlines()
+    assert lines[0].startswith("step,") and "train loss (nats)" in lines[0], lines[0]
+    assert [int(line.split(",")[0]) for line in lines[1:]] == list(range(1, 41))
+    assert tab.exceptions() == [] and tab.errors == []
+
+
 def test_frames_come_one_at_a_time_when_the_stream_cannot_get_through(tab):
     """A proxy may refuse or hold back a streamed response: the panel then asks for its
     frames one request at a time, and the page still shows the run as it trains."""

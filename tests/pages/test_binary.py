@@ -12,8 +12,8 @@ import pytest
 import torch
 
 from probnn import data, live, training
-from tests.pages.training_helpers import TrainingPage, components, status
-from ui import training_page
+from tests.pages.training_helpers import TrainingPage, components, results, status
+from ui import frames, training_page
 from ui.charts import number
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -53,6 +53,21 @@ def test_renders_with_title_formulas_and_caps():
     assert "Run the comparison" in [b.label for b in at.button]
 
 
+def test_buttons_that_train_say_what_they_do_under_them_not_in_a_tooltip():
+    # a tooltip shows while the pointer rests on the button just clicked, i.e. over the
+    # loss formula for the whole run; the caption under the row says it instead
+    for tab in training_page.TABS:
+        at = open_page({"tab": tab})
+        assert not at.exception
+        assert not [b.label for b in at.button if b.help], tab
+    at = open_page()
+    text = next(c.value for c in at.caption if "**Train**" in c.value)
+    for label in ("Train", "Pause", "Resume", "Step ×10", "Reset"):
+        assert f"**{label}**" in text
+    at = open_page({"tab": "Loss surface"})
+    assert any("**Descend** starts at the initial weights" in c.value for c in at.caption)
+
+
 def test_train_runs_to_the_end_and_matches_probnn():
     at = click(open_page({"steps": 20}), "train")
     assert not at.exception
@@ -66,24 +81,28 @@ def test_train_runs_to_the_end_and_matches_probnn():
     )
     # after training: calibration (on the canvas, from the plain run's test predictions)
     # and the history download
-    assert any("Calibration" in m.value for m in at.markdown)
+    block = results(at)
+    assert block["left"].startswith("**Calibration on the test set.**")
     probs, _ = live.predict(ref, ref.dataset.X_test)
     table = live.calibration_table(probs, ref.dataset.y_test.numpy())
     chart = components(at, "scatter")[-1]
     assert chart["x"] == pytest.approx(list(table["predicted"]))
     assert chart["y"] == pytest.approx(list(table["observed"]))
     assert chart["n"] == list(table["count"]) and sum(chart["n"]) == len(ref.dataset.y_test)
-    assert at.get("download_button")
-    assert any("**The run's history** (20 steps)" in m.value for m in at.markdown)
-    # the last three evaluations, as the plain run recorded them
-    tail = next(m.value for m in at.markdown if m.value.startswith("| | step 10 | step 20 |"))
+    # no history route here (AppTest): Streamlit's own download button under the block
+    assert block["download"] is None
+    assert [b.label for b in at.get("download_button")] == [training_page.DOWNLOAD_LABEL]
+    assert block["right"].startswith("**The run's history** (20 steps)")
+    # the last two evaluations, as the plain run recorded them
+    assert block["table"]["head"] == ["", "step 10", "step 20"]
+    rows = {row[0]: row[1:] for row in block["table"]["rows"]}
     h = ref.history
     for name, values in [
         ("train loss (nats)", h.train_loss[[9, 19]]),
         ("test loss (nats)", h.test_loss[:2]),
         ("gradient norm", h.grad_norm[:2]),
     ]:
-        assert f"| {name} | {number(float(values[0]))} | {number(float(values[1]))} |" in tail
+        assert rows[name] == [number(float(v)).replace("-", "\u2212") for v in values]
     # the CSV (built when the button is pressed): every step, every series, losses in nats
     csv = pd.read_csv(io.StringIO(at.session_state[f"tp.{KEY}.after"]["csv"]()))
     assert list(csv["step"]) == list(range(1, 21))
@@ -282,10 +301,31 @@ def test_loss_surface_descends():
     assert any(m.value.startswith("Step **300** of 300") for m in at.markdown)
 
 
+def test_with_the_history_route_the_block_links_to_the_runs_csv(monkeypatch):
+    # as under app.py: the server answers the frame and history routes
+    monkeypatch.setattr(frames, "_SERVED", [True])
+    at = click(open_page({"steps": 20, "seed": 3}), "train")
+    assert not at.exception
+    source = at.session_state[f"tp.{KEY}.stream"]
+    assert results(at)["download"] == {
+        "href": source.history_path,
+        "name": "probnn-binary-seed3.csv",
+        "label": training_page.DOWNLOAD_LABEL,
+    }
+    assert not at.get("download_button")  # the link is the download
+    csv = pd.read_csv(io.StringIO(source.history()))
+    assert list(csv["step"]) == list(range(1, 21))
+    assert csv["train loss (nats)"].to_numpy() == pytest.approx(
+        live_of(at).run.history.train_loss[:20]
+    )
+
+
 def test_the_history_table_keeps_its_numbers_whole():
     """The after-training table's minus signs are typographic, so a narrow cell cannot
     break ``1.39e-04`` after the hyphen."""
     frame = pd.DataFrame({"step": [10, 20], "train loss (nats)": [1.39e-4, -0.5]})
     table = training_page._table(frame)
-    assert "1.39e\u221204" in table and "\u22120.5" in table
-    assert "-" not in table.replace("|:---|", "").replace("---:|", "")
+    assert table == {
+        "head": ["", "step 10", "step 20"],
+        "rows": [["train loss (nats)", "1.39e\u221204", "\u22120.5"]],
+    }

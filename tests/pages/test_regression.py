@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from probnn import data, training
-from tests.pages.training_helpers import TrainingPage, live_frame, status
+from tests.pages.training_helpers import TrainingPage, live_frame, results, status
 from ui.charts import number
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -33,7 +33,9 @@ def test_gaussian_by_default_trains_like_probnn_with_a_band():
     )
     right = live_frame(at)["right"]  # the fitted mean with its mean -+ 2 sd band
     assert right["kind"] == "fit" and len(right["mean"]) == len(right["lo"]) > 0
-    assert any("Residuals" in m.value for m in at.markdown)
+    block = results(at)
+    assert block["left"].startswith("**Residuals on the test set.**")
+    assert block["chart"]["kind"] == "scatter" and block["chart"]["reference"] == "zero"
 
 
 def test_sigma_slider_changes_the_loss_as_probnn_says():

@@ -27,12 +27,23 @@ def status(at: AppTest) -> str:
 
 def components(at: AppTest, kind: str | None = None) -> list[dict]:
     """The data of the page's canvas components (ui/live_panel.js), in page order: live
-    panel frames (no ``kind``), status lines (``"status"``), after-training charts
-    (``"scatter"``); only those of ``kind`` when given ("panel" for the frames)."""
-    out = [json.loads(c.proto.json) for c in at.get("bidi_component")]
+    panel frames (no ``kind``), status lines (``"status"``), after-training blocks
+    (``"results"``), each followed by its chart (``"scatter"``); only those of ``kind``
+    when given ("panel" for the frames)."""
+    out = []
+    for c in at.get("bidi_component"):
+        data = json.loads(c.proto.json)
+        out.append(data)
+        if data.get("kind") == "results":
+            out.append(data["chart"])
     if kind is None:
         return out
     return [d for d in out if d.get("kind", "panel") == kind]
+
+
+def results(at: AppTest) -> dict:
+    """The data of the page's after-training block (texts, chart, table, download)."""
+    return components(at, "results")[-1]
 
 
 def live_frame(at: AppTest) -> dict:

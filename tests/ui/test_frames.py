@@ -111,6 +111,7 @@ def test_routes_mark_the_route_as_served():
     assert [r.path for r in frames.routes()] == [
         "/" + frames.PATH + "{token}",
         "/" + frames.STREAM_PATH + "{token}",
+        "/" + frames.HISTORY_PATH + "{token}",
     ]
     assert frames.served()
 
@@ -285,3 +286,45 @@ def test_a_stream_of_an_unknown_token_is_404_and_a_bad_frame_ends_it_with_an_err
     src = running_until(counter, last=5, loss=math.nan)
     status, _, lines = stream(f"/{src.stream_path}?after=0")
     assert status == 200 and len(lines) == 1 and "ValueError" in lines[0]["error"]
+
+
+def test_the_history_route_answers_a_csv_file_built_on_request():
+    counter, built = Counter(), []
+
+    def history():
+        built.append(counter.value)
+        return f"step,loss\n{counter.value},0.5\n"
+
+    src = frames.Source(
+        lambda: counter.value,
+        lambda: {"version": counter.value},
+        counter.listen,
+        history=history,
+        history_name="probnn-binary-seed3.csv",
+    )
+    assert built == []  # nothing is built until the link is followed
+    counter.bump()
+    status, headers, body = request("/" + src.history_path)
+    assert status == 200 and built == [1]
+    assert body.decode() == "step,loss\n1,0.5\n"
+    assert headers["content-type"].startswith("text/csv")
+    assert headers["content-disposition"] == 'attachment; filename="probnn-binary-seed3.csv"'
+    assert headers["cache-control"] == "no-store"
+    counter.bump()  # each download is built anew: it has the run's latest steps
+    assert request("/" + src.history_path)[2].decode().startswith("step,loss\n2,")
+
+
+def test_the_history_route_of_an_unknown_or_historyless_stream_is_404_and_errors_are_said():
+    counter = Counter()
+    assert get("/" + frames.HISTORY_PATH + "nope")[0] == 404
+    plain = source(counter)  # a stream without a history
+    status, _, body = get("/" + plain.history_path)
+    assert status == 404 and "no such stream" in body["error"]
+
+    def broken():
+        raise ValueError("the history is gone")
+
+    bad = frames.Source(lambda: 0, dict, counter.listen, history=broken)
+    status, headers, body = get("/" + bad.history_path)
+    assert status == 500 and body == {"error": "ValueError: the history is gone"}
+    assert headers["content-type"] == "application/json"
