@@ -4,7 +4,9 @@ Every frame is a fresh mount under a new key (a key may appear once per script r
 the live loop draws many frames in one run); the script side keeps the canvas between
 mounts, so a frame costs the browser one repaint. When the panel streams its frames
 (:mod:`ui.frames`), the page's status line is drawn by the same component
-(:func:`status`), so that the panel can keep its numbers current between mounts.
+(:func:`status`), so that the panel can keep its numbers current between mounts. After
+training, the same component draws the whole results block (:func:`results`) as one
+element.
 """
 
 from __future__ import annotations
