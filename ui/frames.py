@@ -72,7 +72,10 @@ class Source:
     :meth:`probnn.live.LiveRun.listen` does. ``owner``: what the frames are drawn from
     (the page's run), so that the page can tell whether a kept stream is still its own.
     ``history``: the run's history as CSV text, built on request, saved as
-    ``history_name`` (None: the history route has nothing for this stream)."""
+    ``history_name`` (None: the history route has nothing for this stream). ``every``:
+    the least time between two frames of a stream, in seconds (the frames of several
+    runs watched as one come as fast as all of them publish; a stream sends the newest
+    one at most this often)."""
 
     def __init__(
         self,
@@ -82,6 +85,7 @@ class Source:
         owner: object = None,
         history: Callable[[], str] | None = None,
         history_name: str = "history.csv",
+        every: float = 0.0,
     ):
         self.version = version
         self.frame = frame
@@ -89,6 +93,7 @@ class Source:
         self.owner = owner
         self.history = history
         self.history_name = history_name
+        self.every = every
         self.token = secrets.token_urlsafe(18)
         _SOURCES[self.token] = self
 
@@ -232,4 +237,6 @@ async def _lines(source: Source, after: int):
         yield line + "\n"
         if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
             return
+        if frame is not None and source.every > 0:
+            await asyncio.sleep(source.every)  # what comes meanwhile makes one frame
         await _newer(source, after, min(WAIT, max(0.0, end - loop.time())))

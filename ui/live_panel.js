@@ -373,13 +373,15 @@ function vtext(g, value, x, y, options) {
 }
 
 // A plot frame: grid, ticks and titles; returns the data -> pixel mapping.
-function frame(g, box, xd, yd, { xTitle, yTitle, xTicks = 5, yTicks = 5, grid = true }) {
+// `yLabel(t, step)`: the text of a y tick (by default the value itself); `yAt`: where
+// the y ticks go (by default at round steps).
+function frame(g, box, xd, yd, { xTitle, yTitle, xTicks = 5, yTicks = 5, grid = true, yLabel = label, yAt = null }) {
   const [x0, x1, xs] = xd.fixed ? [xd.lo, xd.hi, niceStep(xd.hi - xd.lo, xTicks)] : nice(xd.lo, xd.hi, xTicks);
   const [y0, y1, ys] = yd.fixed ? [yd.lo, yd.hi, niceStep(yd.hi - yd.lo, yTicks)] : nice(yd.lo, yd.hi, yTicks);
   const px = (x) => box.x + ((x - x0) / (x1 - x0)) * box.w;
   const py = (y) => box.y + box.h - ((y - y0) / (y1 - y0)) * box.h;
   g.lineWidth = 1;
-  for (const t of ticks(y0, y1, ys)) {
+  for (const t of yAt || ticks(y0, y1, ys)) {
     const y = Math.round(py(t)) + 0.5;
     if (grid) {
       g.strokeStyle = GRID;
@@ -388,7 +390,7 @@ function frame(g, box, xd, yd, { xTitle, yTitle, xTicks = 5, yTicks = 5, grid = 
       g.lineTo(box.x + box.w, y);
       g.stroke();
     }
-    text(g, label(t, ys), box.x - 7, y, { align: "right" });
+    text(g, yLabel(t, ys), box.x - 7, y, { align: "right" });
   }
   for (const t of ticks(x0, x1, xs)) {
     const x = Math.round(px(t)) + 0.5;
@@ -465,23 +467,27 @@ function marker(g, shape, x, y, r) {
 // The data never move while a run trains: the points are drawn once onto a layer of the
 // canvas's size and copied onto each frame (one image copy instead of hundreds of
 // markers); redrawn when the canvas, the box, the scales or the points change.
-function pointLayer(entry, box, map, pts, styles, radius, dpr) {
+// The data points drawn once onto a layer of the canvas's size and kept until the
+// plot's box, scales or points change (`slot`: one layer per plot of the canvas).
+function pointLayer(entry, box, map, pts, styles, radius, dpr, slot = 0) {
   const { canvas } = entry;
   const key = [
     canvas.width, canvas.height, dpr, box.x, box.y, box.w, box.h,
     map.px(0), map.px(1), map.py(0), map.py(1), radius, JSON.stringify(styles), signature(pts),
   ].join("|");
-  if (entry.layerKey !== key) {
-    const layer = entry.layer || document.createElement("canvas");
+  entry.layers = entry.layers || [];
+  entry.layerKeys = entry.layerKeys || [];
+  if (entry.layerKeys[slot] !== key) {
+    const layer = entry.layers[slot] || document.createElement("canvas");
     layer.width = canvas.width; // also clears it
     layer.height = canvas.height;
     const g = layer.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     points(g, box, map, pts, styles, radius);
-    entry.layer = layer;
-    entry.layerKey = key;
+    entry.layers[slot] = layer;
+    entry.layerKeys[slot] = key;
   }
-  return entry.layer;
+  return entry.layers[slot];
 }
 
 // A number that changes when any point or class changes (weighted sums of the columns).
@@ -563,6 +569,7 @@ function surface(entry, parent, d, minWidth) {
 
 function paint(entry, parent, d) {
   if (d.kind === "scatter") return scatter(entry, parent, d);
+  if (d.kind === "compare") return compare(entry, parent, d);
   const { g, width, height, dpr, layout } = surface(entry, parent, d, 560);
   const colours = entry.map; // the p(y|x) picture at its own size
   const leftWidth = d.right ? Math.round(width * 0.47) : width;
@@ -638,6 +645,120 @@ function paint(entry, parent, d) {
     polyline(g, box, map, r.x, r.mean, r.colour, [], 3);
     legendFit(g, r, box.x, box.y + box.h + 58);
   }
+}
+
+// The comparison of likelihoods: the same data trained under each. A classifier's runs
+// each get a p(y|x) map, side by side, above their overlaid yardstick curves; a
+// regression shows the data with every run's fitted mean next to the curves. Each
+// run's picture is copied onto a small canvas of its own, as the panel's map is.
+function compare(entry, parent, d) {
+  const t = d.top;
+  const n = d.runs.length;
+  const width = Math.max(560, Math.floor(parent.clientWidth || 760));
+  const half = Math.round(width * 0.5);
+  // the runs' legend sits above their curves, on as many lines as it needs
+  const keysX = t.kind === "maps" ? 70 : half + 66;
+  const lines = keyLines(entry.canvas.getContext("2d"), d.runs, width - 18 - keysX);
+  let size = 0;
+  let keysY;
+  if (t.kind === "maps") {
+    size = Math.max(120, Math.min(320, Math.floor((width - 70 - 18 - (n - 1) * 64) / n)));
+    keysY = 34 + size + 74 + 62;
+    d.height = keysY + (lines - 1) * 24 + 22 + 190 + 56; // legend, curves, axis
+  } else {
+    keysY = 14;
+  }
+  const { g, dpr, layout } = surface(entry, parent, d, 560);
+  entry.maps = entry.maps || [];
+  entry.pixels = Array.isArray(entry.pixels) ? entry.pixels : [];
+  const top = keysY + (lines - 1) * 24 + 22;
+  const curves = { x: keysX, y: top, w: width - keysX - 18, h: d.height - top - 56 };
+  if (t.kind === "maps") {
+    const r = t.right;
+    const xdm = { lo: r.extent[0], hi: r.extent[1], fixed: true };
+    const ydm = { lo: r.extent[2], hi: r.extent[3], fixed: true };
+    d.runs.forEach((run, i) => {
+      const box = { x: 70 + i * (size + 64), y: 34, w: size, h: size };
+      text(g, run.title, box.x, 14, { size: 16, weight: "bold", colour: INK });
+      const pic = t.pictures[i];
+      if (pic && pic.rgb !== entry.pixels[i]) {
+        entry.maps[i] = picture(entry.maps[i], pic);
+        entry.pixels[i] = pic.rgb;
+      }
+      if (pic && entry.maps[i]) {
+        g.imageSmoothingEnabled = true;
+        g.imageSmoothingQuality = "low";
+        g.drawImage(entry.maps[i], box.x, box.y, box.w, box.h);
+      }
+      const map = frame(g, box, xdm, ydm, { xTitle: r.x_title, yTitle: i ? null : r.y_title, grid: false });
+      layout.boxes.push({ kind: "cmap", box, map, i });
+      copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 3, dpr, i));
+    });
+    legendMap(g, { ...r, gradient: t.multi ? null : r.gradient }, 70, 34 + size + 74);
+  } else {
+    const r = t.right;
+    const box = { x: 70, y: 12, w: half - 70 - 36, h: d.height - 12 - 110 };
+    const [xa, xb] = range([r.points.x, t.x]);
+    const ydm = { lo: r.y_domain[0], hi: r.y_domain[1], fixed: false };
+    const map = frame(g, box, { lo: xa, hi: xb }, ydm, { xTitle: r.x_title, yTitle: r.y_title });
+    layout.boxes.push({ kind: "cfit", box, map });
+    copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 3.2, dpr, 0));
+    t.means.forEach((mean, i) => polyline(g, box, map, t.x, mean, d.runs[i].colour, d.runs[i].dash, 3));
+    legendFit(g, r, box.x, box.y + box.h + 58, false); // the runs' colours: above the curves
+  }
+  // the yardstick, one line per run; on a log scale, its decades are as far apart
+  keyLines(g, d.runs, curves.w, keysX, keysY);
+  const log = d.curve.log;
+  const ys = d.curve.series.map((sr) => (log ? sr.y.map((v) => (v > 0 ? Math.log10(v) : null)) : sr.y));
+  let [lo, hi] = range(ys);
+  if (!isFinite(lo)) [lo, hi] = log ? [-2, 0] : [0, 1];
+  if (!log && lo >= 0 && lo < 0.4 * hi) lo = 0;
+  const xd = { lo: 0, hi: Math.max(1, d.steps), fixed: false };
+  const scale = log ? decades(lo, hi) : { lo, hi, at: null };
+  const cmap = frame(g, curves, xd, { lo: scale.lo, hi: scale.hi, fixed: log }, {
+    xTitle: "optimiser step",
+    yTitle: d.curve.title,
+    yLabel: log ? (t) => power(10 ** t) : label,
+    yAt: scale.at,
+  });
+  layout.boxes.push({ kind: "curves", box: curves, map: cmap });
+  ys.forEach((y, i) => polyline(g, curves, cmap, d.curve.series[i].x, y, d.runs[i].colour, d.runs[i].dash));
+}
+
+// A log scale over log10 values lo..hi: whole decades at its ends, a tick at each
+// (every few when there are many), and at 2 and 5 of each decade when there are few.
+function decades(lo, hi) {
+  const a = Math.floor(lo + 1e-9);
+  const b = Math.max(a + 1, Math.ceil(hi - 1e-9));
+  const at = [];
+  const step = Math.max(1, Math.ceil((b - a) / 5));
+  for (let k = a; k <= b; k += step) at.push(k);
+  if (b - a <= 2) for (let k = a; k < b; k++) at.push(k + Math.log10(2), k + Math.log10(5));
+  return { lo: a, hi: b, at: at.sort((x, y) => x - y) };
+}
+
+// A tick of a log scale: 0.05, 1, 20, or 1e−4 for the small and 1e6 for the large.
+function power(v) {
+  const text = v >= 1e-3 && v < 1e5 ? String(Number(v.toPrecision(2))) : v.toExponential(0).replace("e+", "e");
+  return text.replace("-", "\u2212");
+}
+
+// The runs' line keys, wrapped to lines of at most `room` px; drawn from (x, y) when
+// given. Returns the number of lines.
+function keyLines(g, runs, room, x, y) {
+  let used = 0;
+  let count = 1;
+  for (const run of runs) {
+    g.font = `15px ${FONT}`;
+    const w = 32 + g.measureText(run.title).width;
+    if (used > 0 && used + w > room) {
+      count += 1;
+      used = 0;
+    }
+    if (x !== undefined) lineKey(g, x + used, y + (count - 1) * 24, run.colour, run.dash, run.title);
+    used += w + 22;
+  }
+  return count;
 }
 
 // A small chart of points (the after-training calibration or residuals): axes, a dashed
@@ -754,7 +875,7 @@ function legendMap(g, r, x, y) {
   });
 }
 
-function legendFit(g, r, x, y) {
+function legendFit(g, r, x, y, mean = true) {
   r.names.forEach((name, i) => {
     const s = r.styles[i];
     marker(g, s.shape, x + 6, y, 4.5);
@@ -766,6 +887,7 @@ function legendFit(g, r, x, y) {
     g.font = `15px ${FONT}`;
     x += 16 + g.measureText(name).width + 20;
   });
+  if (!mean) return;
   x = lineKey(g, x, y, r.colour, [], "mean");
   if (r.lo && r.hi) {
     g.globalAlpha = 0.22;
@@ -823,6 +945,30 @@ function describe(layout, X, Y) {
     return d.fields
       .map(([title, key]) => `${esc(title)}: ${key === "n" ? value.n.toLocaleString("en-US") : fmt(value[key])}`)
       .join("<br>");
+  }
+  if (kind === "curves") {
+    const step = map.ix(X);
+    const lines = [];
+    d.curve.series.forEach((s, k) => {
+      const i = nearest(s.x, step);
+      if (i >= 0) lines.push(`${esc(d.runs[k].name)}: ${fmt(s.y[i])} (step ${s.x[i].toLocaleString("en-US")})`);
+    });
+    return lines.length ? `${esc(d.curve.title)}<br>${lines.join("<br>")}` : null;
+  }
+  if (kind === "cmap" || kind === "cfit") {
+    const r = d.top.right;
+    const i = nearestPoint(r.points, map, X, Y, 7);
+    const where = `${esc(r.x_title)} = ${fmt(map.ix(X))}, ${esc(r.y_title)} = ${fmt(map.iy(Y))}`;
+    if (i >= 0) {
+      const what = kind === "cmap" ? "class" : "data";
+      return `${what}: ${esc(r.names[r.points.c[i]] ?? "")}<br>${esc(r.x_title)} = ${fmt(r.points.x[i])}, ${esc(r.y_title)} = ${fmt(r.points.y[i])}`;
+    }
+    if (kind === "cfit" && d.top.x.length) {
+      const j = nearest(d.top.x, map.ix(X));
+      const means = d.top.means.map((m, k) => `${esc(d.runs[k].name)}: ${fmt(m[j])}`);
+      return `${esc(r.x_title)} = ${fmt(d.top.x[j])}<br>predicted mean<br>${means.join("<br>")}`;
+    }
+    return `${esc(d.runs[hit.i].name)}<br>${where}`;
   }
   if (kind === "loss" || kind === "metric") {
     const step = map.ix(X);

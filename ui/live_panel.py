@@ -41,7 +41,9 @@ def draw(slot, frame: dict) -> None:
         _PANEL(
             data=dict(frame, mount=mount),
             key=f"{frame['id']}.{mount[1]}",
-            height=int(frame["height"]),
+            # a frame without a height sizes its canvas itself (the comparison's maps
+            # follow the page's width); the element then takes the canvas's height
+            height=int(frame["height"]) if frame.get("height") else "content",
             width="stretch",
         )
 

@@ -161,19 +161,7 @@ def _subsample(n: int, k: int, seed: int) -> np.ndarray:
 def _spec(kind: str, *args) -> dict:
     """Chart specs without data, built once per shape (Altair is slow to build specs)."""
     builders: dict[str, Callable[..., object]] = {
-        "map": lambda names, feats, multi: charts.probability_map(
-            "image", "points", class_names=names, features=feats, multiclass=multi
-        ),
-        "fit": lambda band, xt, yt, lo, hi: charts.fit_chart(
-            "curve", "points", band=band, x_title=xt, y_title=yt, y_domain=(lo, hi)
-        ),
         "surface": lambda levels: charts.surface_chart("surface", "path", levels=levels),
-        "cmp_curve": lambda runs, title, unit: charts.compare_curve_chart(
-            "compare", runs=runs, title=title, unit=unit, log=True
-        ),
-        "cmp_fit": lambda runs, xt, yt: charts.compare_fit_chart(
-            "fits", "points", runs=runs, x_title=xt, y_title=yt
-        ),
     }
     return charts.spec(builders[kind](*args))
 
@@ -527,6 +515,21 @@ class _Group:
         running = any(s.status == "running" for s in snaps)
         return _GroupSnapshot("running" if running else "paused", sum(s.version for s in snaps))
 
+    @property
+    def version(self) -> int:
+        """Grows whenever any run's version grows."""
+        return sum(r.version for r in self.runs)
+
+    def listen(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback()`` whenever any run changes; returns the unsubscriber."""
+        stops = [r.listen(callback) for r in self.runs]
+
+        def unlisten() -> None:
+            for stop in stops:
+                stop()
+
+        return unlisten
+
     def pause(self, *, wait: bool = False, note: str | None = None) -> None:
         for r in self.runs:
             r.pause(wait=wait, note=note)
@@ -626,44 +629,6 @@ class _Context:
         return live.LiveRun.create(
             config, self.dataset, init_state=init_state, observe=self.observe, **kwargs
         )
-
-    # -- datasets for the charts
-    def right(self, view: dict | None) -> tuple[tuple | None, dict]:
-        """(shape of the right-hand chart or None, its datasets) for one observed view."""
-        if view is None or ("rgb" not in view and "mean" not in view):
-            return None, {}
-        if self.classification and self.d == 2:
-            image = dict(self.extent, url=[charts.image_url(view["rgb"])])
-            shape = (
-                "map",
-                tuple(self.names),
-                tuple(self.dataset.feature_names[:2]),
-                bool(view["multi"]),
-            )
-            return shape, {"image": _arrow(image), "points": self.points}
-        if not self.classification and self.d == 1:
-            band = "lo" in view and bool(np.isfinite(view["lo"]).any())
-            cols = ("x", "mean", "lo", "hi") if band else ("x", "mean")
-            curve = {c: view[c] for c in cols}
-            lo, hi = self.y_domain
-            shape = (
-                "fit",
-                band,
-                self.dataset.feature_names[0],
-                self.dataset.target_name,
-                float(lo),
-                float(hi),
-            )
-            return shape, {"curve": _arrow(curve), "points": self.points}
-        return None, {}
-
-    def view_chart(self, view: dict | None) -> dict | None:
-        """A stand-alone p(y|x) map or fit (the comparison draws one per run)."""
-        shape, datasets = self.right(view)
-        if shape is None:
-            return None
-        spec = _spec("map", *shape[1:]) if shape[0] == "map" else _spec("fit", *shape[1:])
-        return charts.with_data(spec, **datasets)
 
 
 _NO_CURVES = {
@@ -824,6 +789,7 @@ def _watch(jobs: list[_Job]) -> bool:
             t0, c0 = time.perf_counter(), time.thread_time()
             running = False
             drew = False
+            streamed = True  # every job that trains draws from its stream
             for job in jobs:
                 snap = job.live.snapshot()
                 if snap.version != job.last:
@@ -831,6 +797,7 @@ def _watch(jobs: list[_Job]) -> bool:
                     job.last = snap.version
                     drew = True
                 running |= snap.status == "running"
+                streamed &= snap.status != "running" or job.streamed()
             if drew:
                 # CPU time, not wall time: waiting for the interpreter lock while a run
                 # computes is not a cost of drawing
@@ -840,7 +807,7 @@ def _watch(jobs: list[_Job]) -> bool:
                 return was_running
             if WATCH_LIMIT is not None and time.monotonic() - started > WATCH_LIMIT:
                 return False
-            if all(job.streamed() for job in jobs):
+            if streamed:
                 # the panel draws from its stream: the loop only waits for the end of
                 # the run (the wait below returns as soon as its thread ends) and looks
                 # for a click waiting for this run, a few times a second; each wake takes
@@ -1292,84 +1259,101 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
             "compare with the current ones.]"
         )
     status = st.empty()
+    yard = "test cross-entropy" if cctx.classification else "distance to the true mean"
+    yard_title = charts.unit_title(yard, charts.NATS if cctx.classification else None)
+    panel = st.empty()  # the runs' maps or fits and their yardstick: one canvas
+    table = st.empty()
     if cctx.classification:
-        yard, unit = "test cross-entropy", "nats"
-        cols = st.columns(len(items))
-        for c, label in zip(cols, labels, strict=True):
-            c.markdown(f"**{label}**")
-        maps = [c.empty() for c in cols]
-    else:
-        yard, unit = "distance to the true mean", None
-        fits = st.empty()
-    left, right = st.columns([1.2, 1])
-    curve = left.empty()
-    table = right.empty()
-    if cctx.classification:
-        right.caption(
+        st.caption(
             "Test cross-entropy: the Bernoulli (or categorical) negative "
             "log-likelihood of each network's predicted probabilities on the test "
             "set, whatever loss it was trained with: one yardstick for all."
         )
     else:
-        right.caption(
+        st.caption(
             "Distance to the true mean: the root mean square gap between each "
             "fitted curve and the curve the data was generated from. The outliers "
             "pull the squared error; the heavy-tailed likelihoods shrug them off."
         )
+    group = _Group(lives)
+
+    def frame_of(snaps: list[live.Snapshot]) -> dict:
+        curves = []
+        for s in snaps:
+            p = s.probes
+            if p is not None and len(p) and yard in p:
+                curves.append((p["step"].to_numpy(), p[yard].to_numpy()))
+            else:
+                curves.append((np.zeros(0, np.int64), np.zeros(0)))
+        frame = charts.compare_panel_data(
+            _k(spec, "cmp_panel"),
+            runs=labels,
+            titles=[
+                f"{lab} · step {s.step:,}" if s.step < s.steps else lab
+                for lab, s in zip(labels, snaps, strict=True)
+            ],
+            steps=max(s.steps for s in snaps),
+            yardstick=yard_title,
+            curves=curves,
+            right=cctx.panel,
+            views=[s.view for s in snaps],
+        )
+        frame["version"] = sum(s.version for s in snaps)
+        frame["running"] = any(s.status == "running" for s in snaps)
+        return frame
+
+    source = runs.get("stream")
+    if source is None and frames.served() and cctx.panel is not None:
+        # the panel reads the runs' frames from the server while they train
+        source = frames.Source(
+            lambda: group.version,
+            lambda: frame_of([lvr.snapshot() for lvr in lives]),
+            group.listen,
+            owner=lives,
+            every=1 / 12,  # each run publishes about 12 frames a second: one for all
+        )
+        runs["stream"] = source
+    shown = {"text": None, "at": -1.0, "streaming": False}
 
     def draw(_snap=None) -> None:
         snaps = [lvr.snapshot() for lvr in lives]
-        status.markdown(
-            "**Steps:** "
-            + " · ".join(
-                f"{lab.split(' (')[0]} {s.step:,}/{s.steps:,}"
-                for lab, s in zip(labels, snaps, strict=True)
-            )
+        running = any(s.status == "running" for s in snaps)
+        if cctx.panel is not None and not (running and shown["streaming"]):
+            frame = frame_of(snaps)
+            if running and source is not None:
+                frame["stream"] = {
+                    "lines": source.stream_path,
+                    "path": source.path,
+                    "after": frame["version"],
+                }
+                shown["streaming"] = True
+            live_panel.draw(panel, frame)
+        # the canvas shows every frame; the status line and the table, Streamlit
+        # elements (a pass through the page's element tree each), change at most twice
+        # a second while the runs train
+        now = time.monotonic()
+        if running and now - shown["at"] < 0.5:
+            return
+        shown["at"] = now
+        text = "**Steps:** " + " · ".join(
+            f"{lab.split(' (')[0]} {s.step:,}/{s.steps:,}"
+            for lab, s in zip(labels, snaps, strict=True)
         )
-        rows, fit_parts, last = [], [], []
-        for i, (label, s) in enumerate(zip(labels, snaps, strict=True)):
+        if text != shown["text"]:
+            status.markdown(text)
+            shown["text"] = text
+        last = []
+        for label, s in zip(labels, snaps, strict=True):
             p = s.probes
             if p is not None and len(p) and yard in p:
-                rows.append(pd.DataFrame({"step": p["step"], "run": label, "value": p[yard]}))
                 row = {"likelihood": label, yard: float(p[yard].iloc[-1])}
                 row.update({c: float(p[c].iloc[-1]) for c in p.columns if c not in ("step", yard)})
                 last.append(row)
-            if cctx.classification:
-                chart = cctx.view_chart(s.view)
-                if chart is not None:
-                    maps[i].vega_lite_chart(chart, width="stretch")
-            elif s.view is not None:
-                fit_parts.append(
-                    pd.DataFrame({"x": s.view["x"], "run": label, "mean": s.view["mean"]})
-                )
-        if rows:
-            frame = pd.concat(rows, ignore_index=True)
-            curve.vega_lite_chart(
-                charts.with_data(
-                    _spec("cmp_curve", tuple(labels), yard, unit), compare=_arrow(frame)
-                ),
-                width="stretch",
-            )
-        if fit_parts:
-            fits.vega_lite_chart(
-                charts.with_data(
-                    _spec(
-                        "cmp_fit",
-                        tuple(labels),
-                        cctx.dataset.feature_names[0],
-                        cctx.dataset.target_name,
-                    ),
-                    fits=_arrow(pd.concat(fit_parts, ignore_index=True)),
-                    points=cctx.points,
-                ),
-                width="stretch",
-            )
         if last:
             table.dataframe(pd.DataFrame(last).round(4), hide_index=True, width="stretch")
 
-    group = _Group(lives)
     draw()
-    return [_Job(group, draw, group.snapshot().version)]
+    return [_Job(group, draw, group.snapshot().version, streamed=lambda: shown["streaming"])]
 
 
 # ----------------------------------------------------------------------------- loss surface

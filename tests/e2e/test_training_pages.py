@@ -141,6 +141,34 @@ def test_after_training_the_results_show_and_the_history_downloads(tab, shots):
     assert tab.exceptions() == [] and tab.errors == []
 
 
+def test_the_comparison_streams_its_maps_and_curves_onto_one_canvas(tab, shots):
+    """The comparison's runs train together; their maps and yardstick curves come as
+    frames of one stream, drawn on a canvas (no chart element per frame)."""
+    tab.open("binary?tab=Compare+likelihoods&c_steps=1500", timeout_ms=120_000)
+    streams = []
+    tab.page.on("request", lambda r: streams.append(r.url) if "/_probnn/stream/" in r.url else None)
+    tab.page.get_by_role("button", name="Run the comparison").click()
+    done = "cross-entropy 1,500/1,500 · squared error on probabilities 1,500/1,500"
+    tab.page.get_by_text(done).wait_for(timeout=180_000)
+    tab.settle()
+    panel = tab.page.locator(CHART).first
+    assert panel.get_attribute("aria-label") == (
+        "comparison: cross-entropy (Bernoulli), squared error on probabilities"
+    )
+    assert streams, "the comparison's frames came through the stream"
+    assert tab.page.locator("[data-testid='stVegaLiteChart']").count() == 0
+    panel.scroll_into_view_if_needed()
+    box = panel.bounding_box()
+    tip = tab.page.locator(".probnn-live-tip").first
+    tab.page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] - 120)
+    tip.wait_for(state="visible", timeout=10_000)
+    text = tip.inner_text()
+    assert "test cross-entropy (nats), log scale" in text, text
+    assert re.search(r"cross-entropy \(Bernoulli\): [\d.e−-]+ \(step [\d,]+\)", text), text
+    tab.shot(shots, "binary-compare")
+    assert tab.exceptions() == [] and tab.errors == []
+
+
 def test_frames_come_one_at_a_time_when_the_stream_cannot_get_through(tab):
     """A proxy may refuse or hold back a streamed response: the panel then asks for its
     frames one request at a time, and the page still shows the run as it trains."""

@@ -289,6 +289,16 @@ def test_comparison_runs_both_likelihoods_from_the_same_weights():
         "cross-entropy (Bernoulli)",
         "squared error on probabilities",
     ]
+    # one canvas: each run's p(y|x) map and their test cross-entropy, as probed
+    panel = components(at, "compare")[-1]
+    assert [r["name"] for r in panel["runs"]] == list(table["likelihood"])
+    assert [r["title"] for r in panel["runs"]] == list(table["likelihood"])  # finished
+    assert panel["top"]["kind"] == "maps" and all(panel["top"]["pictures"])
+    for r, series in zip(runs, panel["curve"]["series"], strict=True):
+        probes = r.snapshot().probes
+        assert series["x"] == list(probes["step"])
+        assert series["y"] == pytest.approx(list(probes["test cross-entropy"]))
+    assert series["y"][-1] == pytest.approx(table["test cross-entropy"].iloc[-1], abs=1e-4)
 
 
 def test_loss_surface_descends():

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from probnn import data, training
-from tests.pages.training_helpers import TrainingPage, live_frame, results, status
+from tests.pages.training_helpers import TrainingPage, components, live_frame, results, status
 from ui.charts import number
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -89,3 +89,10 @@ def test_comparison_on_outliers_robust_fits_stay_near_the_truth():
     table = at.dataframe[-1].value.set_index("likelihood")["distance to the true mean"]
     assert table["Student-t (ν = 2)"] < table["Gaussian (MSE)"]
     assert table["Laplace (L1)"] < table["Gaussian (MSE)"]
+    # one canvas: the data with each run's fitted mean, and their distances to the truth
+    panel = components(at, "compare")[-1]
+    assert [r["name"] for r in panel["runs"]] == list(table.index)
+    assert panel["top"]["kind"] == "fit" and len(panel["top"]["means"]) == 3
+    assert all(None not in mean for mean in panel["top"]["means"])
+    last = [series["y"][-1] for series in panel["curve"]["series"]]
+    assert last == pytest.approx(list(table), abs=1e-4)

@@ -28,8 +28,9 @@ def status(at: AppTest) -> str:
 def components(at: AppTest, kind: str | None = None) -> list[dict]:
     """The data of the page's canvas components (ui/live_panel.js), in page order: live
     panel frames (no ``kind``), status lines (``"status"``), after-training blocks
-    (``"results"``), each followed by its chart (``"scatter"``); only those of ``kind``
-    when given ("panel" for the frames)."""
+    (``"results"``), each followed by its chart (``"scatter"``), comparisons of
+    likelihoods (``"compare"``); only those of ``kind`` when given ("panel" for the
+    frames)."""
     out = []
     for c in at.get("bidi_component"):
         data = json.loads(c.proto.json)

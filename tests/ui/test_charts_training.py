@@ -31,9 +31,11 @@ def decode(url: str) -> np.ndarray:
 
 
 def test_a_chart_from_a_frame_carries_its_data():
-    frame = pd.DataFrame({"step": [1, 2], "run": ["a", "a"], "value": [0.7, 0.6]})
-    spec = charts.spec(charts.compare_curve_chart(frame, runs=["a"]))
-    assert "datasets" in spec and spec["data"]["name"] in spec["datasets"]
+    path = pd.DataFrame({"step": [0, 1], "w": [0.0, 0.5], "b": [0.0, -0.1]})
+    spec = charts.spec(charts.surface_chart("surface", path, levels=[0.5, 1.0]))
+    rows = [{"b": 0.0, "step": 0, "w": 0.0}, {"b": -0.1, "step": 1, "w": 0.5}]
+    assert rows in spec["datasets"].values()  # the path's rows, in the spec itself
+    assert "surface" in named(spec) and "path" not in named(spec)  # surface: to fill in
 
 
 CURVES = {
@@ -132,34 +134,11 @@ def test_live_panel_fit_draws_a_band_only_where_the_likelihood_has_a_spread():
 
 
 def test_with_data_leaves_the_spec_alone():
-    spec = charts.spec(charts.compare_curve_chart("compare", runs=["a"]))
-    frame = pd.DataFrame({"step": [1], "run": ["a"], "value": [0.5]})
-    filled = charts.with_data(spec, compare=frame)
-    assert filled["datasets"]["compare"] is frame
-    assert "datasets" not in spec
-
-
-def test_binary_map_is_a_picture_with_a_continuous_legend():
-    spec = charts.spec(charts.probability_map("image", "points", class_names=["no", "yes"]))
-    marks = [lay["mark"]["type"] for lay in layers(spec)]
-    assert marks[0] == "image" and "point" in marks
-    image = layers(spec)[0]["encoding"]
-    assert image["url"]["field"] == "url" and image["x2"]["field"] == "x1"
-    legend = [lay for lay in layers(spec) if "color" in lay.get("encoding", {})][0]
-    scale = legend["encoding"]["color"]["scale"]
-    assert scale["domain"] == [0, 0.5, 1] and scale["interpolate"] == "rgb"
-    assert legend["encoding"]["color"]["legend"]["title"] == "p(yes | x)"
-    dots = layers(spec)[-1]["encoding"]
-    assert dots["fill"]["scale"]["domain"] == ["no", "yes"]
-
-
-def test_multiclass_map_has_no_probability_gradient():
-    names = ["a", "b", "c"]
-    spec = charts.spec(
-        charts.probability_map("image", "points", class_names=names, multiclass=True)
-    )
-    assert not [lay for lay in layers(spec) if "color" in lay.get("encoding", {})]
-    assert layers(spec)[-1]["encoding"]["fill"]["scale"]["range"] == PALETTE[:3]
+    spec = charts.spec(charts.surface_chart("surface", "path", levels=[0.5, 1.0]))
+    frame = pd.DataFrame({"step": [1], "w": [0.5], "b": [0.1]})
+    filled = charts.with_data(spec, path=frame)
+    assert filled["datasets"]["path"] is frame
+    assert "path" not in spec.get("datasets", {})  # the cached spec is not changed
 
 
 def test_binary_colours_follow_the_legend_scale():
@@ -194,23 +173,6 @@ def test_image_url_is_a_png_with_the_lowest_row_at_the_bottom():
 def test_image_extent_puts_pixel_centres_on_the_grid():
     extent = charts.image_extent(np.linspace(0, 1, 5), np.linspace(-2, 2, 3))
     assert extent == pytest.approx({"x0": -0.125, "x1": 1.125, "y0": -3.0, "y1": 3.0})
-
-
-def test_grid_edges_tile_the_plane():
-    edges = charts.grid_edges(np.array([0.0, 1.0, 2.0]), np.array([0.0, 2.0]))
-    assert len(edges) == 6
-    row = edges.iloc[4]  # second row of y (y = 2), second x (x = 1)
-    assert (row["x0"], row["x1"], row["y0"], row["y1"]) == (0.5, 1.5, 1.0, 3.0)
-
-
-def test_fit_chart_band_is_optional():
-    with_band = charts.spec(charts.fit_chart("curve", "points", band=True, y_domain=(-2, 2)))
-    without = charts.spec(charts.fit_chart("curve", "points", band=False))
-    assert [lay["mark"]["type"] for lay in layers(with_band)] == ["area", "circle", "line"]
-    assert "area" not in [lay["mark"]["type"] for lay in layers(without)]
-    area = layers(with_band)[0]["encoding"]
-    assert area["y"]["field"] == "lo" and area["y2"]["field"] == "hi"
-    assert layers(with_band)[1]["encoding"]["y"]["scale"]["domain"] == [-2, 2]
 
 
 def test_calibration_panel_carries_the_bins_on_a_unit_square():
@@ -257,13 +219,56 @@ def test_surface_colours_use_the_band_of_each_value():
         np.testing.assert_allclose(colours[0, j], palette[band])
 
 
-def test_compare_charts():
-    runs = ["cross-entropy", "squared error"]
-    curve = charts.spec(
-        charts.compare_curve_chart("compare", runs=runs, title="test cross-entropy", log=True)
+def test_compare_panel_of_classifiers_has_a_picture_per_run_and_log_curves():
+    right = charts.panel_map(
+        {"x0": [0.0], "x1": [1.0], "y0": [0.0], "y1": [1.0]},
+        pd.DataFrame({"x": [0.2], "y": [0.4], "label": ["b"]}),
+        class_names=["a", "b"],
+        features=["x1", "x2"],
     )
-    assert curve["encoding"]["y"]["scale"]["type"] == "log"
-    assert curve["encoding"]["y"]["title"] == "test cross-entropy (nats), log scale"
-    assert curve["encoding"]["color"]["scale"]["domain"] == runs
-    fit = charts.spec(charts.compare_fit_chart("fits", "points", runs=runs))
-    assert layers(fit)[1]["encoding"]["color"]["scale"]["domain"] == runs
+    rgb = np.zeros((2, 3, 3))
+    frame = charts.compare_panel_data(
+        "cmp",
+        runs=["cross-entropy", "squared error"],
+        titles=["cross-entropy · step 5", "squared error · step 4"],
+        steps=10,
+        yardstick="test cross-entropy (nats)",
+        curves=[([10, 20], [0.7, np.nan]), ([], [])],
+        right=right,
+        views=[{"rgb": rgb, "multi": False}, None],
+    )
+    json.dumps(frame, allow_nan=False)  # strict JSON: NaN went out as null
+    assert frame["kind"] == "compare" and frame["height"] is None  # the canvas sizes it
+    assert [r["title"] for r in frame["runs"]] == ["cross-entropy · step 5", "squared error · step 4"]
+    assert [r["colour"] for r in frame["runs"]] == PALETTE[:2]
+    assert frame["curve"]["log"] and frame["curve"]["title"].endswith(", log scale")
+    assert frame["curve"]["series"] == [{"x": [10, 20], "y": [0.7, None]}, {"x": [], "y": []}]
+    top = frame["top"]
+    assert top["kind"] == "maps" and top["right"] is right and not top["multi"]
+    assert top["pictures"][0] == charts.picture(rgb) and top["pictures"][1] is None
+
+
+def test_compare_panel_of_regressions_overlays_the_means_on_one_grid():
+    right = charts.panel_fit(
+        pd.DataFrame({"x": [0.0, 1.0], "y": [0.1, 0.9], "label": ["train", "test"]}),
+        x_title="x",
+        y_title="y",
+        y_domain=(-1.0, 2.0),
+    )
+    xs = np.linspace(0, 1, 4)
+    frame = charts.compare_panel_data(
+        "cmp",
+        runs=["Gaussian", "Laplace", "Student-t"],
+        titles=["Gaussian", "Laplace", "Student-t"],
+        steps=10,
+        yardstick="distance to the true mean",
+        curves=[([10], [0.5])] * 3,
+        right=right,
+        views=[{"x": xs, "mean": xs * 2}, None, {"x": xs, "mean": xs}],
+        log=False,
+    )
+    assert frame["height"] == 470 and frame["curve"]["log"] is False
+    top = frame["top"]
+    assert top["kind"] == "fit" and top["x"] == pytest.approx(list(xs))
+    assert top["means"][0] == pytest.approx(list(xs * 2)) and top["means"][1] == [None] * 4
+    assert len({r["colour"] for r in frame["runs"]}) == 3

@@ -228,6 +228,26 @@ def test_a_stream_sends_each_new_frame_as_a_line_and_ends_when_training_stops():
     assert counter.listeners == []  # the stream unsubscribed
 
 
+def test_a_stream_with_a_least_gap_sends_the_newest_frame_at_that_pace():
+    """Several runs watched as one publish many versions a second: a stream with
+    ``every`` sends the newest at most that often, and still ends with the last."""
+    counter = Counter()
+    src = running_until(counter, last=40)
+    src.every = 0.25
+    thread = publish(counter, 40, 0.02)  # 50 versions a second for 0.8 s
+    status, _, lines = stream(f"/{src.stream_path}?after=0")
+    thread.join()
+    versions = [f["version"] for f in lines if f]
+    assert status == 200 and versions[-1] == 40 and versions == sorted(set(versions))
+    assert 2 <= len(versions) <= 6, versions  # about one per 0.25 s, not one per version
+    counter2 = Counter()  # without a gap (the default): every version as it comes
+    plain = running_until(counter2, last=20)
+    thread = publish(counter2, 20, 0.04)
+    lines = stream(f"/{plain.stream_path}?after=0")[2]
+    thread.join()
+    assert len([f for f in lines if f]) >= 10
+
+
 def test_a_stream_starts_with_the_newer_frame_or_an_empty_line():
     counter = Counter()
     counter.value = 3

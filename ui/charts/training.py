@@ -1,24 +1,21 @@
-"""Charts for the training pages: loss curves, the model's p(y|x) over the plane, the
-fitted mean with its band, calibration, residuals, the loss surface and comparisons.
+"""Charts for the training pages: the live panel's frames (loss curves, the model's
+p(y|x) over the plane or the fitted mean with its band), the after-training block
+(calibration, residuals), the comparison of likelihoods and the loss surface.
 
-Pure builders, no Streamlit. Every builder takes its data either as a long-form
-DataFrame or as the *name* of a dataset (a string). With names, the chart's spec does
-not depend on the data, so a page can turn it into a dict once (:func:`spec`) and send
-the same spec with fresh data on every update (:func:`with_data`): the browser then
-updates the drawn chart in place instead of rebuilding it, and the server skips
-Altair's costly spec building on every frame.
+Pure builders, no Streamlit. The live panel's builders return plain JSON for the canvas
+of ui/live_panel.js. The loss surface is a Vega-Lite chart that takes its data as the
+*name* of a dataset (a string): its spec does not depend on the data, so a page turns
+it into a dict once (:func:`spec`) and sends the same spec with fresh data on every
+update (:func:`with_data`); the browser then updates the drawn chart in place.
 
 Column contracts (all numbers float):
 
-* history: ``step, series, value`` (series "train" / "test" for losses);
 * image: one row, ``x0, x1, y0, y1`` (the picture's edges) and ``url`` (a PNG data URL
-  from :func:`image_url`): the p(y|x) map and the loss surface are pictures, one datum
-  per update instead of one rectangle per grid cell;
-* points: ``x, y, label`` (label = class name; for regression ``label`` is the split);
-* curve: ``x, mean, lo, hi`` (lo/hi = mean -+ 2 sd; missing when there is no spread);
+  from :func:`image_url`): the loss surface is a picture, one datum per update instead
+  of one rectangle per grid cell;
+* points (live panel): ``x, y, label`` (label = class name; for regression, the split);
 * calibration: ``predicted, observed, count``; residuals: ``fitted, residual``;
-* path: ``step, w, b`` (the optimiser's path on the loss surface);
-* comparison curves: ``step, run, value``; comparison fits: ``x, run, mean``.
+* path: ``step, w, b`` (the optimiser's path on the loss surface).
 """
 
 from __future__ import annotations
@@ -32,15 +29,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ui.charts import HEIGHT, PALETTE, unit_title, with_data
+from ui.charts import PALETTE, unit_title, with_data
 from ui.charts import spec as _spec
 
 __all__ = [
     "calibration_panel",
-    "compare_curve_chart",
-    "compare_fit_chart",
-    "fit_chart",
-    "grid_edges",
+    "compare_panel_data",
     "image_extent",
     "image_url",
     "live_panel_data",
@@ -48,8 +42,8 @@ __all__ = [
     "panel_map",
     "picture",
     "probability_colours",
-    "probability_map",
     "residual_panel",
+    "results_block",
     "spec",
     "surface_chart",
     "surface_colours",
@@ -63,7 +57,6 @@ def spec(chart: alt.TopLevelMixin) -> dict:
 
 
 NATS = "nats"
-_MAP_HEIGHT = 380
 _BLUE, _ORANGE = PALETTE[0], PALETTE[1]
 _MIDDLE = "#f4f4f4"  # p = 0.5: neither class
 _SHAPES = [
@@ -85,17 +78,10 @@ def _source(data: Data):
     return alt.NamedData(name=data) if isinstance(data, str) else data
 
 
-def _chart(data: Data, height: int) -> alt.Chart:
-    return alt.Chart(_source(data)).properties(height=height, width="container")
-
-
 def _legend(title: str | None = None, orient: str = "bottom", **kwargs) -> alt.Legend:
     return alt.Legend(
         orient=orient, title=title, labelFontSize=14, titleFontSize=14, labelLimit=320, **kwargs
     )
-
-
-# ----------------------------------------------------------------------------- curves
 
 
 # ----------------------------------------------------------------------------- live panel
@@ -320,26 +306,6 @@ def image_extent(xs: np.ndarray, ys: np.ndarray) -> dict[str, float]:
     return {"x0": xs[0] - dx, "x1": xs[-1] + dx, "y0": ys[0] - dy, "y1": ys[-1] + dy}
 
 
-def grid_edges(xs: np.ndarray, ys: np.ndarray) -> pd.DataFrame:
-    """Cell edges ``x0, x1, y0, y1`` of a grid of centres, row-major over (ys, xs).
-
-    Row ``i * len(xs) + j`` is the cell around (xs[j], ys[i]), the order of
-    ``Run.predict_grid(xs, ys).reshape(-1)``.
-    """
-    xs, ys = np.asarray(xs, dtype=np.float64), np.asarray(ys, dtype=np.float64)
-    dx = (xs[1] - xs[0]) / 2 if len(xs) > 1 else 0.5
-    dy = (ys[1] - ys[0]) / 2 if len(ys) > 1 else 0.5
-    gx, gy = np.meshgrid(xs, ys)  # (len(ys), len(xs))
-    return pd.DataFrame(
-        {
-            "x0": (gx - dx).ravel(),
-            "x1": (gx + dx).ravel(),
-            "y0": (gy - dy).ravel(),
-            "y1": (gy + dy).ravel(),
-        }
-    ).astype("float32")
-
-
 def _image_layer(image: Data, x_title: str, y_title: str) -> alt.Chart:
     return (
         alt.Chart(_source(image))
@@ -352,129 +318,6 @@ def _image_layer(image: Data, x_title: str, y_title: str) -> alt.Chart:
             url="url:N",
         )
     )
-
-
-def probability_map(
-    image: Data = "image",
-    points: Data = "points",
-    *,
-    class_names: Sequence[str] = ("class 0", "class 1"),
-    features: Sequence[str] = ("x1", "x2"),
-    multiclass: bool = False,
-    height: int = _MAP_HEIGHT,
-) -> alt.LayerChart:
-    """The model's p(y | x) over the plane with the data on top.
-
-    ``image`` holds one row: the extent ``x0, x1, y0, y1`` and ``url``, a picture made
-    by :func:`probability_colours` (the browser smooths it between grid points). Binary:
-    a continuous blue-white-orange scale of p(class 1 | x), 0.5 white. Multiclass: the
-    most probable class's colour, faint where the model hesitates, strong where it is
-    sure. One picture instead of a rectangle per cell keeps each live update cheap.
-    """
-    names = list(class_names)
-    colours = PALETTE[: len(names)]
-    layers = [_image_layer(image, features[0], features[1])]
-    if not multiclass:
-        scale = alt.Scale(domain=[0, 0.5, 1], range=[_BLUE, _MIDDLE, _ORANGE], interpolate="rgb")
-        legend_only = (
-            alt.Chart(pd.DataFrame({"p": [0.0, 1.0]}))
-            .mark_point(opacity=0, size=0)
-            .encode(
-                color=alt.Color(
-                    "p:Q",
-                    scale=scale,
-                    legend=_legend(f"p({names[-1]} | x)", gradientLength=200, format=".1f"),
-                )
-            )
-        )
-        layers.append(legend_only)
-    dots = (
-        alt.Chart(_source(points))
-        .mark_point(filled=True, size=34, stroke="#111111", strokeWidth=0.6, opacity=0.95)
-        .encode(
-            x="x:Q",
-            y="y:Q",
-            fill=alt.Fill(
-                "label:N",
-                scale=alt.Scale(domain=names, range=colours),
-                legend=_legend("data: class"),
-            ),
-            shape=alt.Shape(
-                "label:N", scale=alt.Scale(domain=names, range=_SHAPES[: len(names)]), legend=None
-            ),
-            tooltip=[
-                alt.Tooltip("label:N", title="class"),
-                alt.Tooltip("x:Q", format=".2f"),
-                alt.Tooltip("y:Q", format=".2f"),
-            ],
-        )
-    )
-    layers.append(dots)
-    return alt.layer(*layers).properties(height=height, width="container")
-
-
-# ----------------------------------------------------------------------------- regression fit
-
-
-def fit_chart(
-    curve: Data = "curve",
-    points: Data = "points",
-    *,
-    band: bool = True,
-    x_title: str = "x",
-    y_title: str = "y",
-    height: int = _MAP_HEIGHT,
-    y_domain: tuple[float, float] | None = None,
-) -> alt.LayerChart:
-    """The data, the fitted mean and (with ``band``) the band mean -+ 2 sd."""
-    y_scale = alt.Scale(domain=list(y_domain), zero=False) if y_domain else alt.Scale(zero=False)
-    dots = (
-        alt.Chart(_source(points))
-        .mark_circle(size=26, opacity=0.55, clip=True)
-        .encode(
-            x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False, nice=False)),
-            y=alt.Y("y:Q", title=y_title, scale=y_scale),
-            color=alt.Color(
-                "label:N",
-                scale=alt.Scale(domain=["train", "test"], range=["#5f6368", "#b0b4ba"]),
-                legend=_legend("data"),
-            ),
-            tooltip=[
-                alt.Tooltip("x:Q", format=".3f"),
-                alt.Tooltip("y:Q", format=".3f"),
-                alt.Tooltip("label:N", title="split"),
-            ],
-        )
-    )
-    line = (
-        alt.Chart(_source(curve))
-        .mark_line(strokeWidth=3, color=_BLUE, clip=True)
-        .encode(
-            x="x:Q",
-            y="mean:Q",
-            tooltip=[
-                alt.Tooltip("x:Q", format=".3f"),
-                alt.Tooltip("mean:Q", title="predicted mean", format=".3f"),
-            ],
-        )
-    )
-    layers = [dots, line]
-    if band:
-        area = (
-            alt.Chart(_source(curve))
-            .mark_area(opacity=0.22, color=_BLUE, clip=True)
-            .encode(
-                x="x:Q",
-                y="lo:Q",
-                y2="hi:Q",
-                tooltip=[
-                    alt.Tooltip("lo:Q", title="mean - 2 sd", format=".3f"),
-                    alt.Tooltip("hi:Q", title="mean + 2 sd", format=".3f"),
-                ],
-            )
-        )
-        layers = [area, dots, line]
-    return alt.layer(*layers).properties(height=height, width="container")
 
 
 # ----------------------------------------------------------------------------- after training
@@ -531,6 +374,68 @@ def residual_panel(
         "size_title": None,
         "fields": [["fitted mean", "x"], ["residual", "y"]],
     }
+
+
+def compare_panel_data(
+    panel_id: str,
+    *,
+    runs: Sequence[str],
+    titles: Sequence[str],
+    steps: int,
+    yardstick: str,
+    curves: Sequence[tuple[Sequence[float], Sequence[float]]],
+    right: dict,
+    views: Sequence[dict | None],
+    log: bool = True,
+    height: int = 470,
+) -> dict:
+    """One frame of the comparison of likelihoods, drawn by the live panel.
+
+    ``runs``: the likelihoods' names; ``titles``: what the canvas writes for each (name
+    and step); ``curves``: each run's yardstick as (steps, values), titled
+    ``yardstick`` and drawn on a log scale with ``log`` (it falls by decades); ``right``: :func:`panel_map` or :func:`panel_fit` (the data, drawn
+    under every run); ``views``: each run's observed picture (``rgb``, ``multi``) or
+    fitted curve (``x``, ``mean``), None while a run has none. Maps are square and side
+    by side, so their panel's height follows the page's width: the canvas sets it
+    (``height`` None).
+    """
+    colours = _run_colours(runs)
+    frame = {
+        "id": panel_id,
+        "kind": "compare",
+        "height": None if right["kind"] == "map" else int(height),
+        "label": "comparison: " + ", ".join(titles),
+        "steps": int(steps),
+        "runs": [
+            {"name": str(n), "title": str(t), "colour": c, "dash": []}
+            for n, t, c in zip(runs, titles, colours, strict=True)
+        ],
+        "curve": {
+            "title": yardstick + (", log scale" if log else ""),
+            "log": bool(log),
+            "series": [
+                {"x": np.asarray(x).tolist(), "y": _floats(y)} for x, y in curves
+            ],
+        },
+    }
+    if right["kind"] == "map":
+        frame["top"] = {
+            "kind": "maps",
+            "right": right,
+            "pictures": [picture(v["rgb"]) if v and "rgb" in v else None for v in views],
+            "multi": any(bool(v.get("multi")) for v in views if v),
+        }
+    else:
+        xs = next((v["x"] for v in views if v and "x" in v), np.zeros(0))
+        frame["top"] = {
+            "kind": "fit",
+            "right": right,
+            "x": _floats(xs),
+            "means": [
+                _floats(v["mean"]) if v and "mean" in v else [None] * len(xs) for v in views
+            ],
+        }
+    return frame
 
 
 def results_block(
@@ -634,89 +539,6 @@ def _band_colours(n: int) -> list[str]:
     t = np.linspace(0.0, 1.0, max(n, 2))[:n]
     rgb = (low[None, :] * (1 - t[:, None]) + high[None, :] * t[:, None]).round().astype(int)
     return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb]
-
-
-# ----------------------------------------------------------------------------- comparisons
-
-
-def compare_curve_chart(
-    frame: Data = "compare",
-    *,
-    runs: Sequence[str],
-    title: str = "test loss",
-    unit: str | None = NATS,
-    height: int = HEIGHT,
-    log: bool = False,
-) -> alt.Chart:
-    """One line per run (``run`` column) of a shared yardstick against the step.
-
-    With ``log`` the y axis is logarithmic (yardsticks that fall by decades).
-    """
-    runs = list(runs)
-    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-    return (
-        _chart(frame, height)
-        .mark_line(strokeWidth=2.5, clip=True)
-        .encode(
-            x=alt.X("step:Q", title="optimiser step"),
-            y=alt.Y(
-                "value:Q",
-                title=unit_title(title, unit) + (", log scale" if log else ""),
-                scale=scale,
-            ),
-            color=alt.Color(
-                "run:N",
-                scale=alt.Scale(domain=runs, range=_run_colours(runs)),
-                legend=_legend(None, orient="top", direction="horizontal"),
-            ),
-            tooltip=[
-                alt.Tooltip("run:N"),
-                alt.Tooltip("step:Q"),
-                alt.Tooltip("value:Q", title=unit_title(title, unit), format=".4f"),
-            ],
-        )
-    )
-
-
-def compare_fit_chart(
-    curves: Data = "fits",
-    points: Data = "points",
-    *,
-    runs: Sequence[str],
-    x_title: str = "x",
-    y_title: str = "y",
-    height: int = _MAP_HEIGHT,
-) -> alt.LayerChart:
-    """The data with one fitted mean per run (``run`` column), overlaid."""
-    runs = list(runs)
-    dots = (
-        alt.Chart(_source(points))
-        .mark_circle(size=26, opacity=0.5, color="#5f6368", clip=True)
-        .encode(
-            x=alt.X("x:Q", title=x_title, scale=alt.Scale(zero=False, nice=False)),
-            y=alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False)),
-            tooltip=[alt.Tooltip("x:Q", format=".3f"), alt.Tooltip("y:Q", format=".3f")],
-        )
-    )
-    lines = (
-        alt.Chart(_source(curves))
-        .mark_line(strokeWidth=3, clip=True)
-        .encode(
-            x="x:Q",
-            y="mean:Q",
-            color=alt.Color(
-                "run:N",
-                scale=alt.Scale(domain=runs, range=_run_colours(runs)),
-                legend=_legend(None, orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("run:N"),
-                alt.Tooltip("x:Q", format=".3f"),
-                alt.Tooltip("mean:Q", title="predicted mean", format=".3f"),
-            ],
-        )
-    )
-    return alt.layer(dots, lines).properties(height=height, width="container")
 
 
 def _run_colours(runs: Sequence[str]) -> list[str]:
