@@ -340,6 +340,12 @@ def main() -> None:
     rate = statistics.median(r["updates"] / r["to_done"] for r in runs)
     efficiency = statistics.median(r["efficiency"] for r in runs)
     print(f"median wall (click -> page idle) {wall:.2f} s over {len(runs)} runs")
+    each = [r["efficiency"] for r in runs]
+    print(
+        f"efficiency per run: {', '.join(f'{e:.2f}' for e in each)} "
+        f"(range {min(each):.2f}-{max(each):.2f}; {sum(e >= 0.8 for e in each)} of {len(each)} "
+        "at 0.8 or more)"
+    )
     print(f"efficiency {efficiency:.2f} updates/s {rate:.1f}")
 
 
