@@ -109,6 +109,10 @@ class Source:
         app's base URL."""
         return STREAM_PATH + self.token
 
+    def links(self, after: int) -> dict:
+        """What a panel mount carries to follow this stream from version ``after``."""
+        return {"lines": self.stream_path, "path": self.path, "after": after}
+
     @property
     def history_path(self) -> str:
         """Where the run's history is downloaded as CSV, relative to the app's base URL."""

@@ -703,7 +703,7 @@ function compare(entry, parent, d) {
     const map = frame(g, box, { lo: xa, hi: xb }, ydm, { xTitle: r.x_title, yTitle: r.y_title });
     layout.boxes.push({ kind: "cfit", box, map });
     copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 3.2, dpr, 0));
-    t.means.forEach((mean, i) => polyline(g, box, map, t.x, mean, d.runs[i].colour, d.runs[i].dash, 3));
+    t.means.forEach((mean, i) => polyline(g, box, map, t.x, mean, d.runs[i].colour, [], 3));
     legendFit(g, r, box.x, box.y + box.h + 58, false); // the runs' colours: above the curves
   }
   // the yardstick, one line per run; on a log scale, its decades are as far apart
@@ -722,7 +722,7 @@ function compare(entry, parent, d) {
     yAt: scale.at,
   });
   layout.boxes.push({ kind: "curves", box: curves, map: cmap });
-  ys.forEach((y, i) => polyline(g, curves, cmap, d.curve.series[i].x, y, d.runs[i].colour, d.runs[i].dash));
+  ys.forEach((y, i) => polyline(g, curves, cmap, d.curve.series[i].x, y, d.runs[i].colour, []));
 }
 
 // A log scale over log10 values lo..hi: whole decades at its ends, a tick at each
@@ -755,7 +755,7 @@ function keyLines(g, runs, room, x, y) {
       count += 1;
       used = 0;
     }
-    if (x !== undefined) lineKey(g, x + used, y + (count - 1) * 24, run.colour, run.dash, run.title);
+    if (x !== undefined) lineKey(g, x + used, y + (count - 1) * 24, run.colour, [], run.title);
     used += w + 22;
   }
   return count;
@@ -947,52 +947,48 @@ function describe(layout, X, Y) {
       .join("<br>");
   }
   if (kind === "curves") {
-    const step = map.ix(X);
-    const lines = [];
-    d.curve.series.forEach((s, k) => {
-      const i = nearest(s.x, step);
-      if (i >= 0) lines.push(`${esc(d.runs[k].name)}: ${fmt(s.y[i])} (step ${s.x[i].toLocaleString("en-US")})`);
-    });
+    const named = d.curve.series.map((s, k) => ({ ...s, name: d.runs[k].name }));
+    const lines = atStep(named, map.ix(X), "");
     return lines.length ? `${esc(d.curve.title)}<br>${lines.join("<br>")}` : null;
   }
-  if (kind === "cmap" || kind === "cfit") {
-    const r = d.top.right;
-    const i = nearestPoint(r.points, map, X, Y, 7);
-    const where = `${esc(r.x_title)} = ${fmt(map.ix(X))}, ${esc(r.y_title)} = ${fmt(map.iy(Y))}`;
-    if (i >= 0) {
-      const what = kind === "cmap" ? "class" : "data";
-      return `${what}: ${esc(r.names[r.points.c[i]] ?? "")}<br>${esc(r.x_title)} = ${fmt(r.points.x[i])}, ${esc(r.y_title)} = ${fmt(r.points.y[i])}`;
-    }
-    if (kind === "cfit" && d.top.x.length) {
-      const j = nearest(d.top.x, map.ix(X));
-      const means = d.top.means.map((m, k) => `${esc(d.runs[k].name)}: ${fmt(m[j])}`);
-      return `${esc(r.x_title)} = ${fmt(d.top.x[j])}<br>predicted mean<br>${means.join("<br>")}`;
-    }
-    return `${esc(d.runs[hit.i].name)}<br>${where}`;
-  }
   if (kind === "loss" || kind === "metric") {
-    const step = map.ix(X);
-    const lines = [];
     const series = kind === "loss" ? d.series : [{ name: d.metric.title, x: d.metric.x, y: d.metric.y }];
-    for (const s of series) {
-      const i = nearest(s.x, step);
-      if (i >= 0) lines.push(`${esc(s.name)}: ${fmt(s.y[i])}${kind === "loss" ? " nats" : ""} (step ${s.x[i].toLocaleString("en-US")})`);
-    }
+    const lines = atStep(series, map.ix(X), kind === "loss" ? " nats" : "");
     return lines.length ? lines.join("<br>") : null;
   }
-  const r = d.right;
-  const i = nearestPoint(r.points, map, X, Y, 7);
-  if (i >= 0) {
-    const name = esc(r.names[r.points.c[i]] ?? "");
-    const what = kind === "map" ? "class" : "data";
-    return `${what}: ${name}<br>${esc(r.x_title)} = ${fmt(r.points.x[i])}, ${esc(r.y_title)} = ${fmt(r.points.y[i])}`;
+  const r = kind === "cmap" || kind === "cfit" ? d.top.right : d.right;
+  const point = dataPoint(r, map, X, Y, kind === "map" || kind === "cmap" ? "class" : "data");
+  if (point) return point;
+  if (kind === "cfit" && d.top.x.length) {
+    const j = nearest(d.top.x, map.ix(X));
+    const means = d.top.means.map((m, k) => `${esc(d.runs[k].name)}: ${fmt(m[j])}`);
+    return `${esc(r.x_title)} = ${fmt(d.top.x[j])}<br>predicted mean<br>${means.join("<br>")}`;
   }
   if (kind === "fit" && r.x && r.x.length) {
     const j = nearest(r.x, map.ix(X));
     const band = r.lo && r.hi ? `<br>mean \u00b1 2 sd: ${fmt(r.lo[j])} to ${fmt(r.hi[j])}` : "";
     return `${esc(r.x_title)} = ${fmt(r.x[j])}<br>predicted mean: ${fmt(r.mean[j])}${band}`;
   }
-  return `${esc(r.x_title)} = ${fmt(map.ix(X))}, ${esc(r.y_title)} = ${fmt(map.iy(Y))}`;
+  const where = `${esc(r.x_title)} = ${fmt(map.ix(X))}, ${esc(r.y_title)} = ${fmt(map.iy(Y))}`;
+  return kind === "cmap" ? `${esc(d.runs[hit.i].name)}<br>${where}` : where;
+}
+
+// Each series' value at the recorded step nearest `step`: "name: value (step k)".
+function atStep(series, step, unit) {
+  const lines = [];
+  for (const s of series) {
+    const i = nearest(s.x, step);
+    if (i >= 0) lines.push(`${esc(s.name)}: ${fmt(s.y[i])}${unit} (step ${s.x[i].toLocaleString("en-US")})`);
+  }
+  return lines;
+}
+
+// The data point of `r` (a map's or a fit's) under the pointer, in words (null: none).
+function dataPoint(r, map, X, Y, what) {
+  const i = nearestPoint(r.points, map, X, Y, 7);
+  if (i < 0) return null;
+  const name = esc(r.names[r.points.c[i]] ?? "");
+  return `${what}: ${name}<br>${esc(r.x_title)} = ${fmt(r.points.x[i])}, ${esc(r.y_title)} = ${fmt(r.points.y[i])}`;
 }
 
 function hover(entry, event) {

@@ -5,8 +5,7 @@ the live loop draws many frames in one run); the script side keeps the canvas be
 mounts, so a frame costs the browser one repaint. When the panel streams its frames
 (:mod:`ui.frames`), the page's status line is drawn by the same component
 (:func:`status`), so that the panel can keep its numbers current between mounts. After
-training, the same component draws the whole results block (:func:`results`) as one
-element.
+training, the same component draws the whole results block as one element.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-__all__ = ["draw", "results", "status"]
+__all__ = ["draw", "status"]
 
 _JS = (Path(__file__).with_name("live_panel.js")).read_text(encoding="utf-8")
 _PANEL = st.components.v2.component("probnn_live_panel", js=_JS, isolate_styles=False)
@@ -33,29 +32,18 @@ def _mount() -> list:
 
 
 def draw(slot, frame: dict) -> None:
-    """Paint one frame (:func:`ui.charts.training.live_panel_data`) into ``slot``, or a
-    small after-training chart (``calibration_panel``, ``residual_panel``) on a canvas of
-    its own (another ``id``)."""
+    """Paint one frame (:func:`ui.charts.training.live_panel_data`,
+    ``compare_panel_data``) into ``slot``, or a small after-training chart
+    (``calibration_panel``, ``residual_panel``) on a canvas of its own (another ``id``),
+    or the after-training block (``results_block``)."""
     mount = _mount()
     with slot:
         _PANEL(
             data=dict(frame, mount=mount),
             key=f"{frame['id']}.{mount[1]}",
-            # a frame without a height sizes its canvas itself (the comparison's maps
-            # follow the page's width); the element then takes the canvas's height
+            # without a height, the element takes its content's: the comparison's maps
+            # follow the page's width, the results block is laid out by the page
             height=int(frame["height"]) if frame.get("height") else "content",
-            width="stretch",
-        )
-
-
-def results(slot, block: dict) -> None:
-    """Show the after-training block (:func:`ui.charts.training.results_block`) in
-    ``slot``: its texts, chart, table and download link as one element."""
-    mount = _mount()
-    with slot:
-        _PANEL(
-            data=dict(block, mount=mount),
-            key=f"{block['id']}.{mount[1]}",
             width="stretch",
         )
 

@@ -657,11 +657,7 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     if running and streamed:
         if not slots.streaming:
             frame = _panel_frame(ctx, snap)
-            frame["stream"] = {
-                "lines": slots.stream.stream_path,
-                "path": slots.stream.path,
-                "after": snap.version,
-            }
+            frame["stream"] = slots.stream.links(snap.version)
             live_panel.status(slots.status, panel_id, frame["status"])
             live_panel.draw(slots.chart, frame)
             slots.streaming = True
@@ -1065,7 +1061,7 @@ def _after(
     )
     with where:
         st.subheader("After training" if snap.over else f"At step {snap.step:,}")
-    live_panel.results(where, block)
+    live_panel.draw(where, block)
     if download is None:
         where.download_button(
             DOWNLOAD_LABEL,
@@ -1321,11 +1317,7 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
         if cctx.panel is not None and not (running and shown["streaming"]):
             frame = frame_of(snaps)
             if running and source is not None:
-                frame["stream"] = {
-                    "lines": source.stream_path,
-                    "path": source.path,
-                    "after": frame["version"],
-                }
+                frame["stream"] = source.links(frame["version"])
                 shown["streaming"] = True
             live_panel.draw(panel, frame)
         # the canvas shows every frame; the status line and the table, Streamlit

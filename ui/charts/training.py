@@ -393,8 +393,9 @@ def compare_panel_data(
 
     ``runs``: the likelihoods' names; ``titles``: what the canvas writes for each (name
     and step); ``curves``: each run's yardstick as (steps, values), titled
-    ``yardstick`` and drawn on a log scale with ``log`` (it falls by decades); ``right``: :func:`panel_map` or :func:`panel_fit` (the data, drawn
-    under every run); ``views``: each run's observed picture (``rgb``, ``multi``) or
+    ``yardstick`` and drawn on a log scale with ``log`` (it falls by decades);
+    ``right``: :func:`panel_map` or :func:`panel_fit` (the data, drawn under every
+    run); ``views``: each run's observed picture (``rgb``, ``multi``) or
     fitted curve (``x``, ``mean``), None while a run has none. Maps are square and side
     by side, so their panel's height follows the page's width: the canvas sets it
     (``height`` None).
@@ -407,7 +408,7 @@ def compare_panel_data(
         "label": "comparison: " + ", ".join(titles),
         "steps": int(steps),
         "runs": [
-            {"name": str(n), "title": str(t), "colour": c, "dash": []}
+            {"name": str(n), "title": str(t), "colour": c}
             for n, t, c in zip(runs, titles, colours, strict=True)
         ],
         "curve": {
