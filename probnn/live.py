@@ -483,7 +483,13 @@ class LiveRun:
                     stopping = self._should_stop()
                 if stopping:
                     with self._run_lock:
-                        self._publish_locked()
+                        # paused after a chunk that was not published: publish it (a
+                        # final chunk is published already; a new version would only
+                        # make pages draw the same state again)
+                        if self._pub_step != int(self.run.step) or self._pub_final != (
+                            self.status in FINAL_STATES
+                        ):
+                            self._publish_locked()
                     with self._state:
                         if self._should_stop():
                             self._thread = None

@@ -13,7 +13,9 @@
 // Where frames come from: a mount brings one. When it also brings a `stream` (the app's
 // server answers the frame routes, ui/frames.py), the panel reads the following frames
 // itself until the run stops training; that keeps each frame out of the page's element
-// tree. A later mount always wins over an older stream.
+// tree. The last frame also brings the results, which fill an empty block mounted for
+// them (`kind: "results"` with `follow`), so the page sends nothing when a run ends. A
+// later mount always wins over an older stream.
 
 const FONT = '"Source Sans", "Source Sans Pro", "Source Sans 3", sans-serif';
 const INK = "#111111";
@@ -22,7 +24,8 @@ const GRID = "#e4e6ea";
 const AXIS = "#9aa0a6";
 const panels = new Map(); // panel id -> { box, canvas, tip, map, pixels, layer, layout, frame }
 const statuses = new Map(); // panel id -> the element of its status line
-const blocks = new Map(); // results id -> { root, left, holder, right, link, table }
+const blocks = new Map(); // results id -> { root, heading, left, holder, right, link, table }
+const afters = new Map(); // panel id -> { id, parent }: where its stream's results go
 
 export default function (component) {
   const { data, parentElement } = component;
@@ -40,6 +43,13 @@ export default function (component) {
     return;
   }
   if (data.kind === "results") {
+    if (data.follow) {
+      // an empty block, filled by the results that the panel's stream brings at the end
+      const after = afters.get(data.follow) || {};
+      if (older(after, data.mount)) return;
+      afters.set(data.follow, Object.assign(after, { id: data.id, parent: parentElement }));
+      return;
+    }
     results(data, parentElement);
     return;
   }
@@ -55,10 +65,10 @@ export default function (component) {
   if (data.stream) follow(entry, data.stream);
 }
 
-// The after-training block: on the left a text and the chart (a "scatter" frame, on a
-// canvas of its own), on the right a text, the download link of the run's history (when
-// the server serves it) and a table of the last evaluations. The two sides sit next to
-// each other, or one under the other on a narrow page.
+// The after-training block: a heading; under it, on the left a text and the chart (a
+// "scatter" frame, on a canvas of its own), on the right a text, the download link of
+// the run's history (when the server serves it) and a table of the last evaluations. The
+// two sides sit next to each other, or one under the other on a narrow page.
 function results(d, parent) {
   let block = blocks.get(d.id);
   if (!block) {
@@ -66,17 +76,19 @@ function results(d, parent) {
     const root = document.createElement("div");
     root.className = "probnn-results";
     root.innerHTML =
+      "<h3></h3>" +
       '<div class="probnn-side probnn-left"><p></p><div class="probnn-chart"></div></div>' +
       '<div class="probnn-side probnn-right"><p></p><p class="probnn-link"></p>' +
       '<table class="probnn-table"><thead></thead><tbody></tbody></table></div>';
-    const [left, right] = root.children;
-    block = { root, left: left.firstChild, holder: left.lastChild, right: right.firstChild };
+    const [heading, left, right] = root.children;
+    block = { root, heading, left: left.firstChild, holder: left.lastChild, right: right.firstChild };
     block.link = right.children[1];
     block.table = right.lastChild;
     blocks.set(d.id, block);
   }
   if (older(block, d.mount)) return;
   if (block.root.parentElement !== parent) parent.appendChild(block.root);
+  block.heading.textContent = d.heading;
   block.left.innerHTML = markdown(d.left);
   block.right.innerHTML = markdown(d.right);
   block.link.innerHTML = d.download
@@ -107,6 +119,8 @@ function style() {
   css.id = "probnn-style";
   css.textContent = `
 .probnn-results { display: flex; flex-wrap: wrap; gap: 1rem 3rem; align-items: flex-start; }
+.probnn-results h3 { flex: 1 0 100%; margin: 0; padding: 0.75rem 0 0; font-size: 1.75rem;
+  font-weight: 600; line-height: 1.2; letter-spacing: -0.005em; color: inherit; }
 .probnn-results .probnn-left { flex: 1.2 1 20rem; min-width: 0; }
 .probnn-results .probnn-right { flex: 1 1 17rem; min-width: 0; }
 .probnn-results p { margin: 0 0 1rem; line-height: 1.6; }
@@ -164,6 +178,10 @@ function show(entry, parent, data) {
     entry.pixels = right.picture.rgb;
   }
   paint(entry, parent, data);
+  const after = data.results && afters.get(data.id);
+  if (after && after.id === data.results.id && after.parent.isConnected) {
+    results(data.results, after.parent); // the stream's last frame: the run is over
+  }
 }
 
 // Copy a picture ({w, h, rgb: base64 of the colour bytes, top row first}) onto `map`

@@ -5,7 +5,8 @@ the live loop draws many frames in one run); the script side keeps the canvas be
 mounts, so a frame costs the browser one repaint. When the panel streams its frames
 (:mod:`ui.frames`), the page's status line is drawn by the same component
 (:func:`status`), so that the panel can keep its numbers current between mounts. After
-training, the same component draws the whole results block as one element.
+training, the same component draws the whole results block as one element; while a run
+streams, that element is mounted empty and the stream's last frame fills it.
 """
 
 from __future__ import annotations

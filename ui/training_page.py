@@ -95,6 +95,11 @@ _STATUS_WORDS = {
     "diverged": "diverged",
     "stopped": "stopped",
 }
+# Run states after which the page shows the results (a diverged run has none to show).
+_RESULTS_STATES = ("finished", "stopped")
+# How long the end of a script run waits for the stream to hand the run's last frame to
+# the panel, before it sends the last frame (and the results) as elements instead.
+DELIVERY_WAIT = 0.3
 _HINT = (
     "The loss became infinite or not a number: the steps were too large. Lower the learning "
     "rate (or use Adam), then press **Train** again."
@@ -480,9 +485,11 @@ class _Slots:
     status: object  # status line: step, state, latest numbers (sent at most ~2 Hz; with
     # a stream, the panel updates it with every frame it fetches)
     chart: object | None  # the one live chart: loss, metric and p(y|x) or the fit
-    after: object  # calibration / residuals / download, filled when the run rests
+    after: object  # notes and reasons, filled when the run rests
+    results: object  # calibration / residuals / download (one element), when the run rests
     stream: frames.Source | None = None  # the panel fetches running frames itself
     streaming: bool = False  # the panel has been mounted with the stream in this run
+    delivered: bool = False  # the stream's last frame (and results) reached the panel
     text: str = ""
     text_at: float = 0.0
 
@@ -604,9 +611,13 @@ class _Context:
         )
 
     # -- computed in the training thread, between chunks
-    def observe(self, run) -> dict:
-        """What a frame draws, made ready here (curves as arrays, the map as colours)."""
+    def observe(self, run, results: bool = False) -> dict:
+        """What a frame draws, made ready here (curves as arrays, the map as colours);
+        with ``results``, once the run is over, also what the page shows after training
+        (:meth:`results_of`), so that the stream's last frame can bring it."""
         out: dict = {"curves": live.curves(run)}
+        if results and getattr(run, "status", None) in _RESULTS_STATES:
+            out["after"] = self.results_of(run)
         if self.classification and self.d == 2:
             probs = np.asarray(run.predict_grid(self.xs, self.ys), dtype=np.float64)
             # (ny, nx) or (ny, nx, C): turned into one picture's colours here, in the
@@ -619,15 +630,42 @@ class _Context:
                 out[c] = frame[c].to_numpy(dtype=np.float32)
         return out
 
+    def results_of(self, run) -> dict:
+        """The after-training chart (calibration or residuals on the test set), the number
+        of recorded steps and a table of the last evaluations."""
+        ds = self.dataset
+        chart_id = _k(self.spec, "after_chart")
+        if self.classification:
+            probs, _ = live.predict(run, ds.X_test)
+            what = f"p({self.names[-1]} | x)" if probs.ndim == 1 else "top-class probability"
+            table = live.calibration_table(probs, ds.y_test.numpy())
+            chart = charts.calibration_panel(chart_id, table, what=what)
+        else:
+            table = live.residual_table(run, ds.X_test, ds.y_test.numpy())
+            chart = charts.residual_panel(chart_id, table)
+        return {
+            "chart": chart,  # drawn by the live panel's canvas (ui/live_panel.js)
+            "rows": int(run.history.n_steps),
+            "table": _table(_recent(run)),
+        }
+
     def new_live(
-        self, init_state=None, likelihood: str | None = None, params: dict | None = None, **kwargs
+        self,
+        init_state=None,
+        likelihood: str | None = None,
+        params: dict | None = None,
+        results: bool = False,
+        **kwargs,
     ) -> live.LiveRun:
+        """A run of this page's settings (another ``likelihood`` when given); with
+        ``results``, its last snapshot carries the after-training results."""
         config = self.settings.config
         if likelihood is not None:
             config = replace(config, likelihood=likelihood, likelihood_params=params or {})
         kwargs.setdefault("history", False)  # the curves come with observe()
+        observe = functools.partial(self.observe, results=True) if results else self.observe
         return live.LiveRun.create(
-            config, self.dataset, init_state=init_state, observe=self.observe, **kwargs
+            config, self.dataset, init_state=init_state, observe=observe, **kwargs
         )
 
 
@@ -647,9 +685,10 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     """Redraw the live placeholders from one snapshot: the status line and one chart.
 
     With a stream, the first frame of a running run is mounted with the stream's address
-    and the panel fetches the rest (the status line's numbers too), so nothing more is
-    sent until the run stops. Without one, every frame is sent, and the status line at
-    most twice a second.
+    and the panel fetches the rest (the status line's numbers too, and at the end the
+    results, for which an empty block is mounted now), so nothing more is sent when the
+    stream has handed the run's last frame to the panel. Without one, every frame is
+    sent, and the status line at most twice a second.
     """
     running = snap.status == "running"
     panel_id = _k(ctx.spec, "panel")
@@ -660,7 +699,14 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
             frame["stream"] = slots.stream.links(snap.version)
             live_panel.status(slots.status, panel_id, frame["status"])
             live_panel.draw(slots.chart, frame)
+            live_panel.draw(
+                slots.results,
+                {"kind": "results", "id": _k(ctx.spec, "results"), "follow": panel_id},
+            )
             slots.streaming = True
+        return
+    if streamed and slots.streaming and slots.stream.delivered(snap.version, DELIVERY_WAIT):
+        slots.delivered = True  # the panel has drawn this frame, the status and results
         return
     now = time.monotonic()
     text = _status_text(snap)
@@ -718,9 +764,18 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
         return None
     source = st.session_state.get(_k(spec, "stream"))
     if source is None or source.owner is not lv:
+
+        def frame() -> dict:
+            snap = lv.snapshot()
+            out = _panel_frame(ctx, snap)
+            after = (snap.view or {}).get("after")
+            if after is not None and snap.status != "running":
+                out["results"] = _results_block(spec, ctx, snap, after, source)
+            return out
+
         source = frames.Source(
             lambda: lv.version,
-            lambda: _panel_frame(ctx, lv.snapshot()),
+            frame,
             lv.listen,
             owner=lv,
             history=functools.partial(history_csv, lv),
@@ -916,7 +971,7 @@ def render(spec: PageSpec) -> None:
             if lv is not None:
                 lv.pause(wait=True)
             ctx = _Context(spec, settings, dataset)
-            lv = ctx.new_live()
+            lv = ctx.new_live(results=True)
             st.session_state[_k(spec, "live")] = lv
             st.session_state[_k(spec, "settings")] = settings
             st.session_state[_k(spec, "ctx")] = ctx
@@ -967,7 +1022,9 @@ def _training_area(spec: PageSpec, usable: bool) -> None:
         status_slot.markdown("Fix the settings above to train.")
     else:
         chart = st.empty() if open_tab == TABS[0] else None
-        slots = _Slots(status_slot, chart, st.container(), stream=_stream(spec, ctx, lv))
+        slots = _Slots(
+            status_slot, chart, st.container(), st.empty(), stream=_stream(spec, ctx, lv)
+        )
         snap = lv.snapshot()
         _draw(ctx, slots, snap)
         jobs.append(
@@ -1007,7 +1064,8 @@ def _rest(
             st.warning(f"The run stopped: {snap.stop_reason}.")
         if snap.note:
             st.info(snap.note)
-    _after(spec, ctx, lv, snap, slots.after, slots.stream)
+    if not slots.delivered:  # else the stream's last frame has brought them
+        _after(spec, ctx, lv, snap, slots.results, slots.stream)
 
 
 def _after(
@@ -1019,14 +1077,41 @@ def _after(
     stream: frames.Source | None = None,
 ) -> None:
     """Calibration (classifiers) or residuals (regression), the last evaluations and the
-    history download: one block of the live panel, under a heading.
+    history download: one block of the live panel, under a heading, in the slot
+    ``where``.
 
     The download is a link to the ``stream``'s history route when the server has one;
     otherwise a download button of Streamlit's follows the block.
     """
     if snap.step == 0 or snap.status == "diverged":
+        where.empty()
         return
-    results = _results(spec, ctx, lv, snap)
+    results = (snap.view or {}).get("after") or _results(spec, ctx, lv, snap)
+    block = _results_block(spec, ctx, snap, results, stream)
+    if block["download"] is not None:
+        live_panel.draw(where, block)
+        return
+    box = where.container()
+    live_panel.draw(box, block)
+    box.download_button(
+        DOWNLOAD_LABEL,
+        functools.partial(history_csv, lv),
+        file_name=_history_name(spec, ctx),
+        mime="text/csv",
+        key=_k(spec, "download"),
+    )
+
+
+def _results_block(
+    spec: PageSpec,
+    ctx: _Context,
+    snap: live.Snapshot,
+    results: dict,
+    stream: frames.Source | None,
+) -> dict:
+    """The after-training block of ``results`` (:meth:`_Context.results_of`) at this
+    snapshot, with a link to the ``stream``'s history route when it has one (the
+    download is None otherwise)."""
     if ctx.classification:
         left = (
             "**Calibration on the test set.** When the model says 70 %, does it happen "
@@ -1051,25 +1136,15 @@ def _after(
             "name": stream.history_name,
             "label": DOWNLOAD_LABEL,
         }
-    block = charts.results_block(
+    return charts.results_block(
         _k(spec, "results"),
         results["chart"],
+        heading="After training" if snap.over else f"At step {snap.step:,}",
         left=left,
         right=right,
         table=results["table"],
         download=download,
     )
-    with where:
-        st.subheader("After training" if snap.over else f"At step {snap.step:,}")
-    live_panel.draw(where, block)
-    if download is None:
-        where.download_button(
-            DOWNLOAD_LABEL,
-            results["csv"],
-            file_name=_history_name(spec, ctx),
-            mime="text/csv",
-            key=_k(spec, "download"),
-        )
 
 
 def _history_name(spec: PageSpec, ctx: _Context) -> str:
@@ -1077,31 +1152,14 @@ def _history_name(spec: PageSpec, ctx: _Context) -> str:
 
 
 def _results(spec: PageSpec, ctx: _Context, lv: live.LiveRun, snap: live.Snapshot) -> dict:
-    """The after-training tables of this run at this step, computed once and kept."""
+    """The after-training results of a run that rests before its end (paused), computed
+    once per step and kept."""
     key = (id(lv.run), snap.step, snap.status)
     cached = st.session_state.get(_k(spec, "after"))
-    if cached is not None and cached["key"] == key:
-        return cached
-    ds = ctx.dataset
-    chart_id = _k(spec, "after_chart")
-    if ctx.classification:
-        probs, _ = live.predict(lv.run, ds.X_test)
-        what = f"p({ctx.names[-1]} | x)" if probs.ndim == 1 else "top-class probability"
-        table = live.calibration_table(probs, ds.y_test.numpy())
-        chart = charts.calibration_panel(chart_id, table, what=what)
-    else:
-        table = live.residual_table(lv.run, ds.X_test, ds.y_test.numpy())
-        chart = charts.residual_panel(chart_id, table)
-    results = {
-        "key": key,
-        "chart": chart,  # drawn by the live panel's canvas (ui/live_panel.js)
-        "rows": int(lv.run.history.n_steps),
-        # built when the download is asked for, not at the end of every run
-        "csv": functools.partial(history_csv, lv),
-        "table": _table(_recent(lv.run)),
-    }
-    st.session_state[_k(spec, "after")] = results
-    return results
+    if cached is None or cached[0] != key:
+        cached = (key, ctx.results_of(lv.run))
+        st.session_state[_k(spec, "after")] = cached
+    return cached[1]
 
 
 def _loss_units(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from probnn import data, live, training
-from tests.pages.training_helpers import TrainingPage, components, results, status
+from tests.pages.training_helpers import TrainingPage, components, live_frame, results, status
 from ui import frames, training_page
 from ui.charts import number
 
@@ -82,6 +82,7 @@ def test_train_runs_to_the_end_and_matches_probnn():
     # after training: calibration (on the canvas, from the plain run's test predictions)
     # and the history download
     block = results(at)
+    assert block["heading"] == "After training"
     assert block["left"].startswith("**Calibration on the test set.**")
     probs, _ = live.predict(ref, ref.dataset.X_test)
     table = live.calibration_table(probs, ref.dataset.y_test.numpy())
@@ -104,7 +105,7 @@ def test_train_runs_to_the_end_and_matches_probnn():
     ]:
         assert rows[name] == [number(float(v)).replace("-", "\u2212") for v in values]
     # the CSV (built when the button is pressed): every step, every series, losses in nats
-    csv = pd.read_csv(io.StringIO(at.session_state[f"tp.{KEY}.after"]["csv"]()))
+    csv = pd.read_csv(io.StringIO(training_page.history_csv(live_of(at))))
     assert list(csv["step"]) == list(range(1, 21))
     assert list(csv.columns) == [
         "step", "gradient norm", "test accuracy", "test loss (nats)", "train accuracy",
@@ -140,6 +141,7 @@ def test_pause_and_resume_mid_run(monkeypatch):
     first = lv.snapshot()
     assert first.status == "paused" and 0 < first.step < 5000
     assert f"**Step {first.step:,} / 5,000** · paused" in status(at)
+    assert results(at)["heading"] == f"At step {first.step:,}"  # the results so far
     at = click(at, "resume")
     assert lv.snapshot().status == "running"
     at = click(at, "pause")
@@ -328,6 +330,47 @@ def test_with_the_history_route_the_block_links_to_the_runs_csv(monkeypatch):
     assert csv["train loss (nats)"].to_numpy() == pytest.approx(
         live_of(at).run.history.train_loss[:20]
     )
+
+
+def test_the_streams_last_frame_brings_the_results_the_page_would_draw(monkeypatch):
+    monkeypatch.setattr(frames, "_SERVED", [True])
+    # no browser reads the stream here: the page waits for it, then draws the block
+    monkeypatch.setattr(training_page, "DELIVERY_WAIT", 0.05)
+    at = click(open_page({"steps": 20, "seed": 3}), "train")
+    assert not at.exception
+    source = at.session_state[f"tp.{KEY}.stream"]
+    assert not source.delivered(live_of(at).version)
+    drawn = {k: v for k, v in results(at).items() if k != "mount"}
+    last = source.frame()
+    assert last["running"] is False and last["results"] == drawn
+    assert drawn["heading"] == "After training"
+    json.dumps(last, allow_nan=False)  # strict JSON, as the route sends it
+
+
+def test_once_the_stream_has_handed_over_the_last_frame_the_page_sends_nothing_more(
+    monkeypatch,
+):
+    """In the browser, the panel draws the run's last frame, the status line and the
+    results from its stream; the script run then ends without sending them again."""
+    monkeypatch.setattr(frames, "_SERVED", [True])
+    monkeypatch.setattr(frames.Source, "delivered", lambda self, version, wait=0.0: True)
+    at = click(open_page({"steps": 20}), "train")
+    assert not at.exception
+    assert live_of(at).snapshot().status == "finished"
+    panel = live_frame(at)
+    assert panel["running"] is True and "stream" in panel  # the mount the stream follows
+    (block,) = components(at, "results")
+    assert block == {
+        "kind": "results",
+        "id": f"tp.{KEY}.results",
+        "follow": panel["id"],
+        "mount": block["mount"],
+    }
+    assert not at.get("download_button")
+    # the stream's last frame has the rest
+    last = at.session_state[f"tp.{KEY}.stream"].frame()
+    assert last["status"].startswith("**Step 20 / 20** · finished")
+    assert last["results"]["id"] == block["id"] and last["results"]["table"]["rows"]
 
 
 def test_the_history_table_keeps_its_numbers_whole():

@@ -28,14 +28,14 @@ def status(at: AppTest) -> str:
 def components(at: AppTest, kind: str | None = None) -> list[dict]:
     """The data of the page's canvas components (ui/live_panel.js), in page order: live
     panel frames (no ``kind``), status lines (``"status"``), after-training blocks
-    (``"results"``), each followed by its chart (``"scatter"``), comparisons of
-    likelihoods (``"compare"``); only those of ``kind`` when given ("panel" for the
-    frames)."""
+    (``"results"``), each followed by its chart (``"scatter"``; an empty block that
+    waits for the stream's results has none), comparisons of likelihoods
+    (``"compare"``); only those of ``kind`` when given ("panel" for the frames)."""
     out = []
     for c in at.get("bidi_component"):
         data = json.loads(c.proto.json)
         out.append(data)
-        if data.get("kind") == "results":
+        if data.get("kind") == "results" and "chart" in data:
             out.append(data["chart"])
     if kind is None:
         return out

@@ -340,6 +340,24 @@ def test_listeners_hear_every_new_version_until_they_unsubscribe(moons):
     assert lv.version > heard[-1] and len(heard) == before
 
 
+def test_the_last_frame_of_a_finished_run_is_published_once(moons):
+    """A page (or a stream) that has drawn the finished run's frame has drawn its last
+    version: the thread adds no new version as it ends."""
+    lv = live.LiveRun.create(config(steps=40), moons, publish_every=1e9)  # none due
+    heard = []
+    lv.listen(lambda: heard.append(lv.version))
+    lv.start()
+    assert lv.wait(30) and lv.snapshot().status == "finished"
+    assert len(heard) == 2 and heard[-1] == lv.version  # Train, then the final frame
+    paused = live.LiveRun.create(config(steps=20_000), moons, publish_every=1e9)
+    paused.start()
+    assert wait_until(lambda: paused.run.step > 0)
+    before = paused.snapshot().step
+    paused.pause(wait=True)
+    assert paused.snapshot().step >= before  # a pause still publishes the steps it took
+    assert paused.snapshot().step == paused.run.step
+
+
 def test_a_failing_listener_is_dropped_and_the_run_goes_on(moons):
     lv = live.LiveRun.create(config(steps=20), moons)
     calls = []

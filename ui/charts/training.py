@@ -443,14 +443,15 @@ def results_block(
     block_id: str,
     chart: dict,
     *,
+    heading: str,
     left: str,
     right: str,
     table: dict,
     download: dict | None = None,
 ) -> dict:
     """The after-training block, drawn by the live panel (one element for all of it):
-    ``chart`` (:func:`calibration_panel` or :func:`residual_panel`) under the ``left``
-    text; on the right the ``right`` text, the ``download`` link (``href`` relative to
+    the ``heading``, then ``chart`` (:func:`calibration_panel` or :func:`residual_panel`)
+    under the ``left`` text; on the right the ``right`` text, the ``download`` link (``href`` relative to
     the app's base URL, file ``name``, ``label``; None: the page shows a download button
     of its own) and ``table`` (``head``: column titles, ``rows``: a row title and
     one formatted cell per column). Texts: bold ``**...**`` and line breaks only."""
@@ -458,6 +459,7 @@ def results_block(
         "id": block_id,
         "kind": "results",
         "chart": chart,
+        "heading": heading,
         "left": left,
         "right": right,
         "table": table,
