@@ -26,9 +26,7 @@ the registry holds it weakly under a random token, so a closed session's stream 
 with the session, and no session can read another's without its token. A request waits
 (up to ``WAIT`` seconds) until the source has something newer than the version the panel
 already shows, so the panel asks once per frame; a stream sends a frame whenever there is
-a newer one, and an empty line ``{}`` after ``WAIT`` seconds without one. A source
-records the newest version it has handed to a panel (:meth:`Source.delivered`): once
-the run's last frame is out, the page need not send it again as an element.
+a newer one, and an empty line ``{}`` after ``WAIT`` seconds without one.
 """
 
 from __future__ import annotations
@@ -37,7 +35,6 @@ import asyncio
 import contextlib
 import json
 import secrets
-import threading
 import weakref
 from collections.abc import Callable
 
@@ -98,22 +95,7 @@ class Source:
         self.history_name = history_name
         self.every = every
         self.token = secrets.token_urlsafe(18)
-        self._sent = -1  # the newest version handed to a panel
-        self._sent_changed = threading.Condition()
         _SOURCES[self.token] = self
-
-    def sent(self, version: int) -> None:
-        """Record that a frame of ``version`` has been handed to a panel."""
-        with self._sent_changed:
-            if version > self._sent:
-                self._sent = version
-                self._sent_changed.notify_all()
-
-    def delivered(self, version: int, wait: float = 0.0) -> bool:
-        """True once a frame of ``version`` or newer has been handed to a panel (written
-        to its response); waits up to ``wait`` seconds for that."""
-        with self._sent_changed:
-            return self._sent_changed.wait_for(lambda: self._sent >= version, wait)
 
     @property
     def path(self) -> str:
@@ -201,10 +183,7 @@ async def frame_endpoint(request: Request) -> Response:
     try:
         if source.version() <= after:
             await _newer(source, after)
-        frame = source.frame()
-        response = _json(frame)
-        source.sent(int(frame.get("version", -1)))
-        return response
+        return _json(source.frame())
     except Exception as err:  # noqa: BLE001 - the panel keeps its last frame and stops asking
         return _json({"error": f"{type(err).__name__}: {err}"}, 500)
 
@@ -259,9 +238,7 @@ async def _lines(source: Source, after: int):
             return
         if frame is not None:
             after = int(frame.get("version", after))
-        yield line + "\n"  # resumed once the line is written out
-        if frame is not None:
-            source.sent(after)
+        yield line + "\n"
         if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
             return
         if frame is not None and source.every > 0:

@@ -45,9 +45,12 @@ export default function (component) {
   if (data.kind === "results") {
     if (data.follow) {
       // an empty block, filled by the results that the panel's stream brings at the end
+      // (in a frame newer than `after`, the version the run had when this was mounted)
       const after = afters.get(data.follow) || {};
       if (older(after, data.mount)) return;
-      afters.set(data.follow, Object.assign(after, { id: data.id, parent: parentElement }));
+      afters.set(data.follow, Object.assign(after, { id: data.id, parent: parentElement, after: data.after }));
+      const entry = panels.get(data.follow); // that frame may have come already
+      if (entry && entry.frame) fill(entry.frame);
       return;
     }
     results(data, parentElement);
@@ -62,7 +65,7 @@ export default function (component) {
   if (entry.box.parentElement !== parentElement) parentElement.appendChild(entry.box);
   entry.follow = null; // this mount's frame is newer than anything an older stream brings
   show(entry, parentElement, data);
-  if (data.stream) follow(entry, data.stream);
+  if (data.stream) follow(entry, data.stream, component);
 }
 
 // The after-training block: a heading; under it, on the left a text and the chart (a
@@ -178,9 +181,15 @@ function show(entry, parent, data) {
     entry.pixels = right.picture.rgb;
   }
   paint(entry, parent, data);
-  const after = data.results && afters.get(data.id);
-  if (after && after.id === data.results.id && after.parent.isConnected) {
-    results(data.results, after.parent); // the stream's last frame: the run is over
+  if (data.results) fill(data);
+}
+
+// A panel frame with `results` (the stream's last frame: the run is over) fills the
+// empty block mounted for them, if that block waits for a frame this new.
+function fill(frame) {
+  const after = frame.results && afters.get(frame.id);
+  if (after && after.id === frame.results.id && frame.version > after.after && after.parent.isConnected) {
+    results(frame.results, after.parent);
   }
 }
 
@@ -216,21 +225,30 @@ function base() {
 // the panel leaves the page or the server has no such stream any more. They come as one
 // response with a frame per line (`stream.lines`); when that brings nothing for a while
 // (a proxy may hold the response back until it ends), one request per frame
-// (`stream.path`, which waits for a newer frame before it answers).
-async function follow(entry, stream) {
+// (`stream.path`, which waits for a newer frame before it answers). A last frame that
+// says `rerun` (the page has more to show: why the run diverged, a note) asks the
+// script to run again through the mount's `ended` event; a stream that fails before
+// its last frame, through `lost` (when the mount has those `events`).
+async function follow(entry, stream, component) {
   const me = {};
   entry.follow = me;
-  const state = { after: stream.after, over: false };
-  const live = () => entry.follow === me && entry.box.isConnected && !state.over;
+  const state = { after: stream.after, over: false, lost: false };
+  const mine = () => entry.follow === me && entry.box.isConnected;
+  const live = () => mine() && !state.over;
+  const events = new Set(component.data.events || []);
+  const ask = (event) => events.has(event) && component.setTriggerValue(event, state.after);
   const take = (frame) => {
     if (frame.error) {
-      state.over = true; // the page keeps its last frame; the script draws the final one
+      state.over = state.lost = true; // the page keeps its last frame
       return;
     }
     if (frame.version === undefined || !live()) return; // "{}": nothing newer yet
     state.after = frame.version;
     show(entry, entry.box.parentElement, frame);
-    if (!frame.running) state.over = true;
+    if (!frame.running) {
+      state.over = true;
+      if (frame.rerun) ask("ended");
+    }
   };
   if (stream.lines && window.ReadableStream && window.AbortController) {
     while (live() && (await readLines(base() + stream.lines, state, take, live))) {
@@ -246,6 +264,8 @@ async function follow(entry, stream) {
       break;
     }
   }
+  // neither replaced nor gone, and no last frame: the script draws the run from now on
+  if (mine() && (state.lost || !state.over)) ask("lost");
   if (entry.follow === me) entry.follow = null;
 }
 

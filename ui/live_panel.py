@@ -6,13 +6,16 @@ mounts, so a frame costs the browser one repaint. When the panel streams its fra
 (:mod:`ui.frames`), the page's status line is drawn by the same component
 (:func:`status`), so that the panel can keep its numbers current between mounts. After
 training, the same component draws the whole results block as one element; while a run
-streams, that element is mounted empty and the stream's last frame fills it.
+streams, that element is mounted empty and the stream's last frame fills it. When the
+page has more to say about the end (a divergence, a note), or when the stream fails,
+the panel asks for a rerun.
 """
 
 from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -32,20 +35,29 @@ def _mount() -> list:
     return [_BOOT, next(_FRAMES)]
 
 
-def draw(slot, frame: dict) -> None:
+def draw(slot, frame: dict, events: dict[str, Callable[[], None]] | None = None) -> None:
     """Paint one frame (:func:`ui.charts.training.live_panel_data`,
     ``compare_panel_data``) into ``slot``, or a small after-training chart
     (``calibration_panel``, ``residual_panel``) on a canvas of its own (another ``id``),
-    or the after-training block (``results_block``)."""
+    or the after-training block (``results_block``).
+
+    ``events``: for a frame with a ``stream``, what to call in the rerun (of the fragment
+    the panel is in) that the panel asks for when the stream's last frame says ``rerun``
+    (``"ended"``) or when the stream fails before its last frame (``"lost"``)."""
     mount = _mount()
+    events = events or {}
+    data = dict(frame, mount=mount)
+    if events:
+        data["events"] = sorted(events)
     with slot:
         _PANEL(
-            data=dict(frame, mount=mount),
+            data=data,
             key=f"{frame['id']}.{mount[1]}",
             # without a height, the element takes its content's: the comparison's maps
             # follow the page's width, the results block is laid out by the page
             height=int(frame["height"]) if frame.get("height") else "content",
             width="stretch",
+            **{f"on_{name}_change": callback for name, callback in events.items()},
         )
 
 

@@ -9,17 +9,21 @@ table (``csv``) and its widgets (``upload``, ``features``), the comparison runs
 the buttons (``b_*``). The URL-bound widgets use short plain keys (``data``, ``n``,
 ``lr``, ``steps``, ``tab``...): a link reproduces the settings, the seed and so the curve.
 
-How a run is shown while it trains: a background thread (``probnn.live``) computes; the
-script, once everything is laid out, loops over :func:`_watch`, which reads the latest
-snapshot and redraws only placeholders (``st.empty``) a few times a second. When the app
-was started by ``app.py``, the live panel reads its frames itself from the server's
-frame routes (:mod:`ui.frames`, the ``stream`` key: one streamed response for the run),
-and the loop only waits for the end of the run and for a pressed button, five times a
-second; otherwise every frame is sent as an element. The buttons, the status line and the
-open view are a fragment (:func:`_training_area`), so a button reruns that part alone.
-A button pressed while the loop runs ends the loop's script run at once
-(:func:`_take_pending_request`), so Pause works mid-run; the run itself lives on in
-``st.session_state``.
+How a run is shown while it trains: a background thread (``probnn.live``) computes.
+When the app was started by ``app.py``, the live panel reads the run's frames itself
+from the server's frame routes (:mod:`ui.frames`, the ``stream`` key: one streamed
+response for the run), with the status line's numbers and, in the last frame, the
+results; the script run that Train started ends as soon as the panel is mounted. When
+the page has more to say at the end (why the run diverged, a note), the panel asks for
+a rerun; when its stream fails (a proxy in the way), it asks too, and the session's
+pages send every frame as an element from then on (``tp.unstreamed``). Without a
+stream, the script loops over :func:`_watch`, which reads the latest snapshot and
+redraws only placeholders (``st.empty``) a few times a second; so do the comparison and
+the loss surface, whose runs end with results drawn by the script. The buttons, the
+status line and the open view are a fragment (:func:`_training_area`), so a button
+reruns that part alone. A button pressed while the loop runs ends the loop's script run
+at once (:func:`_take_pending_request`), so Pause works mid-run; the run itself lives on
+in ``st.session_state``.
 """
 
 from __future__ import annotations
@@ -95,11 +99,9 @@ _STATUS_WORDS = {
     "diverged": "diverged",
     "stopped": "stopped",
 }
+_UNSTREAMED = "tp.unstreamed"  # session flag: the frame routes do not reach this browser
 # Run states after which the page shows the results (a diverged run has none to show).
 _RESULTS_STATES = ("finished", "stopped")
-# How long the end of a script run waits for the stream to hand the run's last frame to
-# the panel, before it sends the last frame (and the results) as elements instead.
-DELIVERY_WAIT = 0.3
 _HINT = (
     "The loss became infinite or not a number: the steps were too large. Lower the learning "
     "rate (or use Adam), then press **Train** again."
@@ -489,7 +491,6 @@ class _Slots:
     results: object  # calibration / residuals / download (one element), when the run rests
     stream: frames.Source | None = None  # the panel fetches running frames itself
     streaming: bool = False  # the panel has been mounted with the stream in this run
-    delivered: bool = False  # the stream's last frame (and results) reached the panel
     text: str = ""
     text_at: float = 0.0
 
@@ -685,10 +686,9 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     """Redraw the live placeholders from one snapshot: the status line and one chart.
 
     With a stream, the first frame of a running run is mounted with the stream's address
-    and the panel fetches the rest (the status line's numbers too, and at the end the
-    results, for which an empty block is mounted now), so nothing more is sent when the
-    stream has handed the run's last frame to the panel. Without one, every frame is
-    sent, and the status line at most twice a second.
+    and the panel fetches the rest: the status line's numbers too, and at the end the
+    results, for which an empty block is mounted now (see :func:`_training_area`).
+    Without one, every frame is sent, and the status line at most twice a second.
     """
     running = snap.status == "running"
     panel_id = _k(ctx.spec, "panel")
@@ -698,15 +698,21 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
             frame = _panel_frame(ctx, snap)
             frame["stream"] = slots.stream.links(snap.version)
             live_panel.status(slots.status, panel_id, frame["status"])
-            live_panel.draw(slots.chart, frame)
+            live_panel.draw(
+                slots.chart,
+                frame,
+                events={"ended": _ended, "lost": _stream_lost},
+            )
             live_panel.draw(
                 slots.results,
-                {"kind": "results", "id": _k(ctx.spec, "results"), "follow": panel_id},
+                {
+                    "kind": "results",
+                    "id": _k(ctx.spec, "results"),
+                    "follow": panel_id,
+                    "after": snap.version,
+                },
             )
             slots.streaming = True
-        return
-    if streamed and slots.streaming and slots.stream.delivered(snap.version, DELIVERY_WAIT):
-        slots.delivered = True  # the panel has drawn this frame, the status and results
         return
     now = time.monotonic()
     text = _status_text(snap)
@@ -754,13 +760,19 @@ def _panel_frame(ctx: _Context, snap: live.Snapshot) -> dict:
     return frame
 
 
+def _streams() -> bool:
+    """True when the panels of this session read their frames from the server's routes."""
+    return frames.served() and not st.session_state.get(_UNSTREAMED, False)
+
+
 def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | None:
-    """This session's frame stream of this page's run (None when the route is not served).
+    """This session's frame stream of this page's run (None when the route is not served,
+    or when a stream of this session has failed: see :func:`_stream_lost`).
 
     Kept in the session state: the route's registry holds it weakly, so it ends with the
     session; a new run (new settings) gets a new stream and token.
     """
-    if not frames.served():
+    if not _streams():
         return None
     source = st.session_state.get(_k(spec, "stream"))
     if source is None or source.owner is not lv:
@@ -768,9 +780,12 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
         def frame() -> dict:
             snap = lv.snapshot()
             out = _panel_frame(ctx, snap)
-            after = (snap.view or {}).get("after")
-            if after is not None and snap.status != "running":
-                out["results"] = _results_block(spec, ctx, snap, after, source)
+            if snap.status != "running":
+                after = (snap.view or {}).get("after")
+                if after is not None:
+                    out["results"] = _results_block(spec, ctx, snap, after, source)
+                # a reason or a note is drawn by the page: the panel asks for a rerun
+                out["rerun"] = bool(_notes(snap))
             return out
 
         source = frames.Source(
@@ -1041,6 +1056,12 @@ def _training_area(spec: PageSpec, usable: bool) -> None:
         jobs += _compare_tab(spec, ctx)
     if spec.loss_surface and open_tab == TABS[2]:
         jobs += _surface_tab(spec)
+    if slots is not None and slots.streaming:
+        # The panel follows the run by itself: its stream brings every frame, the status
+        # line and, at the end, the results; when the page has more to say (a divergence,
+        # a note), the panel asks for a rerun. So this run ends now, and a click on a
+        # button is a rerun like any other.
+        return
     was_running = lv is not None and lv.snapshot().status == "running"
     _watch(jobs)
     if was_running and slots is not None and slots.chart is not None:
@@ -1056,16 +1077,36 @@ def _rest(
 ) -> None:
     """What the page shows when the run is not training: reasons, notes, the results."""
     with slots.after:
-        if snap.status == "diverged":
-            reason = snap.stop_reason or "the loss is not finite."
-            hint = "" if "learning rate" in reason else " " + _HINT
-            st.error(f"The run diverged. {reason[0].upper()}{reason[1:]}{hint}")
-        elif snap.status == "stopped" and snap.stop_reason:
-            st.warning(f"The run stopped: {snap.stop_reason}.")
-        if snap.note:
-            st.info(snap.note)
-    if not slots.delivered:  # else the stream's last frame has brought them
-        _after(spec, ctx, lv, snap, slots.results, slots.stream)
+        for kind, text in _notes(snap):
+            getattr(st, kind)(text)
+    _after(spec, ctx, lv, snap, slots.results, slots.stream)
+
+
+def _notes(snap: live.Snapshot) -> list[tuple[str, str]]:
+    """What the page says about a run that rests: ``(kind, text)``, kind being the
+    Streamlit call (``error``, ``warning``, ``info``)."""
+    notes = []
+    if snap.status == "diverged":
+        reason = snap.stop_reason or "the loss is not finite."
+        hint = "" if "learning rate" in reason else " " + _HINT
+        notes.append(("error", f"The run diverged. {reason[0].upper()}{reason[1:]}{hint}"))
+    elif snap.status == "stopped" and snap.stop_reason:
+        notes.append(("warning", f"The run stopped: {snap.stop_reason}."))
+    if snap.note:
+        notes.append(("info", snap.note))
+    return notes
+
+
+def _ended() -> None:
+    """A streamed run ended with something to say (:func:`_notes`): the panel has asked
+    for this rerun of the training area, which draws it."""
+
+
+def _stream_lost() -> None:
+    """The panel's stream failed before the run's last frame (a proxy in the way, a
+    server error): from now on this session's training pages send every frame as an
+    element, and this rerun of the training area goes on that way."""
+    st.session_state[_UNSTREAMED] = True
 
 
 def _after(
@@ -1357,7 +1398,7 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
         return frame
 
     source = runs.get("stream")
-    if source is None and frames.served() and cctx.panel is not None:
+    if source is None and _streams() and cctx.panel is not None:
         # the panel reads the runs' frames from the server while they train
         source = frames.Source(
             lambda: group.version,

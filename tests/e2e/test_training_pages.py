@@ -188,6 +188,44 @@ def test_frames_come_one_at_a_time_when_the_stream_cannot_get_through(tab):
     assert tab.exceptions() == [] and tab.errors == []
 
 
+def test_with_no_frame_route_reachable_the_page_draws_the_run_itself(tab, shots):
+    """Nothing gets through to the frame routes: the panel says so to the page (a rerun),
+    which then sends the run's frames as elements and draws its results."""
+    tab.page.route("**/_probnn/**", lambda route: route.abort())
+    tab.open("binary?steps=3000&n=300", timeout_ms=120_000)
+    tab.page.locator(CHART).first.wait_for(timeout=90_000)
+    tab.page.evaluate(WATCH)
+    tab.page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step 3,000 / 3,000 · finished")
+    tab.settle()
+    assert len(steps_in(tab.page.evaluate("window.__status"))) >= 3  # it moved meanwhile
+    tab.page.get_by_text("After training").wait_for(timeout=30_000)
+    # no history route either: Streamlit's download button under the block
+    tab.page.get_by_role("button", name="Download the history (CSV)").wait_for(timeout=30_000)
+    tab.shot(shots, "train-binary-no-routes")
+    assert tab.exceptions() == [] and tab.errors == []
+
+
+def test_a_run_that_diverges_in_the_browser_says_why(tab, shots):
+    """The stream's last frame of a diverged run asks for a rerun: the page shows the
+    reason and the hint. (These settings diverge at step 660, well after the panel has
+    started to follow the run.)"""
+    query = "data=xor&n=400&noise=0.3&opt=sgd&lr=1.0&layers=3&units=64&act=relu&steps=3000"
+    tab.open(f"binary?{query}", timeout_ms=120_000)
+    tab.page.locator(CHART).first.wait_for(timeout=90_000)
+    tab.page.evaluate(WATCH)
+    tab.page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step [\d,]+ / 3,000 · diverged")
+    seen = tab.page.evaluate("window.__status")
+    assert any("training" in t for t in seen), seen  # streamed until it diverged
+    alert = tab.page.get_by_text("The run diverged", exact=False)
+    alert.wait_for(timeout=30_000)
+    assert "Lower the learning rate" in alert.inner_text()
+    tab.settle()
+    tab.shot(shots, "train-binary-diverged")
+    assert tab.exceptions() == [] and tab.errors == []
+
+
 def test_the_live_panel_names_what_is_under_the_pointer(tab, shots):
     tab.open("binary?steps=200&n=300", timeout_ms=120_000)
     tab.page.get_by_role("button", name="Train", exact=True).click()

@@ -313,64 +313,81 @@ def test_loss_surface_descends():
     assert any(m.value.startswith("Step **300** of 300") for m in at.markdown)
 
 
-def test_with_the_history_route_the_block_links_to_the_runs_csv(monkeypatch):
-    # as under app.py: the server answers the frame and history routes
+def streamed_run(monkeypatch, query: dict):
+    """Press Train with the frame routes served (as under app.py): the script run ends
+    at once and leaves the run training, drawn by the panel from its stream. Returns the
+    page, its run and its stream."""
     monkeypatch.setattr(frames, "_SERVED", [True])
-    at = click(open_page({"steps": 20, "seed": 3}), "train")
+    at = click(open_page(query), "train")
     assert not at.exception
-    source = at.session_state[f"tp.{KEY}.stream"]
-    assert results(at)["download"] == {
+    return at, live_of(at), at.session_state[f"tp.{KEY}.stream"]
+
+
+def test_a_streamed_run_trains_after_the_script_run_has_ended(monkeypatch):
+    """In the browser, the panel follows the run by itself: the stream brings every frame,
+    the status line and the results; the script run that the click started is over."""
+    at, lv, source = streamed_run(monkeypatch, {"steps": 5000})
+    assert lv.snapshot().status == "running"  # still training: the page is not waiting
+    panel = live_frame(at)
+    assert panel["running"] is True and panel["stream"]["lines"] == source.stream_path
+    assert panel["events"] == ["ended", "lost"]
+    (block,) = components(at, "results")  # empty, for the stream's last frame to fill
+    assert block == {
+        "kind": "results",
+        "id": f"tp.{KEY}.results",
+        "follow": panel["id"],
+        "after": panel["stream"]["after"],  # results from a newer frame than the mount's
+        "mount": block["mount"],
+    }
+    assert not at.get("download_button")
+    lv.pause(wait=True)
+
+
+def test_the_streams_last_frame_brings_the_results_the_page_would_draw(monkeypatch):
+    at, lv, source = streamed_run(monkeypatch, {"steps": 2000, "seed": 3})
+    assert lv.wait(60)
+    last = source.frame()
+    assert last["running"] is False and last["rerun"] is False  # nothing more to say
+    assert last["status"].startswith("**Step 2,000 / 2,000** · finished")
+    json.dumps(last, allow_nan=False)  # strict JSON, as the route sends it
+    at.run()  # any later run of the page draws the same block, with the history link
+    drawn = results(at)
+    assert last["results"] == {k: v for k, v in drawn.items() if k != "mount"}
+    assert drawn["heading"] == "After training"
+    assert drawn["download"] == {
         "href": source.history_path,
         "name": "probnn-binary-seed3.csv",
         "label": training_page.DOWNLOAD_LABEL,
     }
     assert not at.get("download_button")  # the link is the download
     csv = pd.read_csv(io.StringIO(source.history()))
-    assert list(csv["step"]) == list(range(1, 21))
-    assert csv["train loss (nats)"].to_numpy() == pytest.approx(
-        live_of(at).run.history.train_loss[:20]
-    )
+    assert list(csv["step"]) == list(range(1, 2001))
+    assert csv["train loss (nats)"].to_numpy() == pytest.approx(lv.run.history.train_loss)
 
 
-def test_the_streams_last_frame_brings_the_results_the_page_would_draw(monkeypatch):
-    monkeypatch.setattr(frames, "_SERVED", [True])
-    # no browser reads the stream here: the page waits for it, then draws the block
-    monkeypatch.setattr(training_page, "DELIVERY_WAIT", 0.05)
-    at = click(open_page({"steps": 20, "seed": 3}), "train")
-    assert not at.exception
-    source = at.session_state[f"tp.{KEY}.stream"]
-    assert not source.delivered(live_of(at).version)
-    drawn = {k: v for k, v in results(at).items() if k != "mount"}
+def test_a_streamed_run_that_diverges_asks_the_page_to_say_why(monkeypatch):
+    query = {"opt": "sgd", "lr": 3.0, "steps": 200, "layers": 3, "units": 64, "act": "relu"}
+    at, lv, source = streamed_run(monkeypatch, query)
+    assert lv.wait(60)
     last = source.frame()
-    assert last["running"] is False and last["results"] == drawn
-    assert drawn["heading"] == "After training"
-    json.dumps(last, allow_nan=False)  # strict JSON, as the route sends it
+    assert last["running"] is False and "diverged" in last["status"]
+    assert last["rerun"] is True and "results" not in last  # the panel asks for a rerun
+    at.run()  # that rerun: the reason and the hint
+    message = " ".join(e.value for e in at.error)
+    assert "The run diverged" in message and "Lower the learning rate" in message
 
 
-def test_once_the_stream_has_handed_over_the_last_frame_the_page_sends_nothing_more(
-    monkeypatch,
-):
-    """In the browser, the panel draws the run's last frame, the status line and the
-    results from its stream; the script run then ends without sending them again."""
+def test_a_session_whose_stream_failed_gets_every_frame_as_an_element(monkeypatch):
+    """A panel whose stream fails before the run's last frame (a proxy in the way) asks
+    for a rerun ("lost"): from then on the page waits for its runs and draws them."""
     monkeypatch.setattr(frames, "_SERVED", [True])
-    monkeypatch.setattr(frames.Source, "delivered", lambda self, version, wait=0.0: True)
-    at = click(open_page({"steps": 20}), "train")
+    at = open_page({"steps": 20})
+    at.session_state[training_page._UNSTREAMED] = True  # what _stream_lost records
+    at = click(at, "train")
     assert not at.exception
-    assert live_of(at).snapshot().status == "finished"
-    panel = live_frame(at)
-    assert panel["running"] is True and "stream" in panel  # the mount the stream follows
-    (block,) = components(at, "results")
-    assert block == {
-        "kind": "results",
-        "id": f"tp.{KEY}.results",
-        "follow": panel["id"],
-        "mount": block["mount"],
-    }
-    assert not at.get("download_button")
-    # the stream's last frame has the rest
-    last = at.session_state[f"tp.{KEY}.stream"].frame()
-    assert last["status"].startswith("**Step 20 / 20** · finished")
-    assert last["results"]["id"] == block["id"] and last["results"]["table"]["rows"]
+    assert status(at).startswith("**Step 20 / 20** · finished")
+    assert "stream" not in live_frame(at)
+    assert results(at)["download"] is None and at.get("download_button")
 
 
 def test_the_history_table_keeps_its_numbers_whole():

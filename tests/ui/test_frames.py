@@ -248,33 +248,6 @@ def test_a_stream_with_a_least_gap_sends_the_newest_frame_at_that_pace():
     assert len([f for f in lines if f]) >= 10
 
 
-def test_a_source_knows_which_frame_reached_a_panel():
-    """The page skips re-sending a run's last frame (and its results) once the stream
-    has handed that frame to the panel: ``delivered`` says so, and waits for it."""
-    counter = Counter()
-    src = running_until(counter, last=3)
-    assert not src.delivered(1)  # nothing sent yet
-    thread = publish(counter, 3, 0.05)
-    stream(f"/{src.stream_path}?after=0")
-    thread.join()
-    assert src.delivered(3) and src.delivered(2) and not src.delivered(4)
-    # the script waits for a frame that the stream has yet to send
-    later = running_until(Counter(), last=0)
-    threading.Timer(0.2, later.sent, args=(7,)).start()
-    t0 = time.monotonic()
-    assert not later.delivered(7, wait=0.05)
-    assert later.delivered(7, wait=5.0) and 0.1 < time.monotonic() - t0 < 5.0
-    # a frame answered one at a time counts as well; an error line does not
-    one = running_until(Counter(), last=0)
-    one.version = lambda: 2
-    one.frame = lambda: {"version": 2, "running": False}
-    assert get(f"/{one.path}?after=1")[2]["version"] == 2 and one.delivered(2)
-    bad = running_until(Counter(), last=5, loss=math.nan)
-    bad.version = lambda: 1
-    stream(f"/{bad.stream_path}?after=0")
-    assert not bad.delivered(1)
-
-
 def test_a_stream_starts_with_the_newer_frame_or_an_empty_line():
     counter = Counter()
     counter.value = 3
