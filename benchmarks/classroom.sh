@@ -6,7 +6,9 @@
 #     SERVER_ARGS="--runner.postScriptGC false" benchmarks/classroom.sh
 #
 # Serves the app headless, loads one page first (imports, chart specs), then runs
-# ../shared/tools/classroom (Streamlit's websocket protocol, no browser). Prints the
+# benchmarks/classroom.py (Streamlit's websocket protocol as ../shared/tools/classroom
+# speaks it, plus the live panel's frame stream, which each student reads over HTTP
+# until its run is over, as a browser does; no browser). Prints the
 # classroom summary (who finished, click-to-done, server RSS), the pure compute of the
 # same runs (probnn's Run alone, one torch thread, times the number of students), the
 # server's CPU time during the class, and last
@@ -20,7 +22,6 @@ cd "$(dirname "$0")/.."
 STUDENTS="${STUDENTS:-30}"
 QUERY="${QUERY:-}"
 PORT="${PORT:-$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
-TOOL="${CLASSROOM:-../shared/tools/classroom}"
 LOG="$(mktemp /tmp/classroom-server-XXXX.log)"
 
 PURE=$(python - "$STUDENTS" "$QUERY" <<'EOF'
@@ -45,10 +46,12 @@ for _ in $(seq 120); do
     sleep 0.5
 done
 # one student first: the server imports torch and builds the chart specs once
-"$TOOL" --port "$PORT" --students 1 --page-like binary ${QUERY:+--query "$QUERY"} >/dev/null
+python benchmarks/classroom.py --port "$PORT" --students 1 --page-like binary \
+    ${QUERY:+--query "$QUERY"} >/dev/null
 CPU0=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
-OUT="$("$TOOL" --port "$PORT" --server-pid "$SERVER" --students "$STUDENTS" --page-like binary \
-    --click Train --timeout 900 ${QUERY:+--query "$QUERY"})" || true
+OUT="$(python benchmarks/classroom.py --port "$PORT" --server-pid "$SERVER" \
+    --students "$STUDENTS" --page-like binary --click Train --timeout 900 \
+    ${QUERY:+--query "$QUERY"})" || true
 CPU1=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
 echo "$OUT" | tail -n 4
 HZ=$(getconf CLK_TCK)
