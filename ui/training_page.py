@@ -43,7 +43,7 @@ from probnn import data as pdata
 from probnn import likelihoods, live, training
 from probnn.models import ACTIVATIONS
 from probnn.params import ParamSpec
-from ui import frames, live_panel, widgets
+from ui import frames, live_panel, runs, widgets
 from ui.charts import number
 from ui.charts import training as charts
 
@@ -967,7 +967,7 @@ def _press(lv: live.LiveRun, pressed: str) -> None:
 def render(spec: PageSpec) -> None:
     """Draw the whole training area of a page and stream the run while it trains."""
     probnn.limit_threads()  # main.py does this too, but a page file can run without it
-    _pause_other_pages(spec)
+    runs.pause_elsewhere(spec.key, st.session_state)  # main.py does this too
     settings, dataset = settings_from_widgets(spec)
     lv: live.LiveRun | None = st.session_state.get(_k(spec, "live"))
     ctx: _Context | None = None
@@ -1246,24 +1246,6 @@ def _table(frame: pd.DataFrame) -> dict:
         if c != "step"
     ]
     return {"head": head, "rows": rows}
-
-
-PAGE_KEYS = ("binary", "multiclass", "regression")  # pages that use this component
-
-
-def _pause_other_pages(spec: PageSpec) -> None:
-    """One training at a time per session: leaving a page pauses its runs."""
-    for page in PAGE_KEYS:
-        if page == spec.key:
-            continue
-        found = [st.session_state.get(f"tp.{page}.live")]
-        for name in ("cmp", "surf"):
-            group = st.session_state.get(f"tp.{page}.{name}") or {}
-            item = group.get("live")
-            found += item if isinstance(item, list) else [item]
-        for item in found:
-            if isinstance(item, live.LiveRun) and item.status == "running":
-                item.pause(wait=False, note="Paused when you left this page.")
 
 
 # ----------------------------------------------------------------------------- comparison

@@ -13,7 +13,7 @@ import torch
 
 from probnn import data, live, training
 from tests.pages.training_helpers import TrainingPage, components, live_frame, results, status
-from ui import frames, training_page
+from ui import frames, runs, training_page
 from ui.charts import number
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -399,3 +399,24 @@ def test_the_history_table_keeps_its_numbers_whole():
         "head": ["", "step 10", "step 20"],
         "rows": [["train loss (nats)", "1.39e\u221204", "\u22120.5"]],
     }
+
+
+def test_leaving_the_page_pauses_its_run_and_coming_back_says_so(app, monkeypatch):
+    # the router pauses the runs of pages not shown: a streamed run no longer holds the
+    # script, so leaving the page would otherwise leave it training
+    monkeypatch.setattr(training_page, "WATCH_LIMIT", 0.0)  # hand back while it trains
+    app.run()
+    app.query_params["steps"] = 5000
+    app.switch_page("lessons/binary.py").run()
+    app = app.button(key=f"tp.{KEY}.b_train").click().run()
+    lv = app.session_state[f"tp.{KEY}.live"]
+    assert lv.snapshot().status == "running"
+    app.switch_page("lessons/entropy.py").run()
+    assert not app.exception
+    assert lv.wait(30)
+    left = lv.snapshot()
+    assert left.status == "paused" and 0 < left.step < 5000
+    app.switch_page("lessons/binary.py").run()
+    assert not app.exception
+    assert any(m.value == runs.LEFT for m in app.info), ([m.value for m in app.info], status(app), app.query_params)
+    assert f"**Step {left.step:,} / 5,000** · paused" in status(app)
