@@ -11,21 +11,18 @@ a browser tab's would (the session, and so its stream, lives as long as it does)
     python benchmarks/classroom.py --port 8501 --students 30 --page-like binary \\
         --click Train --server-pid 1234
 
-Prints one row per student and the summary line of the shared tool; exit 1 if any
-student saw an exception element or never finished.
+The rest (the options, the server's RSS, one row per student and the summary line, exit
+1 if any student saw an exception element or never finished) is the shared tool's.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import importlib.machinery
 import importlib.util
 import json
 import os
 import re
-import statistics
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -113,6 +110,9 @@ class Student(tool.Student):
                     now = time.perf_counter() - t0
                     if self.loaded is None:
                         self.loaded = now
+                        if not self.args.click:  # only the page
+                            self.done = now
+                            break
                         ids = [v for k, v in self.buttons.items() if self.args.click.lower() in k.lower()]
                         if not ids:
                             self.exceptions.append(f"no button like {self.args.click!r}: {list(self.buttons)}")
@@ -136,71 +136,6 @@ class Student(tool.Student):
         return self
 
 
-async def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--port", type=int, default=8501)
-    ap.add_argument("--students", type=int, default=10)
-    ap.add_argument("--page-like", default="binary")
-    ap.add_argument("--query", default="")
-    ap.add_argument("--click", default="Train")
-    ap.add_argument("--timeout", type=float, default=300)
-    ap.add_argument("--stagger", type=float, default=0.05)
-    ap.add_argument("--server-pid", type=int)
-    args = ap.parse_args()
-    url = f"ws://127.0.0.1:{args.port}/_stcore/stream"
-    pages = await tool.list_pages(url)
-    hits = [p for p, title in pages if re.search(args.page_like, p + " " + title, re.I)]
-    if not hits:
-        sys.exit(f"classroom: no page like {args.page_like!r} among {pages}")
-    args.page, args.until = hits[0], None
-    rss: list[float] = []
-    stop = asyncio.Event()
-
-    async def sample():
-        while not stop.is_set() and args.server_pid:
-            rss.append(tool.rss_mb(args.server_pid))
-            await asyncio.sleep(0.25)
-
-    rss0 = tool.rss_mb(args.server_pid) if args.server_pid else float("nan")
-    sampler = asyncio.ensure_future(sample())
-    t0 = time.perf_counter()
-    deadline = t0 + args.timeout
-    students = [Student(i, args) for i in range(args.students)]
-
-    async def join(s):
-        await asyncio.sleep(s.i * args.stagger)
-        try:
-            await s.run(url, deadline)
-        except Exception as e:  # noqa: BLE001
-            s.exceptions.append(f"{type(e).__name__}: {e}"[:200])
-        return s
-
-    await asyncio.gather(*(join(s) for s in students))
-    wall = time.perf_counter() - t0
-    stop.set()
-    await sampler
-    rss1 = tool.rss_mb(args.server_pid) if args.server_pid else float("nan")
-    bad = 0
-    for s in students:
-        ok = s.done is not None and not s.exceptions
-        bad += not ok
-        how = "stream" if s.stream is not None else "page"
-        print(
-            f"student {s.i:3d}: {'ok  ' if ok else 'FAIL'} loaded {s.loaded and round(s.loaded, 2)} s, "
-            f"done {s.done and round(s.done, 2)} s ({how}), runs {s.runs}, msgs {s.msgs}, "
-            f"{s.bytes / 1e6:.2f} MB" + (f"  {s.exceptions[:2]}" if s.exceptions else "")
-        )
-    dones = [s.done - (s.clicked or 0) for s in students if s.done is not None]
-    peak = max(rss) if rss else float("nan")
-    print(
-        f"classroom: {args.students - bad}/{args.students} students finished clean in {wall:.1f} s; "
-        f"click-to-done median {statistics.median(dones) if dones else float('nan'):.2f} s "
-        f"max {max(dones) if dones else float('nan'):.2f} s; server RSS {rss0:.0f} -> peak "
-        f"{peak:.0f} -> end {rss1:.0f} MB; {sum(s.bytes for s in students) / 1e6:.1f} MB sent "
-        "(websocket)"
-    )
-    sys.exit(1 if bad else 0)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    tool.Student = Student  # the shared tool's classroom, with these students
+    asyncio.run(tool.main())

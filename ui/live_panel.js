@@ -25,7 +25,7 @@ const AXIS = "#9aa0a6";
 const panels = new Map(); // panel id -> { box, canvas, tip, map, pixels, layer, layout, frame }
 const statuses = new Map(); // panel id -> the element of its status line
 const blocks = new Map(); // results id -> { root, heading, left, holder, right, link, table }
-const afters = new Map(); // panel id -> { id, parent }: where its stream's results go
+const afters = new Map(); // panel id -> { id, parent, after }: where its stream's results go
 
 export default function (component) {
   const { data, parentElement } = component;
@@ -504,9 +504,8 @@ function marker(g, shape, x, y, r) {
 
 // The data never move while a run trains: the points are drawn once onto a layer of the
 // canvas's size and copied onto each frame (one image copy instead of hundreds of
-// markers); redrawn when the canvas, the box, the scales or the points change.
-// The data points drawn once onto a layer of the canvas's size and kept until the
-// plot's box, scales or points change (`slot`: one layer per plot of the canvas).
+// markers); redrawn when the canvas, the box, the scales or the points change (`slot`:
+// one layer per plot of the canvas).
 function pointLayer(entry, box, map, pts, styles, radius, dpr, slot = 0) {
   const { canvas } = entry;
   const key = [

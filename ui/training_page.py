@@ -43,7 +43,7 @@ from probnn import data as pdata
 from probnn import likelihoods, live, training
 from probnn.models import ACTIVATIONS
 from probnn.params import ParamSpec
-from ui import frames, live_panel, runs, widgets
+from ui import frames, live_panel, widgets
 from ui.charts import number
 from ui.charts import training as charts
 
@@ -165,12 +165,10 @@ def _subsample(n: int, k: int, seed: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _spec(kind: str, *args) -> dict:
-    """Chart specs without data, built once per shape (Altair is slow to build specs)."""
-    builders: dict[str, Callable[..., object]] = {
-        "surface": lambda levels: charts.surface_chart("surface", "path", levels=levels),
-    }
-    return charts.spec(builders[kind](*args))
+def _surface_spec(levels: tuple) -> dict:
+    """The loss surface's chart spec without data, built once per set of contour levels
+    (Altair is slow to build specs)."""
+    return charts.spec(charts.surface_chart("surface", "path", levels=levels))
 
 
 def _arrow(frame: pd.DataFrame | dict) -> pa.Table:
@@ -571,7 +569,7 @@ class _Context:
             self.extent = {k: [v] for k, v in charts.image_extent(self.xs, self.ys).items()}
             self.panel = charts.panel_map(
                 self.extent,
-                self.points.to_pandas(),
+                self.points,
                 class_names=self.names,
                 features=dataset.feature_names[:2],
             )
@@ -580,30 +578,30 @@ class _Context:
             self.curve_x = np.linspace(lo, hi, CURVE)
             self.y_domain = (ylo, yhi)
             self.panel = charts.panel_fit(
-                self.points.to_pandas(),
+                self.points,
                 x_title=dataset.feature_names[0],
                 y_title=dataset.target_name,
                 y_domain=self.y_domain,
             )
 
-    def _points(self) -> pa.Table:
+    def _points(self) -> pd.DataFrame:
         """The data drawn under the model: at most MAX_DRAWN points (a seeded subsample)."""
         ds = self.dataset
         X, y = ds.X_train.numpy(), ds.y_train.numpy()
         if self.classification:
             if self.d != 2:
-                return _arrow({"x": [], "y": [], "label": []})
+                return pd.DataFrame({"x": [], "y": [], "label": []})
             keep = _subsample(len(X), MAX_DRAWN, self.settings.seed)
             labels = np.asarray(self.names, dtype=object)[y[keep]]
-            return _arrow({"x": X[keep, 0], "y": X[keep, 1], "label": labels})
+            return pd.DataFrame({"x": X[keep, 0], "y": X[keep, 1], "label": labels})
         if self.d != 1:
-            return _arrow({"x": [], "y": [], "label": []})
+            return pd.DataFrame({"x": [], "y": [], "label": []})
         Xt, yt = ds.X_test.numpy(), ds.y_test.numpy()
         keep, keep_t = (
             _subsample(len(X), MAX_DRAWN * 3 // 4, self.settings.seed),
             _subsample(len(Xt), MAX_DRAWN // 4, self.settings.seed),
         )
-        return _arrow(
+        return pd.DataFrame(
             {
                 "x": np.concatenate([X[keep, 0], Xt[keep_t, 0]]),
                 "y": np.concatenate([y[keep], yt[keep_t]]),
@@ -967,7 +965,6 @@ def _press(lv: live.LiveRun, pressed: str) -> None:
 def render(spec: PageSpec) -> None:
     """Draw the whole training area of a page and stream the run while it trains."""
     probnn.limit_threads()  # main.py does this too, but a page file can run without it
-    runs.pause_elsewhere(spec.key, st.session_state)  # main.py does this too
     settings, dataset = settings_from_widgets(spec)
     lv: live.LiveRun | None = st.session_state.get(_k(spec, "live"))
     ctx: _Context | None = None
@@ -1125,7 +1122,6 @@ def _after(
     otherwise a download button of Streamlit's follows the block.
     """
     if snap.step == 0 or snap.status == "diverged":
-        where.empty()
         return
     results = (snap.view or {}).get("after") or _results(spec, ctx, lv, snap)
     block = _results_block(spec, ctx, snap, results, stream)
@@ -1516,7 +1512,7 @@ def _surface_tab(spec: PageSpec) -> list[_Job]:
     )
     chart_slot = st.empty()
     text = st.empty()
-    base = _spec("surface", surf["levels"])
+    base = _surface_spec(surf["levels"])
     cells = surf["image"]
 
     def draw(snap: live.Snapshot | None) -> None:
