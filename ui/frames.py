@@ -17,6 +17,11 @@ Two routes serve the same frames:
 A third route, ``/_probnn/history/<token>``, answers with the run's whole history as a
 CSV file, built when the link is followed (the after-training block links to it).
 
+``POST /_probnn/start/<token>`` starts the stream's run afresh, as the Train button does
+(the button of a page that streams calls it, then reads the stream): pressing Train then
+costs no script run, neither the server's Python nor the browser's pass through the
+app's React tree, both of which would compete with the first steps of training.
+
 ``app.py`` mounts :func:`routes` on the server (``st.App``); :func:`served` then says so to
 the pages, and a page that is run without it (``streamlit run main.py``, AppTest) sends
 every frame as an element, as before.
@@ -57,6 +62,7 @@ __all__ = [
 PATH = "_probnn/frame/"  # relative to the app's base URL
 STREAM_PATH = "_probnn/stream/"
 HISTORY_PATH = "_probnn/history/"
+START_PATH = "_probnn/start/"
 WAIT = 2.0  # seconds a request waits for a newer frame before answering with the current one
 STREAM_SECONDS = 60.0  # a stream ends after this long; the panel then opens the next one
 
@@ -72,7 +78,8 @@ class Source:
     :meth:`probnn.live.LiveRun.listen` does. ``owner``: what the frames are drawn from
     (the page's run), so that the page can tell whether a kept stream is still its own.
     ``history``: the run's history as CSV text, built on request, saved as
-    ``history_name`` (None: the history route has nothing for this stream). ``every``:
+    ``history_name`` (None: the history route has nothing for this stream). ``start``:
+    what the start route calls (None: this stream's run is not started that way). ``every``:
     the least time between two frames of a stream, in seconds (the frames of several
     runs watched as one come as fast as all of them publish; a stream sends the newest
     one at most this often)."""
@@ -86,6 +93,7 @@ class Source:
         history: Callable[[], str] | None = None,
         history_name: str = "history.csv",
         every: float = 0.0,
+        start: Callable[[], None] | None = None,
     ):
         self.version = version
         self.frame = frame
@@ -94,6 +102,7 @@ class Source:
         self.history = history
         self.history_name = history_name
         self.every = every
+        self.start = start
         self.token = secrets.token_urlsafe(18)
         _SOURCES[self.token] = self
 
@@ -114,6 +123,12 @@ class Source:
         return {"lines": self.stream_path, "path": self.path, "after": after}
 
     @property
+    def start_path(self) -> str:
+        """Where the Train button posts to start this stream's run, relative to the app's
+        base URL."""
+        return START_PATH + self.token
+
+    @property
     def history_path(self) -> str:
         """Where the run's history is downloaded as CSV, relative to the app's base URL."""
         return HISTORY_PATH + self.token
@@ -131,6 +146,7 @@ def routes() -> list[Route]:
         Route("/" + PATH + "{token}", frame_endpoint, methods=["GET"]),
         Route("/" + STREAM_PATH + "{token}", stream_endpoint, methods=["GET"]),
         Route("/" + HISTORY_PATH + "{token}", history_endpoint, methods=["GET"]),
+        Route("/" + START_PATH + "{token}", start_endpoint, methods=["POST"]),
     ]
 
 
@@ -207,6 +223,20 @@ async def history_endpoint(request: Request) -> Response:
             "Content-Disposition": f'attachment; filename="{name}"',
         },
     )
+
+
+async def start_endpoint(request: Request) -> Response:
+    """Start the stream's run afresh; answers the stream's ``version`` once it trains, so
+    that the panel reads the frames newer than that."""
+    source, _ = _request(request)
+    if source is None or source.start is None:
+        return _json(_NO_SUCH_STREAM, 404)
+    try:
+        # in a worker thread: starting may first wait for the run's previous chunk
+        await run_in_threadpool(source.start)
+        return _json({"version": source.version()})
+    except Exception as err:  # noqa: BLE001 - the button falls back to a script run
+        return _json({"error": f"{type(err).__name__}: {err}"}, 500)
 
 
 async def stream_endpoint(request: Request) -> Response:

@@ -56,6 +56,10 @@ export default function (component) {
     results(data, parentElement);
     return;
   }
+  if (data.kind === "train") {
+    trainButton(component);
+    return;
+  }
   let entry = panels.get(data.id);
   if (!entry) {
     entry = create();
@@ -64,6 +68,7 @@ export default function (component) {
   if (older(entry, data.mount)) return;
   if (entry.box.parentElement !== parentElement) parentElement.appendChild(entry.box);
   entry.follow = null; // this mount's frame is newer than anything an older stream brings
+  entry.component = component; // what a stream that the Train button opens reports to
   show(entry, parentElement, data);
   if (data.stream) follow(entry, data.stream, component);
 }
@@ -114,6 +119,57 @@ function results(d, parent) {
   show(entry, block.holder, d.chart);
 }
 
+// The Train button of a page whose panel streams (`kind: "train"`). It starts the run
+// with one request to the server and the panel follows the new run's stream: no script
+// run, so neither the server's Python nor the browser's pass through the app's element
+// tree competes with the first steps of training. The last run's results make way; the
+// new run's last frame brings its own. When the request fails, or the panel is not on
+// the page, the button asks for a rerun (`train`), in which the script starts the run.
+const trainers = new Map(); // panel id -> { button, data, component, busy }
+function trainButton(component) {
+  const { data, parentElement } = component;
+  let t = trainers.get(data.id);
+  if (!t) {
+    style();
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "probnn-train";
+    t = { button, busy: false };
+    button.addEventListener("click", () => press(t));
+    trainers.set(data.id, t);
+  }
+  t.data = data;
+  t.component = component;
+  t.button.textContent = data.label;
+  if (t.button.parentElement !== parentElement) parentElement.appendChild(t.button);
+}
+
+async function press(t) {
+  if (t.busy) return;
+  t.busy = true;
+  const { data, component } = t;
+  let reply = null;
+  try {
+    const response = await fetch(base() + data.start, { method: "POST", cache: "no-store" });
+    reply = response.ok ? await response.json() : null;
+  } catch (error) {
+    reply = null;
+  } finally {
+    t.busy = false;
+  }
+  const entry = panels.get(data.id);
+  if (!reply || typeof reply.version !== "number" || !entry || !entry.component || !entry.box.isConnected) {
+    component.setTriggerValue("train", Date.now());
+    return;
+  }
+  const block = blocks.get(data.results);
+  const waiting = afters.get(data.id);
+  const parent = (block && block.root.parentElement) || (waiting && waiting.parent);
+  if (block) block.root.remove();
+  if (parent) afters.set(data.id, Object.assign(waiting || {}, { id: data.results, parent, after: reply.version }));
+  follow(entry, Object.assign({}, data.stream, { after: reply.version }), entry.component);
+}
+
 // The results block's rules, added to the page once. Sizes in rem follow the app's
 // font size; colours are the app's theme (.streamlit/config.toml).
 function style() {
@@ -137,6 +193,12 @@ function style() {
   padding: 0.5rem 0.75rem; vertical-align: middle; }
 .probnn-table thead th, .probnn-table td { text-align: right; }
 .probnn-table tbody th { text-align: left; font-weight: normal; }
+.probnn-train { display: inline-flex; align-items: center; justify-content: center;
+  width: 100%; min-height: 2.5rem; margin: 0; padding: 0.25rem 0.75rem;
+  border: 1px solid #1f5fbf; border-radius: 0.5rem; background: #1f5fbf; color: #ffffff;
+  font: inherit; line-height: 1.6; cursor: pointer; user-select: none; }
+.probnn-train:hover { background: #153f7f; border-color: #153f7f; }
+.probnn-train:focus-visible { outline: 2px solid #1f5fbf; outline-offset: 2px; }
 `;
   document.head.appendChild(css);
 }

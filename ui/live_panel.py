@@ -20,7 +20,7 @@ from pathlib import Path
 
 import streamlit as st
 
-__all__ = ["draw", "status"]
+__all__ = ["draw", "status", "train"]
 
 _JS = (Path(__file__).with_name("live_panel.js")).read_text(encoding="utf-8")
 _PANEL = st.components.v2.component("probnn_live_panel", js=_JS, isolate_styles=False)
@@ -70,4 +70,37 @@ def status(slot, panel_id: str, text: str) -> None:
             data={"kind": "status", "id": panel_id, "text": text, "mount": mount},
             key=f"{panel_id}.status.{mount[1]}",
             width="stretch",
+        )
+
+
+def train(
+    slot,
+    label: str,
+    panel_id: str,
+    results_id: str,
+    start: str,
+    stream: dict,
+    on_train: Callable[[], None],
+) -> None:
+    """A Train button that starts the run without a script run: it posts to ``start``
+    (:attr:`ui.frames.Source.start_path`), then the panel ``panel_id`` follows
+    ``stream`` (:meth:`ui.frames.Source.links`) from the version the answer names, and the
+    results block ``results_id`` makes way for the new run's. When the post fails, the
+    button asks for a rerun instead, in which ``on_train`` is called (as a button's
+    callback would be)."""
+    with slot:
+        _PANEL(
+            data={
+                "kind": "train",
+                "id": panel_id,
+                "label": label,
+                "results": results_id,
+                "start": start,
+                "stream": stream,
+                "mount": _mount(),
+            },
+            # one key for every run: the button stays the same element between runs
+            key=f"{panel_id}.train",
+            width="stretch",
+            on_train_change=on_train,
         )

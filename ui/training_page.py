@@ -701,15 +701,7 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
                 frame,
                 events={"ended": _ended, "lost": _stream_lost},
             )
-            live_panel.draw(
-                slots.results,
-                {
-                    "kind": "results",
-                    "id": _k(ctx.spec, "results"),
-                    "follow": panel_id,
-                    "after": snap.version,
-                },
-            )
+            _results_placeholder(ctx, slots, snap)
             slots.streaming = True
         return
     now = time.monotonic()
@@ -726,7 +718,24 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
             slots.status.markdown(line)
         slots.text, slots.text_at = text, now
     if slots.chart is not None:  # else another tab is open: the status line is all
-        live_panel.draw(slots.chart, _panel_frame(ctx, snap))
+        # with a stream, the panel may follow the next run from its Train button: the
+        # events are the ones that the stream of a running run reports
+        events = {"ended": _ended, "lost": _stream_lost} if streamed else None
+        live_panel.draw(slots.chart, _panel_frame(ctx, snap), events=events)
+
+
+def _results_placeholder(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
+    """The empty results block that the stream's last frame fills (a frame newer than
+    ``snap``)."""
+    live_panel.draw(
+        slots.results,
+        {
+            "kind": "results",
+            "id": _k(ctx.spec, "results"),
+            "follow": _k(ctx.spec, "panel"),
+            "after": snap.version,
+        },
+    )
 
 
 def _status_line(ctx: _Context, snap: live.Snapshot) -> str:
@@ -793,6 +802,7 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
             owner=lv,
             history=functools.partial(history_csv, lv),
             history_name=_history_name(spec, ctx),
+            start=lambda: _press(lv, "train"),
         )
         st.session_state[_k(spec, "stream")] = source
     return source
@@ -899,7 +909,7 @@ def _watch(jobs: list[_Job]) -> bool:
 
 def _controls(spec: PageSpec, usable: bool):
     """The Train / Pause / Resume / Step / Reset row and what each button does; returns
-    the status slot.
+    the Train button's column (see :func:`_train_button`) and the status slot.
 
     The buttons act in callbacks, which Streamlit runs before the script: Train starts
     the background thread at once, so training overlaps the redraw of the page, and
@@ -911,24 +921,50 @@ def _controls(spec: PageSpec, usable: bool):
     """
     cols = st.columns([1.1, 1, 1.1, 1.1, 1, 3.6], vertical_alignment="center")
     buttons = [
-        ("train", "Train"),
         ("pause", "Pause"),
         ("resume", "Resume"),
         ("step", f"Step ×{STEP_SIZE}"),
         ("reset", "Reset"),
     ]
-    for col, (name, label) in zip(cols, buttons, strict=False):
+    for col, (name, label) in zip(cols[1:], buttons, strict=False):
         col.button(
             label,
             key=_k(spec, f"b_{name}"),
             disabled=not usable,
-            type="primary" if name == "train" else "secondary",
             width="stretch",
             on_click=_on_button,
             args=(spec.key, name),
         )
     st.caption(BUTTONS_HELP)
-    return cols[5].empty()
+    return cols[0], cols[5].empty()
+
+
+def _train_button(spec: PageSpec, col, usable: bool, start: frames.Source | None) -> None:
+    """The Train button in ``col``: Streamlit's, whose click reruns the training area
+    after its callback has started the run; or, with a ``start`` stream (the panel of a
+    resting run is on the page and nothing about the last run would have to go), the
+    panel's own, which starts the run without a script run
+    (:func:`ui.live_panel.train`)."""
+    if start is None:
+        col.button(
+            "Train",
+            key=_k(spec, "b_train"),
+            disabled=not usable,
+            type="primary",
+            width="stretch",
+            on_click=_on_button,
+            args=(spec.key, "train"),
+        )
+        return
+    live_panel.train(
+        col,
+        "Train",
+        _k(spec, "panel"),
+        _k(spec, "results"),
+        start.start_path,
+        start.links(-1),
+        functools.partial(_on_button, spec.key, "train"),
+    )
 
 
 def _on_button(page: str, pressed: str) -> None:
@@ -1009,7 +1045,7 @@ def _training_area(spec: PageSpec, usable: bool) -> None:
     """
     lv: live.LiveRun | None = st.session_state.get(_k(spec, "live")) if usable else None
     ctx: _Context | None = st.session_state.get(_k(spec, "ctx")) if usable else None
-    status_slot = _controls(spec, lv is not None)
+    train_col, status_slot = _controls(spec, lv is not None)
     message = st.session_state.get(_k(spec, "msg"))
     if message:
         st.info(message)
@@ -1030,6 +1066,7 @@ def _training_area(spec: PageSpec, usable: bool) -> None:
         or names[0]
     )
     slots = None
+    start = None  # the stream whose run the Train button starts without a script run
     if lv is None:
         status_slot.markdown("Fix the settings above to train.")
     else:
@@ -1049,6 +1086,11 @@ def _training_area(spec: PageSpec, usable: bool) -> None:
         )
         if snap.status != "running" and open_tab == TABS[0]:
             _rest(spec, ctx, lv, snap, slots)
+            if slots.stream is not None and not message and not _notes(snap):
+                start = slots.stream
+                if snap.step == 0:  # no results yet: an empty block for the run's last frame
+                    _results_placeholder(ctx, slots, snap)
+    _train_button(spec, train_col, lv is not None, start)
     if ctx is not None and open_tab == TABS[1]:
         jobs += _compare_tab(spec, ctx)
     if spec.loss_surface and open_tab == TABS[2]:

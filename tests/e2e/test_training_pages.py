@@ -36,6 +36,12 @@ WATCH = r"""
     const t = read();
     if (t !== null && t !== window.__status[window.__status.length - 1]) window.__status.push(t);
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
+  // every script run from now on (the app says "running" while one goes)
+  window.__scriptRuns = 0;
+  const app = document.querySelector("[data-testid='stApp']");
+  new MutationObserver(() => {
+    if (app.getAttribute("data-test-script-state") === "running") window.__scriptRuns += 1;
+  }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
 }
 """
 
@@ -91,12 +97,15 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     wait_status(tab, r"^Step [\d,]+ / [\d,]+ · finished")
     tab.settle()
     tab.shot(shots, f"train-{page}")
-    # a streamed response carried the frames: none fell back to asking frame by frame,
-    # and none failed (the panel may cancel the stream once the page has drawn the final
-    # frame itself: that shows as aborted)
+    # Train started the run with one request to the start route, and no script run; a
+    # streamed response carried the frames: none fell back to asking frame by frame, and
+    # none failed (the panel may cancel the stream once the page has drawn the final frame
+    # itself: that shows as aborted)
+    assert len([url for url in frames if "/_probnn/start/" in url]) == 1, frames
+    assert tab.page.evaluate("window.__scriptRuns") == 0
     assert any("/_probnn/stream/" in url for url in frames), frames
     assert all(
-        "/_probnn/stream/" in url or url == "failed: net::ERR_ABORTED" for url in frames
+        "/_probnn/st" in url or url == "failed: net::ERR_ABORTED" for url in frames
     ), frames
     seen = tab.page.evaluate("window.__status")
     steps = steps_in(seen)

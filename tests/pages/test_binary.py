@@ -314,13 +314,20 @@ def test_loss_surface_descends():
 
 
 def streamed_run(monkeypatch, query: dict):
-    """Press Train with the frame routes served (as under app.py): the script run ends
-    at once and leaves the run training, drawn by the panel from its stream. Returns the
-    page, its run and its stream."""
+    """Press Train with the frame routes served (as under app.py): the button is the
+    panel's, which posts to its stream's start route (here: calls what the route calls)
+    and leaves the run training, drawn by the panel from its stream; no script run. The
+    page is then run again, as any later click would, and shows the run streaming.
+    Returns the page, its run and its stream."""
     monkeypatch.setattr(frames, "_SERVED", [True])
-    at = click(open_page(query), "train")
+    at = open_page(query)
+    source = at.session_state[f"tp.{KEY}.stream"]
+    (button,) = components(at, "train")
+    assert button["start"] == source.start_path and not at.button(key=f"tp.{KEY}.b_pause").disabled
+    source.start()
+    at.run()
     assert not at.exception
-    return at, live_of(at), at.session_state[f"tp.{KEY}.stream"]
+    return at, live_of(at), source
 
 
 def test_a_streamed_run_trains_after_the_script_run_has_ended(monkeypatch):
@@ -377,13 +384,50 @@ def test_a_streamed_run_that_diverges_asks_the_page_to_say_why(monkeypatch):
     assert "The run diverged" in message and "Lower the learning rate" in message
 
 
+def test_the_panel_has_its_own_train_button_when_nothing_else_must_change(monkeypatch):
+    """With streams, Train starts the run through the stream's start route (no script
+    run), and the panel follows it; an empty results block waits for its last frame."""
+    monkeypatch.setattr(frames, "_SERVED", [True])
+    at = open_page({"steps": 20})
+    source = at.session_state[f"tp.{KEY}.stream"]
+    (button,) = components(at, "train")
+    assert button == {
+        "kind": "train",
+        "id": f"tp.{KEY}.panel",
+        "label": "Train",
+        "results": f"tp.{KEY}.results",
+        "start": source.start_path,
+        "stream": source.links(-1),
+        "mount": button["mount"],
+    }
+    assert not [b for b in at.button if b.key == f"tp.{KEY}.b_train"]
+    assert live_frame(at)["events"] == ["ended", "lost"]  # what its stream will report
+    (block,) = components(at, "results")
+    assert block["follow"] == button["id"] and block["after"] == live_of(at).version
+
+
+def test_streamlits_train_button_comes_back_when_the_page_has_more_to_change(monkeypatch):
+    """A reason (a diverged run) or a message (settings changed while training) goes
+    when the next run starts: that takes a script run, so Train is Streamlit's button."""
+    query = {"opt": "sgd", "lr": 3.0, "steps": 200, "layers": 3, "units": 64, "act": "relu"}
+    at, lv, _ = streamed_run(monkeypatch, query)
+    assert lv.wait(60)
+    at.run()
+    assert at.error and not components(at, "train")
+    at = click(at, "train")  # the reason goes; the run trains again
+    assert lv.wait(60) and not at.exception
+    at.run()
+    assert lv.snapshot().status == "diverged" and not components(at, "train")
+
+
 def test_a_session_whose_stream_failed_gets_every_frame_as_an_element(monkeypatch):
     """A panel whose stream fails before the run's last frame (a proxy in the way) asks
     for a rerun ("lost"): from then on the page waits for its runs and draws them."""
     monkeypatch.setattr(frames, "_SERVED", [True])
     at = open_page({"steps": 20})
+    assert components(at, "train")  # the panel's own Train button, while streams work
     at.session_state[training_page._UNSTREAMED] = True  # what _stream_lost records
-    at = click(at, "train")
+    at = click(at.run(), "train")  # the rerun that the panel asked for: Streamlit's button
     assert not at.exception
     assert status(at).startswith("**Step 20 / 20** · finished")
     assert "stream" not in live_frame(at)

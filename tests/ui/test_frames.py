@@ -56,16 +56,19 @@ def stream(path: str, disconnect_after: float | None = None) -> tuple[int, dict,
     return status, headers, [json.loads(line) for line in text.splitlines()]
 
 
-def request(path: str, disconnect_after: float | None = None) -> tuple[int, dict, bytes]:
-    """One GET through the ASGI app; (status, headers, body). The client stays until
-    the response is complete, or leaves after ``disconnect_after`` seconds."""
+def request(
+    path: str, disconnect_after: float | None = None, method: str = "GET"
+) -> tuple[int, dict, bytes]:
+    """One request (a GET unless ``method``) through the ASGI app; (status, headers,
+    body). The client stays until the response is complete, or leaves after
+    ``disconnect_after`` seconds."""
     app = Starlette(routes=frames.routes())
     path, _, query = path.partition("?")
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "GET",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -112,6 +115,7 @@ def test_routes_mark_the_route_as_served():
         "/" + frames.PATH + "{token}",
         "/" + frames.STREAM_PATH + "{token}",
         "/" + frames.HISTORY_PATH + "{token}",
+        "/" + frames.START_PATH + "{token}",
     ]
     assert frames.served()
 
@@ -348,3 +352,39 @@ def test_the_history_route_of_an_unknown_or_historyless_stream_is_404_and_errors
     status, headers, body = get("/" + bad.history_path)
     assert status == 500 and body == {"error": "ValueError: the history is gone"}
     assert headers["content-type"] == "application/json"
+
+
+def post(path: str) -> tuple[int, dict]:
+    status, _, body = request(path, method="POST")
+    return status, json.loads(body)
+
+
+def test_the_start_route_starts_the_run_and_answers_the_version_to_follow_from():
+    counter = Counter()
+    src = frames.Source(
+        lambda: counter.value,
+        lambda: {"version": counter.value, "running": True},
+        counter.listen,
+        start=counter.bump,  # a run that starts publishes a new version
+    )
+    assert src.start_path == frames.START_PATH + src.token
+    assert post("/" + src.start_path) == (200, {"version": 1})
+    assert counter.value == 1
+    assert post("/" + src.start_path) == (200, {"version": 2})  # Train again: afresh
+
+
+def test_the_start_route_refuses_what_it_cannot_start():
+    counter = Counter()
+    no_start = source(counter)  # a stream that is only read (e.g. a comparison's)
+    assert post("/" + frames.START_PATH + no_start.token)[0] == 404
+    assert post("/" + frames.START_PATH + "not-a-token")[0] == 404
+    status, _, _ = request("/" + frames.START_PATH + no_start.token)  # a GET starts nothing
+    assert status == 405
+    assert counter.value == 0
+
+    def broken():
+        raise RuntimeError("the run is gone")
+
+    bad = frames.Source(lambda: 0, lambda: {}, counter.listen, start=broken)
+    status, body = post("/" + bad.start_path)
+    assert status == 500 and body == {"error": "RuntimeError: the run is gone"}
