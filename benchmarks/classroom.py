@@ -3,9 +3,12 @@ speaks Streamlit's protocol (``../shared/tools/classroom``, whose student this e
 and, like the browser, reads its live panel's frames from the app's frame route.
 
 A student opens the page, presses the button and is done when the run it started is
-over: when the panel's stream (``/_probnn/stream/<token>``, named by the panel element
-that the click's script run sends) brings a frame that is not running, or, on a page
-without the route, when the status line says so. The websocket stays open meanwhile, as
+over: when the panel's stream (``/_probnn/stream/<token>``) brings a frame that is not
+running, or, on a page without the route, when the status line says so. Train is
+pressed as the browser presses it: where the page draws the panel's own Train button
+(``kind: "train"``), by a POST to its start route and then reading the stream from the
+version that answers; otherwise as a Streamlit button, whose script run names the stream
+in the panel element it sends. The websocket stays open meanwhile, as
 a browser tab's would (the session, and so its stream, lives as long as it does).
 
     python benchmarks/classroom.py --port 8501 --students 30 --page-like binary \\
@@ -47,6 +50,13 @@ def _load_tool():
 tool = _load_tool()
 
 
+def post_start(url: str) -> int:
+    """POST to a stream's start route; the version to read the stream from."""
+    request = urllib.request.Request(url, data=b"", method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return int(json.loads(response.read())["version"])
+
+
 def read_stream(url: str) -> dict:
     """Read a frame stream (one JSON object per line) until a frame that is not running;
     that frame (or the last line, e.g. an error)."""
@@ -67,17 +77,31 @@ class Student(tool.Student):
     def __init__(self, i, args):
         super().__init__(i, args)
         self.stream: dict | None = None
+        self.train: dict | None = None  # the panel's own Train button, when the page has it
         self.final: dict = {}
 
     def on_element(self, el):
         super().on_element(el)
-        if el.WhichOneof("type") == "bidi_component" and self.clicked is not None:
-            try:
-                data = json.loads(el.bidi_component.json or "{}")
-            except ValueError:
-                return
-            if isinstance(data, dict) and isinstance(data.get("stream"), dict):
-                self.stream = data["stream"]
+        if el.WhichOneof("type") != "bidi_component":
+            return
+        try:
+            data = json.loads(el.bidi_component.json or "{}")
+        except ValueError:
+            return
+        if not isinstance(data, dict):
+            return
+        click = (self.args.click or "").lower()
+        if click and data.get("kind") == "train" and click in str(data.get("label", "")).lower():
+            self.train = data
+        elif self.clicked is not None and isinstance(data.get("stream"), dict):
+            self.stream = data["stream"]
+
+    async def press(self, origin: str) -> asyncio.Task:
+        """Press the panel's Train button: start the run, then read its stream."""
+        version = await asyncio.to_thread(post_start, f"{origin}/{self.train['start']}")
+        self.stream = dict(self.train["stream"], after=version)
+        link = f"{origin}/{self.stream['lines']}?after={version}"
+        return asyncio.ensure_future(asyncio.to_thread(read_stream, link))
 
     async def run(self, url, deadline):
         t0 = time.perf_counter()
@@ -113,6 +137,11 @@ class Student(tool.Student):
                         if not self.args.click:  # only the page
                             self.done = now
                             break
+                        if self.train is not None:  # no script run: the stream draws it
+                            self.clicked = now
+                            self.runs_at_click = self.runs
+                            follower = await self.press(origin)
+                            continue
                         ids = [v for k, v in self.buttons.items() if self.args.click.lower() in k.lower()]
                         if not ids:
                             self.exceptions.append(f"no button like {self.args.click!r}: {list(self.buttons)}")

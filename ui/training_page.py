@@ -13,8 +13,10 @@ How a run is shown while it trains: a background thread (``probnn.live``) comput
 When the app was started by ``app.py``, the live panel reads the run's frames itself
 from the server's frame routes (:mod:`ui.frames`, the ``stream`` key: one streamed
 response for the run), with the status line's numbers and, in the last frame, the
-results; the script run that Train started ends as soon as the panel is mounted. When
-the page has more to say at the end (why the run diverged, a note), the panel asks for
+results. Train itself is then the panel's own button, which starts the run through the
+stream's start route and follows it, with no script run at all; where the page has more
+to change first (a reason, a message), Train is Streamlit's button, and the script run
+it starts ends as soon as the panel is mounted. When the page has more to say at the end (why the run diverged, a note), the panel asks for
 a rerun; when its stream fails (a proxy in the way), it asks too, and the session's
 pages send every frame as an element from then on (``tp.unstreamed``). Without a
 stream, the script loops over :func:`_watch`, which reads the latest snapshot and

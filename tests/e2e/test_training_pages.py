@@ -198,8 +198,10 @@ def test_frames_come_one_at_a_time_when_the_stream_cannot_get_through(tab):
 
 
 def test_with_no_frame_route_reachable_the_page_draws_the_run_itself(tab, shots):
-    """Nothing gets through to the frame routes: the panel says so to the page (a rerun),
-    which then sends the run's frames as elements and draws its results."""
+    """Nothing gets through to the frame routes: Train's post to the start route fails,
+    so the button asks for a script run, which starts the run; its stream fails too, so
+    the panel says so to the page (a rerun), which then sends the run's frames as
+    elements and draws its results."""
     tab.page.route("**/_probnn/**", lambda route: route.abort())
     tab.open("binary?steps=3000&n=300", timeout_ms=120_000)
     tab.page.locator(CHART).first.wait_for(timeout=90_000)
