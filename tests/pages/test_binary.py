@@ -420,6 +420,19 @@ def test_streamlits_train_button_comes_back_when_the_page_has_more_to_change(mon
     assert lv.snapshot().status == "diverged" and not components(at, "train")
 
 
+def test_a_settings_message_keeps_streamlits_train_button_until_train_clears_it(monkeypatch):
+    at, old, _ = streamed_run(monkeypatch, {"steps": 5000})
+    at.slider(key="units").set_value(16).run()  # changed while the panel's run trains
+    assert old.snapshot().status == "paused"
+    assert any("settings changed while training" in i.value for i in at.info)
+    assert not components(at, "train")
+    at = click(at, "train")  # the message goes, the new run trains
+    assert not any("settings changed" in i.value for i in at.info)
+    live_of(at).pause(wait=True)
+    at.run()
+    assert components(at, "train")  # nothing left to clear: the panel's button again
+
+
 def test_a_session_whose_stream_failed_gets_every_frame_as_an_element(monkeypatch):
     """A panel whose stream fails before the run's last frame (a proxy in the way) asks
     for a rerun ("lost"): from then on the page waits for its runs and draws them."""
