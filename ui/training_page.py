@@ -16,12 +16,13 @@ response for the run), with the status line's numbers and, in the last frame, th
 results. Train itself is then the panel's own button, which starts the run through the
 stream's start route and follows it, with no script run at all; where the page has more
 to change first (a reason, a message), Train is Streamlit's button, and the script run
-it starts ends as soon as the panel is mounted. When the page has more to say at the end (why the run diverged, a note), the panel asks for
-a rerun; when its stream fails (a proxy in the way), it asks too, and the session's
-pages send every frame as an element from then on (``tp.unstreamed``). Without a
-stream, the script loops over :func:`_watch`, which reads the latest snapshot and
-redraws only placeholders (``st.empty``) a few times a second; so do the comparison and
-the loss surface, whose runs end with results drawn by the script. The buttons, the
+it starts ends as soon as the panel is mounted. When the page has more to say at the
+end (why the run diverged, a note), the panel asks for a rerun; when its stream fails
+(a proxy in the way), it asks too, and the session's pages send every frame as an
+element from then on (``tp.unstreamed``). Without a stream, the script loops over
+:func:`_watch`, which reads the latest snapshot and redraws only placeholders
+(``st.empty``) a few times a second; so do the comparison and the loss surface, whose
+runs end with results drawn by the script. The buttons, the
 status line and the open view are a fragment (:func:`_training_area`), so a button
 reruns that part alone. A button pressed while the loop runs ends the loop's script run
 at once (:func:`_take_pending_request`), so Pause works mid-run; the run itself lives on
