@@ -100,7 +100,11 @@ class Student(tool.Student):
         """Press the panel's Train button: start the run, then read its stream."""
         version = await asyncio.to_thread(post_start, f"{origin}/{self.train['start']}")
         self.stream = dict(self.train["stream"], after=version)
-        link = f"{origin}/{self.stream['lines']}?after={version}"
+        return self.follow(origin)
+
+    def follow(self, origin: str) -> asyncio.Task:
+        """Read the stream (``self.stream``) in a thread, as the panel does."""
+        link = f"{origin}/{self.stream['lines']}?after={self.stream['after']}"
         return asyncio.ensure_future(asyncio.to_thread(read_stream, link))
 
     async def run(self, url, deadline):
@@ -150,8 +154,7 @@ class Student(tool.Student):
                         self.runs_at_click = self.runs
                         await self.send_rerun(ws, [WidgetState(id=ids[0], trigger_value=True)])
                     elif self.stream is not None and follower is None:
-                        link = f"{origin}/{self.stream['lines']}?after={self.stream['after']}"
-                        follower = asyncio.ensure_future(asyncio.to_thread(read_stream, link))
+                        follower = self.follow(origin)
                 if self.clicked is not None and any(FINAL.search(t) for t in self.texts[-20:]):
                     self.done = time.perf_counter() - t0  # drawn by the script (no stream)
             if follower is not None and not follower.done():

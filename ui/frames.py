@@ -79,10 +79,10 @@ class Source:
     (the page's run), so that the page can tell whether a kept stream is still its own.
     ``history``: the run's history as CSV text, built on request, saved as
     ``history_name`` (None: the history route has nothing for this stream). ``start``:
-    what the start route calls (None: this stream's run is not started that way). ``every``:
-    the least time between two frames of a stream, in seconds (the frames of several
-    runs watched as one come as fast as all of them publish; a stream sends the newest
-    one at most this often)."""
+    what the start route calls (None: this stream's run is not started that way).
+    ``every``: the least time between two frames of a stream, in seconds (the frames of
+    several runs watched as one come as fast as all of them publish; a stream sends the
+    newest one at most this often)."""
 
     def __init__(
         self,

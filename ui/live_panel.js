@@ -68,9 +68,9 @@ export default function (component) {
   if (older(entry, data.mount)) return;
   if (entry.box.parentElement !== parentElement) parentElement.appendChild(entry.box);
   entry.follow = null; // this mount's frame is newer than anything an older stream brings
-  entry.component = component; // what a stream that the Train button opens reports to
+  entry.component = component; // what its streams report to (`events`), the Train button's too
   show(entry, parentElement, data);
-  if (data.stream) follow(entry, data.stream, component);
+  if (data.stream) follow(entry, data.stream);
 }
 
 // The after-training block: a heading; under it, on the left a text and the chart (a
@@ -167,7 +167,7 @@ async function press(t) {
   const parent = (block && block.root.parentElement) || (waiting && waiting.parent);
   if (block) block.root.remove();
   if (parent) afters.set(data.id, Object.assign(waiting || {}, { id: data.results, parent, after: reply.version }));
-  follow(entry, Object.assign({}, data.stream, { after: reply.version }), entry.component);
+  follow(entry, Object.assign({}, data.stream, { after: reply.version }));
 }
 
 // The results block's rules, added to the page once. Sizes in rem follow the app's
@@ -290,8 +290,9 @@ function base() {
 // (`stream.path`, which waits for a newer frame before it answers). A last frame that
 // says `rerun` (the page has more to show: why the run diverged, a note) asks the
 // script to run again through the mount's `ended` event; a stream that fails before
-// its last frame, through `lost` (when the mount has those `events`).
-async function follow(entry, stream, component) {
+// its last frame, through `lost` (when the panel's mount has those `events`).
+async function follow(entry, stream) {
+  const { component } = entry;
   const me = {};
   entry.follow = me;
   const state = { after: stream.after, over: false, lost: false };

@@ -22,11 +22,11 @@ end (why the run diverged, a note), the panel asks for a rerun; when its stream 
 element from then on (``tp.unstreamed``). Without a stream, the script loops over
 :func:`_watch`, which reads the latest snapshot and redraws only placeholders
 (``st.empty``) a few times a second; so do the comparison and the loss surface, whose
-runs end with results drawn by the script. The buttons, the
-status line and the open view are a fragment (:func:`_training_area`), so a button
-reruns that part alone. A button pressed while the loop runs ends the loop's script run
-at once (:func:`_take_pending_request`), so Pause works mid-run; the run itself lives on
-in ``st.session_state``.
+runs end with results drawn by the script. The buttons, the status line and the open
+view are a fragment (:func:`_training_area`), so a button reruns that part alone. A
+button pressed while the loop runs ends the loop's script run at once
+(:func:`_take_pending_request`), so Pause works mid-run; the run itself lives on in
+``st.session_state``.
 """
 
 from __future__ import annotations
@@ -699,11 +699,7 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
             frame = _panel_frame(ctx, snap)
             frame["stream"] = slots.stream.links(snap.version)
             live_panel.status(slots.status, panel_id, frame["status"])
-            live_panel.draw(
-                slots.chart,
-                frame,
-                events={"ended": _ended, "lost": _stream_lost},
-            )
+            live_panel.draw(slots.chart, frame, events=_STREAM_EVENTS)
             _results_placeholder(ctx, slots, snap)
             slots.streaming = True
         return
@@ -723,7 +719,7 @@ def _draw(ctx: _Context, slots: _Slots, snap: live.Snapshot) -> None:
     if slots.chart is not None:  # else another tab is open: the status line is all
         # with a stream, the panel may follow the next run from its Train button: the
         # events are the ones that the stream of a running run reports
-        events = {"ended": _ended, "lost": _stream_lost} if streamed else None
+        events = _STREAM_EVENTS if streamed else None
         live_panel.draw(slots.chart, _panel_frame(ctx, snap), events=events)
 
 
@@ -1149,6 +1145,10 @@ def _stream_lost() -> None:
     server error): from now on this session's training pages send every frame as an
     element, and this rerun of the training area goes on that way."""
     st.session_state[_UNSTREAMED] = True
+
+
+# what the panel of a streamed run reports (ui/live_panel.draw's ``events``)
+_STREAM_EVENTS = {"ended": _ended, "lost": _stream_lost}
 
 
 def _after(

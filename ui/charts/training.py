@@ -451,9 +451,9 @@ def results_block(
 ) -> dict:
     """The after-training block, drawn by the live panel (one element for all of it):
     the ``heading``, then ``chart`` (:func:`calibration_panel` or :func:`residual_panel`)
-    under the ``left`` text; on the right the ``right`` text, the ``download`` link (``href`` relative to
-    the app's base URL, file ``name``, ``label``; None: the page shows a download button
-    of its own) and ``table`` (``head``: column titles, ``rows``: a row title and
+    under the ``left`` text; on the right the ``right`` text, the ``download`` link
+    (``href`` relative to the app's base URL, file ``name``, ``label``; None: the page
+    shows a download button of its own) and ``table`` (``head``: column titles, ``rows``: a row title and
     one formatted cell per column). Texts: bold ``**...**`` and line breaks only."""
     return {
         "id": block_id,
