@@ -32,6 +32,11 @@ with the session, and no session can read another's without its token. A request
 (up to ``WAIT`` seconds) until the source has something newer than the version the panel
 already shows, so the panel asks once per frame; a stream sends a frame whenever there is
 a newer one, and an empty line ``{}`` after ``WAIT`` seconds without one.
+
+Within one streamed response, a line leaves out what has not changed since the line
+before (see :func:`_elide`): the data points under the model, for instance, never move
+while a run trains, so the first line of a response carries them and the next ones
+only name them in ``same``. That halves what a frame costs to encode, compress and send.
 """
 
 from __future__ import annotations
@@ -253,21 +258,60 @@ async def stream_endpoint(request: Request) -> Response:
     )
 
 
+def _unchanged(value, before) -> bool:
+    """True when ``value`` (a list or dict of a few items or more) equals ``before``."""
+    return (
+        isinstance(value, list | dict)
+        and len(value) >= _ELIDE_LEN
+        and type(value) is type(before)
+        and (value is before or value == before)
+    )
+
+
+_ELIDE_LEN = 3  # shorter lists and dicts are sent again: naming them would cost as much
+
+
+def _elide(frame: dict, before: dict | None) -> dict:
+    """``frame`` as the next line of a stream whose previous line carried ``before``:
+    lists and dicts equal to the previous line's, at the top level or one level down,
+    are left out and their paths listed in ``same`` (e.g. ``[["right", "points"]]``);
+    the panel copies them from the line before. Unchanged (a copy) when nothing is."""
+    if not before:
+        return frame
+    same: list[list[str]] = []
+    out = dict(frame)
+    for key, value in frame.items():
+        old = before.get(key)
+        if _unchanged(value, old):
+            same.append([key])
+            del out[key]
+        elif isinstance(value, dict) and isinstance(old, dict):
+            inner = {k: v for k, v in value.items() if not _unchanged(v, old.get(k))}
+            if len(inner) < len(value):
+                same.extend([key, k] for k in value if k not in inner)
+                out[key] = inner
+    if same:
+        out["same"] = same
+    return out
+
+
 async def _lines(source: Source, after: int):
     """The stream's lines: at once a frame newer than ``after`` (or ``{}``), then a frame
     whenever the version grows, ``{}`` after ``WAIT`` seconds without one; ends after a
     frame that is not running, an error line, or ``STREAM_SECONDS``."""
     loop = asyncio.get_running_loop()
     end = loop.time() + STREAM_SECONDS
+    sent = None  # the last frame of this response, for :func:`_elide`
     while True:
         try:
             frame = source.frame() if source.version() > after else None
-            line = "{}" if frame is None else _dumps(frame)
+            line = "{}" if frame is None else _dumps(_elide(frame, sent))
         except Exception as err:  # noqa: BLE001 - the panel keeps its last frame
             yield _dumps({"error": f"{type(err).__name__}: {err}"}) + "\n"
             return
         if frame is not None:
             after = int(frame.get("version", after))
+            sent = frame
         yield line + "\n"
         if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
             return

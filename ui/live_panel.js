@@ -346,6 +346,7 @@ async function readLines(url, state, take, live) {
     const reader = response.body.getReader();
     const decoder = new TextDecoder();
     let text = "";
+    let before = null; // this response's last frame: what a line names in `same` comes from it
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return heard; // after the last frame, the server ends the response
@@ -355,7 +356,10 @@ async function readLines(url, state, take, live) {
       while ((end = text.indexOf("\n")) >= 0) {
         const line = text.slice(0, end);
         text = text.slice(end + 1);
-        if (line) take(JSON.parse(line));
+        if (!line) continue;
+        const frame = unelide(JSON.parse(line), before);
+        if (frame.version !== undefined) before = frame;
+        take(frame);
       }
       if (!live() && !state.over) {
         abort.abort(); // replaced or gone: let the server stop sending
@@ -367,6 +371,24 @@ async function readLines(url, state, take, live) {
   } finally {
     clearTimeout(timer);
   }
+}
+
+// A streamed line leaves out what has not changed since the line before (ui/frames.py,
+// _elide): `same` lists the paths ([key] or [key, inner key]) to copy from that frame.
+function unelide(frame, before) {
+  if (!frame.same) return frame;
+  for (const path of frame.same) {
+    const last = path[path.length - 1];
+    let from = before;
+    let to = frame;
+    for (const key of path.slice(0, -1)) {
+      from = from ? from[key] : undefined;
+      to = to[key];
+    }
+    if (from && to && from[last] !== undefined) to[last] = from[last];
+  }
+  delete frame.same;
+  return frame;
 }
 
 function create() {

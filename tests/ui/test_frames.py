@@ -232,6 +232,65 @@ def test_a_stream_sends_each_new_frame_as_a_line_and_ends_when_training_stops():
     assert counter.listeners == []  # the stream unsubscribed
 
 
+def unelide(lines: list[dict]) -> list[dict]:
+    """The frames of a stream's lines as the panel rebuilds them (live_panel.js,
+    ``unelide``): what a line names in ``same`` comes from the frame before."""
+    out, before = [], None
+    for line in lines:
+        frame = json.loads(json.dumps(line))
+        for path in frame.pop("same", []):
+            to, source = frame, before
+            for key in path[:-1]:
+                to, source = to[key], source[key]
+            to[path[-1]] = source[path[-1]]
+        if "version" in frame:
+            before = frame
+        out.append(frame)
+    return out
+
+
+def test_a_stream_leaves_out_what_the_line_before_carried():
+    """The data under the model never move while a run trains: the first line of a
+    response carries them, the next ones name them in ``same``, and the panel's copy
+    rebuilds every frame whole. A request for one frame always gets it whole."""
+    counter = Counter()
+    points = {"x": [0.5] * 300, "y": [0.25] * 300, "c": [0, 1] * 150}
+    steps = [[1, 2], [3, 4], [5, 6]]  # a top-level list that does not change either
+
+    def frame():
+        k = counter.value
+        return {
+            "version": k,
+            "running": k < 4,
+            "label": f"step {k}",
+            "steps": list(steps),
+            "series": [{"y": [0.7, 0.6 - k / 100]}],  # changes every frame
+            "right": {"kind": "map", "points": dict(points), "picture": {"rgb": str(k)}},
+        }
+
+    src = frames.Source(lambda: counter.value, frame, counter.listen)
+    thread = publish(counter, 4, 0.05)
+    status, _, lines = stream(f"/{src.stream_path}?after=0")
+    thread.join()
+    sent = [line for line in lines if line]
+    assert status == 200 and len(sent) >= 3
+    assert "same" not in sent[0] and sent[0]["right"]["points"] == points
+    for line in sent[1:]:
+        assert sorted(line["same"]) == [["right", "points"], ["steps"]]
+        assert "points" not in line["right"] and "steps" not in line
+        assert line["right"]["picture"] == {"rgb": str(line["version"])}
+    whole = unelide(sent)
+    for got in whole:
+        expect = dict(frame(), version=got["version"], running=got["version"] < 4)
+        expect["label"] = f"step {got['version']}"
+        expect["series"] = [{"y": [0.7, 0.6 - got["version"] / 100]}]
+        expect["right"] = dict(expect["right"], picture={"rgb": str(got["version"])})
+        assert got == expect
+    assert len(json.dumps(sent[1])) < len(json.dumps(sent[0])) / 3
+    status, _, one = get(f"/{src.path}?after=0")
+    assert status == 200 and "same" not in one and one["right"]["points"] == points
+
+
 def test_a_stream_with_a_least_gap_sends_the_newest_frame_at_that_pace():
     """Several runs watched as one publish many versions a second: a stream with
     ``every`` sends the newest at most that often, and still ends with the last."""

@@ -91,11 +91,33 @@ def _legend(title: str | None = None, orient: str = "bottom", **kwargs) -> alt.L
 # builders make its data: plain JSON (lists; NaN and inf become null).
 
 
-def _floats(values, digits: int | None = None) -> list:
+# Significant digits of the numbers that change from frame to frame (curves, fits): the
+# panel and its hover show 4, and a shorter number is cheaper to encode, send and parse.
+LIVE_DIGITS = 5
+
+
+def _floats(values, digits: int | None = None, *, significant: int | None = None) -> list:
+    """Plain floats (NaN and inf as None), rounded to ``digits`` decimals or to
+    ``significant`` digits when given."""
     a = np.asarray(values, dtype=np.float64).ravel()
-    out = (a if digits is None else np.round(a, digits)).astype(object)
+    if digits is not None:
+        a = np.round(a, digits)
+    elif significant is not None:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            size = np.floor(np.log10(np.abs(a)))
+            k = significant - 1 - np.where(np.isfinite(size), size, 0)
+            # an integer times or over an exact power of ten: the closest float to the
+            # rounded decimal, whose repr is short
+            up, down = 10.0 ** np.maximum(k, 0), 10.0 ** np.maximum(-k, 0)
+            rounded = np.round(a * up / down) * down / up
+        a = np.where(np.isfinite(rounded), rounded, a)
+    out = a.astype(object)
     out[~np.isfinite(a)] = None
     return out.tolist()
+
+
+def _live(values) -> list:
+    return _floats(values, significant=LIVE_DIGITS)
 
 
 def panel_map(
@@ -193,13 +215,13 @@ def live_panel_data(
                 "name": "train",
                 "colour": PALETTE[0],
                 "x": np.asarray(curves["train_step"]).tolist(),
-                "y": _floats(curves["train_loss"]),
+                "y": _live(curves["train_loss"]),
             },
             {
                 "name": "test",
                 "colour": PALETTE[1],
                 "x": np.asarray(curves["eval_step"]).tolist(),
-                "y": _floats(curves["test_loss"]),
+                "y": _live(curves["test_loss"]),
             },
         ],
         "metric": {
@@ -207,7 +229,7 @@ def live_panel_data(
             "colour": PALETTE[2],
             "domain": list(metric_domain) if metric_domain else None,
             "x": np.asarray(curves["eval_step"]).tolist(),
-            "y": _floats(curves["test_metric"]),
+            "y": _live(curves["test_metric"]),
         },
         "right": None,
     }
@@ -219,10 +241,10 @@ def live_panel_data(
             band = "lo" in view and bool(np.isfinite(view["lo"]).any())
             frame["right"] = dict(
                 right,
-                x=_floats(view["x"]),
-                mean=_floats(view["mean"]),
-                lo=_floats(view["lo"]) if band else None,
-                hi=_floats(view["hi"]) if band else None,
+                x=_live(view["x"]),
+                mean=_live(view["mean"]),
+                lo=_live(view["lo"]) if band else None,
+                hi=_live(view["hi"]) if band else None,
             )
     return frame
 
@@ -415,7 +437,7 @@ def compare_panel_data(
             "title": yardstick + (", log scale" if log else ""),
             "log": bool(log),
             "series": [
-                {"x": np.asarray(x).tolist(), "y": _floats(y)} for x, y in curves
+                {"x": np.asarray(x).tolist(), "y": _live(y)} for x, y in curves
             ],
         },
     }
@@ -431,9 +453,9 @@ def compare_panel_data(
         frame["top"] = {
             "kind": "fit",
             "right": right,
-            "x": _floats(xs),
+            "x": _live(xs),
             "means": [
-                _floats(v["mean"]) if v and "mean" in v else [None] * len(xs) for v in views
+                _live(v["mean"]) if v and "mean" in v else [None] * len(xs) for v in views
             ],
         }
     return frame
