@@ -302,19 +302,32 @@ async def _lines(source: Source, after: int):
     loop = asyncio.get_running_loop()
     end = loop.time() + STREAM_SECONDS
     sent = None  # the last frame of this response, for :func:`_elide`
-    while True:
-        try:
-            frame = source.frame() if source.version() > after else None
-            line = "{}" if frame is None else _dumps(_elide(frame, sent))
-        except Exception as err:  # noqa: BLE001 - the panel keeps its last frame
-            yield _dumps({"error": f"{type(err).__name__}: {err}"}) + "\n"
-            return
-        if frame is not None:
-            after = int(frame.get("version", after))
-            sent = frame
-        yield line + "\n"
-        if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
-            return
-        if frame is not None and source.every > 0:
-            await asyncio.sleep(source.every)  # what comes meanwhile makes one frame
-        await _newer(source, after, min(WAIT, max(0.0, end - loop.time())))
+    # One subscription for the whole response (woken from the training thread: the event
+    # is set on this loop's own thread) and a wait without a task of its own: a frame then
+    # costs the server's loop few turns, and so few hand-overs of the interpreter lock
+    # to and from the training thread.
+    news = asyncio.Event()
+    unlisten = source.listen(lambda: loop.call_soon_threadsafe(news.set))
+    try:
+        while True:
+            news.clear()  # before the version is read: a newer one sets it again
+            try:
+                frame = source.frame() if source.version() > after else None
+                line = "{}" if frame is None else _dumps(_elide(frame, sent))
+            except Exception as err:  # noqa: BLE001 - the panel keeps its last frame
+                yield _dumps({"error": f"{type(err).__name__}: {err}"}) + "\n"
+                return
+            if frame is not None:
+                after = int(frame.get("version", after))
+                sent = frame
+            yield line + "\n"
+            if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
+                return
+            if frame is not None and source.every > 0:
+                await asyncio.sleep(source.every)  # what comes meanwhile makes one frame
+            if source.version() <= after:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(WAIT, max(0.0, end - loop.time()))):
+                        await news.wait()
+    finally:
+        unlisten()
