@@ -19,9 +19,10 @@ updates the browser actually drew. A MutationObserver also follows the status li
 bill the measurement's own cost to the page).
 
 The same run is also timed alone (``probnn.training.Run`` with one torch thread, the
-app's setting) right before and right after each browser run, with the server idle: the
-machine's speed drifts (the same bare run measured 1.2 s and 2.0 s minutes apart here),
-so each browser run is compared with the bare compute of its own moment. The browser
+app's setting) right before the click and right after the page is idle, with the page
+open and the server idle: the machine's speed drifts (the same bare run measured 1.2 s
+and 2.0 s minutes apart here, and 1.0 to 1.7 ms a step within seconds), so each browser
+run is compared with the bare compute of its own moment, timed as close to it as can be. The browser
 part runs ``--repeat`` times (fresh tab each time). Prints each run's timeline and
 efficiency, and last the medians
 
@@ -43,6 +44,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,8 +223,10 @@ def wait_healthy(port: int, proc: subprocess.Popen, seconds: float = 90) -> None
     raise SystemExit("the app did not become healthy")
 
 
-def one_run(browser, port: int, args, server_pid: int) -> dict:
-    """Open the page in a fresh tab, press Train, wait for the end; the measured times."""
+def one_run(browser, port: int, args, server_pid: int, bare: Callable[[], float]) -> dict:
+    """Open the page in a fresh tab, press Train, wait for the end; the measured times.
+    ``bare()`` (the same run's bare compute) is timed right before the click and right
+    after the end, while the page is idle, and ``bare`` is their mean."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.add_init_script(CANVAS_COUNTER)
     # Open the app's root first, as a student following the learning path would.
@@ -234,16 +238,19 @@ def one_run(browser, port: int, args, server_pid: int) -> dict:
     page.wait_for_selector(READY, timeout=120_000)
     page.evaluate(OBSERVER)
     button = page.get_by_role("button", name="Train", exact=True)
+    button.wait_for(timeout=60_000)
     browser_pids = [p for p in _descendants(os.getpid()) if p != server_pid]
+    before = bare()
     cpu0 = cpu_of([server_pid]), cpu_of(browser_pids)
     button.click()
     # The times come from the page's own observers (above), so how often this waits
     # and asks does not change them; it asks rarely, as polling on every animation
     # frame (the default) would keep the browser drawing 60 frames a second.
     page.wait_for_function("() => window.__idle !== null", polling=250, timeout=args.timeout * 1000)
+    cpu1 = cpu_of([server_pid]), cpu_of(browser_pids)
+    after = bare()
     t_click, t_idle = page.evaluate("[window.__clickAt, window.__idle]")
     t_done = next(t for t, x in page.evaluate("window.__updates") if re.search(FINAL, x))
-    cpu1 = cpu_of([server_pid]), cpu_of(browser_pids)
     updates = page.evaluate("window.__updates")
     draws = page.evaluate("window.__draws")
     errors = page.locator("[data-testid='stException']").count()
@@ -262,6 +269,7 @@ def one_run(browser, port: int, args, server_pid: int) -> dict:
         "cpu_browser": cpu1[1] - cpu0[1],
         "last": during[-1][1] if during else "",
         "errors": errors,
+        "bare": (before + after) / 2,
     }
 
 
@@ -308,9 +316,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for i in range(args.repeat):
-                before = bare_compute(query, args.page)
-                r = one_run(browser, port, args, server.pid)
-                r["bare"] = (before + bare_compute(query, args.page)) / 2
+                r = one_run(browser, port, args, server.pid, lambda: bare_compute(query, args.page))
                 r["efficiency"] = r["bare"] / r["wall"]
                 runs.append(r)
                 print(
