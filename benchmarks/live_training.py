@@ -270,6 +270,8 @@ def one_run(browser, port: int, args, server_pid: int, bare: Callable[[], float]
         "last": during[-1][1] if during else "",
         "errors": errors,
         "bare": (before + after) / 2,
+        "bare_before": before,
+        "bare_after": after,
     }
 
 
@@ -324,7 +326,8 @@ def main() -> None:
                     f"chart redraw {r['first_draw']:.2f} s, finished shown {r['to_done']:.2f} s, "
                     f"page idle {r['wall']:.2f} s; {r['updates']} chart redraws, "
                     f"{r['texts']} status lines; CPU server {r['cpu_server']:.2f} s, "
-                    f"browser {r['cpu_browser']:.2f} s; bare compute {r['bare']:.2f} s, "
+                    f"browser {r['cpu_browser']:.2f} s; bare compute {r['bare']:.2f} s "
+                    f"({r['bare_before']:.2f} before, {r['bare_after']:.2f} after), "
                     f"efficiency {r['efficiency']:.2f}"
                     + (f"; {r['errors']} EXCEPTIONS" if r["errors"] else "")
                 )
