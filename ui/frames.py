@@ -258,6 +258,9 @@ async def stream_endpoint(request: Request) -> Response:
     )
 
 
+_ELIDE_LEN = 3  # shorter lists and dicts are sent again: naming them would cost as much
+
+
 def _unchanged(value, before) -> bool:
     """True when ``value`` (a list or dict of a few items or more) equals ``before``."""
     return (
@@ -268,14 +271,12 @@ def _unchanged(value, before) -> bool:
     )
 
 
-_ELIDE_LEN = 3  # shorter lists and dicts are sent again: naming them would cost as much
-
-
 def _elide(frame: dict, before: dict | None) -> dict:
     """``frame`` as the next line of a stream whose previous line carried ``before``:
     lists and dicts equal to the previous line's, at the top level or one level down,
     are left out and their paths listed in ``same`` (e.g. ``[["right", "points"]]``);
-    the panel copies them from the line before. Unchanged (a copy) when nothing is."""
+    the panel copies them from the line before. The first line (no ``before``) is the
+    frame itself."""
     if not before:
         return frame
     same: list[list[str]] = []
