@@ -22,9 +22,9 @@ The same run is also timed alone (``probnn.training.Run`` with one torch thread,
 app's setting) right before the click and right after the page is idle, with the page
 open and the server idle: the machine's speed drifts (the same bare run measured 1.2 s
 and 2.0 s minutes apart here, and 1.0 to 1.7 ms a step within seconds), so each browser
-run is compared with the bare compute of its own moment, timed as close to it as can be. The browser
-part runs ``--repeat`` times (fresh tab each time). Prints each run's timeline and
-efficiency, and last the medians
+run is compared with the bare compute of its own moment, timed as close to it as can
+be. The browser part runs ``--repeat`` times (fresh tab each time). Prints each run's
+timeline and efficiency, and last the medians
 
     efficiency X.XX updates/s Y.Y
 

@@ -181,17 +181,30 @@ def _request(request: Request) -> tuple[Source | None, int]:
 _NO_SUCH_STREAM = {"error": "no such stream (the session ended or its settings changed)"}
 
 
-async def _newer(source: Source, after: int, wait: float | None = None) -> None:
-    """Return once the source's version is past ``after``, or after ``wait`` seconds
-    (``WAIT`` when not given)."""
+def _subscribe(source: Source) -> tuple[asyncio.Event, Callable[[], None]]:
+    """An event set (on this loop's own thread) whenever the source's version grows, from
+    the training thread; and its unsubscriber."""
     loop = asyncio.get_running_loop()
     news = asyncio.Event()
-    # woken from the training thread: the event is set on this loop's own thread
-    unlisten = source.listen(lambda: loop.call_soon_threadsafe(news.set))
+    return news, source.listen(lambda: loop.call_soon_threadsafe(news.set))
+
+
+async def _until_newer(source: Source, after: int, news: asyncio.Event, wait: float) -> None:
+    """Return once the source's version is past ``after`` (``news`` says when it may be),
+    or after ``wait`` seconds. Waits without a task of its own (``asyncio.timeout``, not
+    ``wait_for``): a frame then costs the server's loop few turns, and so few hand-overs
+    of the interpreter lock to and from the training thread."""
+    if source.version() <= after:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(wait):
+                await news.wait()
+
+
+async def _newer(source: Source, after: int) -> None:
+    """Return once the source's version is past ``after``, or after ``WAIT`` seconds."""
+    news, unlisten = _subscribe(source)
     try:
-        if source.version() <= after:  # nothing arrived between the check and listening
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(news.wait(), WAIT if wait is None else wait)
+        await _until_newer(source, after, news, WAIT)
     finally:
         unlisten()
 
@@ -303,12 +316,7 @@ async def _lines(source: Source, after: int):
     loop = asyncio.get_running_loop()
     end = loop.time() + STREAM_SECONDS
     sent = None  # the last frame of this response, for :func:`_elide`
-    # One subscription for the whole response (woken from the training thread: the event
-    # is set on this loop's own thread) and a wait without a task of its own: a frame then
-    # costs the server's loop few turns, and so few hand-overs of the interpreter lock
-    # to and from the training thread.
-    news = asyncio.Event()
-    unlisten = source.listen(lambda: loop.call_soon_threadsafe(news.set))
+    news, unlisten = _subscribe(source)  # one subscription for the whole response
     try:
         while True:
             news.clear()  # before the version is read: a newer one sets it again
@@ -326,9 +334,6 @@ async def _lines(source: Source, after: int):
                 return
             if frame is not None and source.every > 0:
                 await asyncio.sleep(source.every)  # what comes meanwhile makes one frame
-            if source.version() <= after:
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(min(WAIT, max(0.0, end - loop.time()))):
-                        await news.wait()
+            await _until_newer(source, after, news, min(WAIT, max(0.0, end - loop.time())))
     finally:
         unlisten()
