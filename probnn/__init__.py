@@ -30,15 +30,32 @@ def limit_threads(default: int = 1) -> int:
     The number comes from the environment variable ``PROBNN_THREADS`` when it holds a
     positive integer, else ``default``. Returns the number set. When torch is not
     imported yet, it is not imported here (that takes seconds); the cap is set through
-    ``OMP_NUM_THREADS``, which torch reads when it loads, and again by ``warm_up``.
+    ``OMP_NUM_THREADS``, which torch reads when it loads, and again by ``warm_up``. So
+    it is while another thread is still importing torch: a half-imported module is
+    never touched (a fresh server's first pages run while ``warm_up`` imports it).
     """
     n = _thread_count(default)
-    torch = sys.modules.get("torch")
+    torch = _loaded("torch")
     if torch is None:
         os.environ["OMP_NUM_THREADS"] = str(n)
     elif torch.get_num_threads() != n:
         torch.set_num_threads(n)
     return n
+
+
+def _loaded(name: str):
+    """The module ``name`` once its import has finished, else None.
+
+    ``sys.modules`` holds a module from the moment its import starts: while another
+    thread (``warm_up``) is still importing torch, it is there half-made, without
+    ``get_num_threads``. Python marks a module whose import is under way with
+    ``__spec__._initializing``.
+    """
+    module = sys.modules.get(name)
+    spec = getattr(module, "__spec__", None)
+    if module is None or getattr(spec, "_initializing", False):
+        return None
+    return module
 
 
 def _warm(default: int) -> None:

@@ -1,7 +1,10 @@
 """probnn's process-level helpers: the thread cap and the background warm-up."""
 
+import importlib.machinery
+import os
 import subprocess
 import sys
+import types
 
 import torch
 
@@ -39,3 +42,16 @@ def test_warm_up_runs_once_and_finishes():
     assert probnn.warm_up() is first
     first.join(timeout=120)
     assert not first.is_alive()
+
+
+def test_limit_threads_leaves_a_half_imported_torch_alone(monkeypatch):
+    """While warm_up's thread imports torch, sys.modules already holds it, half made
+    (no get_num_threads yet): a page that starts then must not fail."""
+    half = types.ModuleType("torch")
+    half.__spec__ = importlib.machinery.ModuleSpec("torch", None)
+    half.__spec__._initializing = True  # what the import system sets while it runs
+    monkeypatch.setitem(sys.modules, "torch", half)
+    monkeypatch.setenv("PROBNN_THREADS", "1")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert probnn.limit_threads() == 1
+    assert os.environ["OMP_NUM_THREADS"] == "1"  # torch reads it when it loads
