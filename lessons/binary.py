@@ -16,8 +16,6 @@ SPEC = training_page.PageSpec(
         ("gaussian_probability", (), "squared error on probabilities"),
     ),
     compare_training=("sgd", 0.1, 300),
-    compare_dataset="moons",
-    compare_params=(("n", 400), ("noise", 0.3)),
     compare_text=(
         "**Cross-entropy against squared error on probabilities.** TensorFlow Playground "
         "trains its classifiers with squared error on the predicted probability: the NLL of "

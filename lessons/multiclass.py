@@ -16,8 +16,6 @@ SPEC = training_page.PageSpec(
         ("categorical", (("smoothing", 0.2),), "label smoothing 0.2"),
     ),
     compare_training=("adam", 0.01, 500),
-    compare_dataset="multi_spirals",
-    compare_params=(("n", 600), ("n_classes", 3), ("noise", 0.2)),
     compare_text=(
         "**Plain cross-entropy against label smoothing.** Label smoothing trains against "
         "targets that keep a little probability ($\\varepsilon$ shared by all classes) off "

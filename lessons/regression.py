@@ -20,6 +20,8 @@ SPEC = training_page.PageSpec(
     compare_training=("adam", 0.01, 500),
     compare_dataset="outliers",
     compare_params=(("n", 400), ("noise", 0.2), ("outlier_fraction", 0.15)),
+    compare_on=("outliers",),
+    compare_needs="points far from the curve (choose the outliers data set above to compare on it)",
     compare_text=(
         "**Squared error, absolute error and Student-t on data with outliers.** The three "
         "likelihoods differ in how surprised they are by a point far from the curve: the "

@@ -12,8 +12,9 @@ read, never a forward pass.
 
 Shared infrastructure, not session data, lives at module level:
 
-* a semaphore with one slot per CPU core, so that thirty runs started together take
-  turns chunk by chunk instead of thrashing the interpreter lock;
+* a compute slot (:class:`probnn.fair.FairShare`), so that thirty runs started
+  together take turns chunk by chunk instead of thrashing the interpreter lock, and
+  every session (a run's ``owner``) gets its share of it however big or many its runs;
 * a count of the runs computing right now, from which :func:`render_interval` derives
   how often each watcher should redraw so that drawing stays a small share of the CPU.
 
@@ -32,13 +33,16 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
+
+from probnn.fair import FairShare
 
 __all__ = [
     "FINAL_STATES",
@@ -77,10 +81,36 @@ def _slots() -> int:
     return int(raw) if raw.strip().isdigit() and int(raw) > 0 else 1
 
 
-# Chunks from every session queue here instead of contending for the interpreter lock.
-_SLOTS = threading.BoundedSemaphore(_slots())
+# Chunks from every session queue here instead of contending for the interpreter lock,
+# and take turns by owner (session): see probnn.fair.
+_SHARE = FairShare(_slots())
 _ACTIVE_LOCK = threading.Lock()
 _ACTIVE = [0]  # number of LiveRun threads computing right now, in every session
+
+
+# Each owner's runs (an owner is a browser session): one of them trains at a time.
+_OWNED_LOCK = threading.Lock()
+_OWNED: dict[Hashable, weakref.WeakSet] = {}
+OTHER_RUN = (
+    "Paused: another of your runs started (one training at a time). Press Resume to "
+    "continue."
+)
+
+
+def _claim(run: LiveRun) -> None:
+    """``run`` is about to train: pause its owner's runs of other groups."""
+    with _OWNED_LOCK:
+        others = [r for r in _OWNED.get(run.owner, ()) if r.group is not run.group]
+    for other in others:
+        other.pause(wait=False, note=OTHER_RUN)
+
+
+def _own(run: LiveRun) -> None:
+    """Count ``run`` among its owner's runs (held weakly: a dropped run leaves)."""
+    with _OWNED_LOCK:
+        for owner in [o for o, runs in _OWNED.items() if not runs]:
+            del _OWNED[owner]  # owners whose runs are all gone
+        _OWNED.setdefault(run.owner, weakref.WeakSet()).add(run)
 
 
 def active_count() -> int:
@@ -160,6 +190,13 @@ class LiveRun:
     max_points : points per series in the snapshot's history.
     history : publish ``Run.history_frame`` in each snapshot (a page that reads the
         curves through ``observe``, e.g. with :func:`curves`, can skip it).
+    owner : whose turn a chunk takes at the compute slot (a browser session's id): the
+        slot is shared fairly between owners, and an owner's runs share its turns
+        (:class:`probnn.fair.FairShare`). An owner trains one thing at a time: starting
+        (or stepping) a run pauses the owner's runs of other groups, with a note.
+        None: the run is an owner of its own.
+    group : runs of one owner that train together (the runs of a comparison share a
+        group); None: a group of its own.
 
     All public methods are safe to call from any thread. The Run itself is only ever
     touched while holding the run lock, so it is advanced by one thread at a time and
@@ -178,8 +215,12 @@ class LiveRun:
         heartbeat: float = 20.0,
         max_points: int = 300,
         history: bool = True,
+        owner: Hashable | None = None,
+        group: Hashable | None = None,
     ):
         self._factory = factory
+        self.owner = owner if owner is not None else object()
+        self.group = group if group is not None else object()
         self._observe = observe
         self._probe = probe
         self.probe_every = max(1, int(probe_every))
@@ -200,6 +241,7 @@ class LiveRun:
         self._published_at = 0.0
         self._seconds_per_step: float | None = None
         self._new_run()
+        _own(self)
 
     @classmethod
     def create(cls, config, dataset, *, init_state=None, **kwargs) -> LiveRun:
@@ -284,7 +326,11 @@ class LiveRun:
 
     # ------------------------------------------------------------------ controls
     def start(self) -> LiveRun:
-        """Advance in the background until the run finishes, diverges or is paused."""
+        """Advance in the background until the run finishes, diverges or is paused (or
+        another run of its owner starts)."""
+        if self.status in FINAL_STATES:
+            return self
+        _claim(self)
         with self._state:
             if self.status in FINAL_STATES:
                 return self
@@ -312,9 +358,11 @@ class LiveRun:
         return self
 
     def step(self, n: int = 1) -> LiveRun:
-        """Pause, then take ``n`` steps now, in the calling thread."""
+        """Pause, then take ``n`` steps now, in the calling thread (in the owner's turn at
+        the compute slot, like a chunk of the background thread)."""
         self.pause(wait=True)
-        with self._run_lock:
+        _claim(self)
+        with _SHARE.turn(self.owner), self._run_lock:
             if self.status not in FINAL_STATES:
                 self._advance(max(0, int(n)))
             self._publish_locked()
@@ -495,7 +543,7 @@ class LiveRun:
                             self._thread = None
                             return
                     continue
-                with _SLOTS, self._run_lock:
+                with _SHARE.turn(self.owner), self._run_lock:
                     # sized once the slot is ours: time spent waiting for it (other runs'
                     # chunks) may already have made the next frame due
                     self._advance(self._chunk())
@@ -595,6 +643,9 @@ def line_dataset(n: int = 200, *, noise: float = 0.5, seed: int = 0, test_fracti
     )
 
 
+SURFACE_CELLS = 250_000  # (bias, weight, point) triples the loss surface holds at once
+
+
 @torch.no_grad()
 def loss_surface(likelihood, X, y, weights, biases) -> np.ndarray:
     """Mean NLL (nats) of the one-input linear model ``z = w x + b`` on a grid.
@@ -608,14 +659,22 @@ def loss_surface(likelihood, X, y, weights, biases) -> np.ndarray:
     Returns
     -------
     (B, W) array: entry [i, j] is the loss at w = weights[j], b = biases[i].
+
+    Computed a few rows of biases at a time, so that the memory it takes stays near
+    ``SURFACE_CELLS`` numbers whatever the grid's size and the number of points.
     """
     x = torch.tensor(np.asarray(X, dtype=np.float64)).reshape(-1)  # (N,)
     t = torch.tensor(np.asarray(y, dtype=np.float64)).reshape(-1)  # (N,)
     w = torch.tensor(np.asarray(weights, dtype=np.float64))  # (W,)
     b = torch.tensor(np.asarray(biases, dtype=np.float64))  # (B,)
-    z = w[None, :, None] * x[None, None, :] + b[:, None, None]  # (B, W, N)
-    per = likelihood.nll_per_example(z.reshape(-1), t.repeat(len(b) * len(w)))  # (B*W*N,)
-    return per.reshape(len(b), len(w), len(x)).mean(dim=2).numpy()
+    out = np.empty((len(b), len(w)))
+    rows = max(1, SURFACE_CELLS // max(1, len(w) * len(x)))
+    for i in range(0, len(b), rows):
+        part = b[i : i + rows]  # (R,)
+        z = w[None, :, None] * x[None, None, :] + part[:, None, None]  # (R, W, N)
+        per = likelihood.nll_per_example(z.reshape(-1), t.repeat(len(part) * len(w)))
+        out[i : i + rows] = per.reshape(len(part), len(w), len(x)).mean(dim=2).numpy()
+    return out
 
 
 def weight_bias(run) -> dict[str, float]:

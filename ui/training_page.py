@@ -127,8 +127,13 @@ class PageSpec:
     datasets: tuple[str, ...]  # generator keys offered, first = default
     likelihoods: tuple[str, ...]  # likelihood names offered, first = the article's
     compare: tuple  # (likelihood, ((param, value), ...), short label) trained side by side
-    compare_dataset: str  # the data set of the comparison
+    # The comparison trains on the page's data set when it is one of ``compare_on``
+    # (None: any, an uploaded CSV too); otherwise on ``compare_dataset``, which it names,
+    # saying why with ``compare_needs``.
+    compare_dataset: str = ""  # the comparison's own data set
     compare_params: tuple = ()  # its generator parameters, as (name, value) pairs
+    compare_on: tuple[str, ...] | None = None
+    compare_needs: str = ""  # what the comparison needs from its data, in a few words
     compare_text: str = ""  # what the comparison shows, in a sentence or two
     compare_training: tuple = ("adam", 0.01, 500)  # optimiser, learning rate, steps
     default_steps: int = 500
@@ -334,11 +339,17 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
     return settings, dataset
 
 
+def _data_text(name: str, params: dict) -> str:
+    """A data set in words: its name and generator parameters."""
+    text = name if name else "your CSV"
+    if params:
+        text += " (" + ", ".join(f"{_LABELS.get(k, k)} {v:g}" for k, v in params.items()) + ")"
+    return text
+
+
 def _summary(name: str, params: dict, config: training.TrainConfig) -> str:
     """The settings in one line, shown under the (folded) settings panel."""
-    data_text = name if name else "your CSV"
-    if params:
-        data_text += " (" + ", ".join(f"{_LABELS.get(k, k)} {v:g}" for k, v in params.items()) + ")"
+    data_text = _data_text(name, params)
     lik = config.likelihood + "".join(f", {k} {v:g}" for k, v in config.likelihood_params.items())
     batch = "all points" if config.batch_size is None else f"batches of {config.batch_size}"
     return (
@@ -665,6 +676,7 @@ class _Context:
         if likelihood is not None:
             config = replace(config, likelihood=likelihood, likelihood_params=params or {})
         kwargs.setdefault("history", False)  # the curves come with observe()
+        kwargs.setdefault("owner", _owner())
         observe = functools.partial(self.observe, results=True) if results else self.observe
         return live.LiveRun.create(
             config, self.dataset, init_state=init_state, observe=observe, **kwargs
@@ -805,6 +817,16 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
         )
         st.session_state[_k(spec, "stream")] = source
     return source
+
+
+def _owner() -> str | None:
+    """This browser session's id: the owner of the runs it starts, which share one turn
+    at the compute slot and train one at a time (:mod:`probnn.live`)."""
+    try:
+        ctx = get_script_run_ctx(suppress_warning=True)
+    except Exception:  # noqa: BLE001 - another Streamlit: every run is an owner of its own
+        return None
+    return None if ctx is None else ctx.session_id
 
 
 def _take_pending_request() -> None:
@@ -1329,25 +1351,41 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
     )
     steps = widgets.integer("Steps", "c_steps", low=10, high=MAX_STEPS, default=steps0, where=c3)
     config = replace(ctx.settings.config, optimiser=opt, lr=float(lr), steps=int(steps))
-    cmp_settings = (spec.compare_dataset, spec.compare_params, seed, config)
+    page = ctx.settings
+    own = spec.compare_on is not None and not (
+        page.source == "synthetic" and page.dataset in spec.compare_on
+    )
+    if own:
+        params = tuple(sorted(spec.compare_params))
+        data = replace(page, source="synthetic", dataset=spec.compare_dataset,
+                       data_params=params, csv_token=0, features=(), target="")  # fmt: skip
+    else:
+        data = page
+    cmp_settings = (replace(data, config=config), seed)
     go = c4.button(
         "Run the comparison",
         key=_k(spec, "b_cmp"),
         type="primary",
     )
-    gen = pdata.GENERATORS[spec.compare_dataset]
-    st.caption(
-        f"Data: {gen.title} ({', '.join(f'{k} = {v:g}' for k, v in spec.compare_params)}"
-        f", seed {seed}); network: {_network_text(config)}, as set above. "
-        "The button trains one network per likelihood, all from the same initial weights."
+    what = _data_text(data.dataset, dict(data.data_params))
+    if own:
+        where = (
+            f"**Data: {what}**, seed {seed}: the comparison's own, not this page's "
+            f"{_data_text(page.dataset, dict(page.data_params))}, because it needs "
+            f"{spec.compare_needs}."
+        )
+    else:
+        where = f"**Data: {what}**, seed {seed}, as set above."
+    st.markdown(
+        f"{where} Network: {_network_text(config)}, as set above. The button trains one "
+        "network per likelihood, all from the same initial weights."
     )
     if go:
-        ds = _synthetic(spec.compare_dataset, seed, tuple(sorted(spec.compare_params)))
-        cctx = _Context(
-            spec,
-            replace(ctx.settings, source="synthetic", config=config, dataset=spec.compare_dataset),
-            ds,
-        )
+        if own:
+            ds = _synthetic(data.dataset, seed, data.data_params)
+        else:
+            ds = ctx.dataset
+        cctx = _Context(spec, replace(data, config=config), ds)
         if runs:
             for lvr in runs["live"]:
                 lvr.pause(wait=False)
@@ -1360,6 +1398,7 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
                 params=dict(params),
                 probe=lambda r, d=ds: live.yardstick(r, d),
                 probe_every=10,
+                group=key,  # the comparison's runs train together
             )
             init = init if init is not None else lvr.run.initial_state()
             lives.append(lvr)
@@ -1542,6 +1581,7 @@ def _surface_tab(spec: PageSpec) -> list[_Job]:
             probe_every=1,
             observe=lambda r: live.curves(r, 2)["train"],
             history=False,
+            owner=_owner(),
         )
         state = {"sig": sig, "live": lvs}
         st.session_state[key] = state

@@ -304,6 +304,18 @@ def test_comparison_runs_both_likelihoods_from_the_same_weights():
     assert series["y"][-1] == pytest.approx(table["test cross-entropy"].iloc[-1], abs=1e-4)
 
 
+def test_comparison_trains_on_the_pages_data_and_names_it_above_its_charts():
+    at = open_page({"data": "xor", "noise": 0.25, "n": 300, "seed": 4, "c_steps": 10,
+                    "tab": "Compare likelihoods"})  # fmt: skip
+    at.button(key=f"tp.{KEY}.b_cmp").click().run()
+    assert not at.exception
+    page = at.session_state[f"tp.{KEY}.live"].run.dataset
+    for r in at.session_state[f"tp.{KEY}.cmp"]["live"]:
+        assert r.run.dataset is page
+    said = [m.value for m in at.markdown if m.value.startswith("**Data:")]
+    assert said and said[0].startswith("**Data: xor (points 300, noise 0.25)**, seed 4")
+
+
 def test_loss_surface_descends():
     at = open_page({"tab": "Loss surface"})
     at.button(key=f"tp.{KEY}.b_surf").click().run()

@@ -82,6 +82,23 @@ def test_csv_with_one_feature_gives_a_fitted_curve():
     assert live_frame(at)["right"]["kind"] == "fit"
 
 
+def test_comparison_off_the_outlier_data_says_whose_data_it_trains_on():
+    at = open_page({"c_steps": 10, "tab": "Compare likelihoods"})  # the page opens on sine
+    said = [m.value for m in at.markdown if m.value.startswith("**Data:")]
+    assert said and "the comparison's own, not this page's sine" in said[0]
+    at.button(key=f"tp.{KEY}.b_cmp").click().run()
+    for r in at.session_state[f"tp.{KEY}.cmp"]["live"]:
+        assert r.run.dataset.name == "outliers"
+    # on the outlier data set it trains on the page's own data, with its settings
+    at = open_page({"data": "outliers", "outliers": 0.3, "c_steps": 10,
+                    "tab": "Compare likelihoods"})  # fmt: skip
+    at.button(key=f"tp.{KEY}.b_cmp").click().run()
+    page = at.session_state[f"tp.{KEY}.live"].run.dataset
+    assert page.params["outlier_fraction"] == 0.3
+    for r in at.session_state[f"tp.{KEY}.cmp"]["live"]:
+        assert r.run.dataset is page
+
+
 def test_comparison_on_outliers_robust_fits_stay_near_the_truth():
     at = open_page({"c_steps": 300, "tab": "Compare likelihoods"})
     at.button(key=f"tp.{KEY}.b_cmp").click().run()

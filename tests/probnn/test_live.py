@@ -245,6 +245,27 @@ def test_loss_surface_matches_binary_cross_entropy():
             assert surface[i, j] == pytest.approx(float(ref), rel=1e-12)
 
 
+def test_loss_surface_holds_a_bounded_slice_at_a_time(monkeypatch):
+    """The largest grid a link can ask for (120 x 120 cells, 750 points) is computed a
+    slice at a time: no step holds more than SURFACE_CELLS numbers, and the result is
+    the same as computed at once."""
+    ds = live.line_dataset(1000, noise=0.8, seed=1)
+    ws, bs = np.linspace(-3, 9, 120), np.linspace(-6, 6, 120)
+    lik = likelihoods.get("bernoulli")
+    sizes = []
+
+    class Spy:
+        def nll_per_example(self, z, t):
+            sizes.append(z.numel())
+            return lik.nll_per_example(z, t)
+
+    got = live.loss_surface(Spy(), ds.X_train, ds.y_train, ws, bs)
+    assert max(sizes) <= live.SURFACE_CELLS
+    monkeypatch.setattr(live, "SURFACE_CELLS", 10**9)
+    np.testing.assert_allclose(got, live.loss_surface(lik, ds.X_train, ds.y_train, ws, bs),
+                               rtol=1e-12)  # fmt: skip
+
+
 def test_descent_on_the_surface_goes_downhill():
     ds = live.line_dataset(80, noise=0.8, seed=0)
     cfg = training.TrainConfig(
@@ -388,3 +409,29 @@ def test_a_chunk_ends_when_the_next_frame_is_due(moons):
     assert lv._chunk() == 25
     lv._published_at = time.monotonic() - 0.0849  # due in 0.1 ms: one step
     assert lv._chunk() == 1
+
+
+def test_an_owner_trains_one_thing_at_a_time(moons):
+    """Starting a run pauses the same owner's runs of other groups, with a note; the runs
+    of one group (a comparison) train together; other owners are left alone."""
+    long = config(steps=20_000)
+    page = live.LiveRun.create(long, moons, owner="session-1")
+    cmp_a = live.LiveRun.create(long, moons, owner="session-1", group="cmp")
+    cmp_b = live.LiveRun.create(long, moons, owner="session-1", group="cmp")
+    neighbour = live.LiveRun.create(long, moons, owner="session-2")
+    try:
+        page.start()
+        neighbour.start()
+        assert wait_until(lambda: page.snapshot().step > 0)
+        cmp_a.start()
+        cmp_b.start()
+        assert wait_until(lambda: page.snapshot().status == "paused")
+        assert page.snapshot().note == live.OTHER_RUN
+        assert cmp_a.snapshot().status == cmp_b.snapshot().status == "running"
+        assert neighbour.snapshot().status == "running"
+        page.step(3)  # stepping is training too
+        assert wait_until(lambda: cmp_a.snapshot().status == cmp_b.snapshot().status == "paused")
+        assert neighbour.snapshot().status == "running"
+    finally:
+        for lv in (page, cmp_a, cmp_b, neighbour):
+            lv.pause(wait=True)
