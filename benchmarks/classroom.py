@@ -50,9 +50,24 @@ def _load_tool():
 tool = _load_tool()
 
 
-def post_start(url: str) -> int:
-    """POST to a stream's start route; the version to read the stream from."""
-    request = urllib.request.Request(url, data=b"", method="POST")
+def xsrf_token(origin: str) -> str:
+    """The XSRF token a browser holds for ``origin``: the cookie that Streamlit's health
+    endpoint (like its page) sets."""
+    with urllib.request.urlopen(f"{origin}/_stcore/health", timeout=60) as response:
+        cookies = response.headers.get_all("Set-Cookie") or []
+    for cookie in cookies:
+        name, _, rest = cookie.partition("=")
+        if name.strip() == "_streamlit_xsrf":
+            return rest.split(";", 1)[0]
+    return ""
+
+
+def post_start(url: str, origin: str) -> int:
+    """POST to a stream's start route as the page does (from its own origin, with the
+    XSRF token in a header and in its cookie); the version to read the stream from."""
+    token = xsrf_token(origin)
+    headers = {"Origin": origin, "X-Xsrftoken": token, "Cookie": f"_streamlit_xsrf={token}"}
+    request = urllib.request.Request(url, data=b"", method="POST", headers=headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         return int(json.loads(response.read())["version"])
 
@@ -98,7 +113,7 @@ class Student(tool.Student):
 
     async def press(self, origin: str) -> asyncio.Task:
         """Press the panel's Train button: start the run, then read its stream."""
-        version = await asyncio.to_thread(post_start, f"{origin}/{self.train['start']}")
+        version = await asyncio.to_thread(post_start, f"{origin}/{self.train['start']}", origin)
         self.stream = dict(self.train["stream"], after=version)
         return self.follow(origin)
 
