@@ -100,6 +100,31 @@ async def _class(port: int, students: int, within: float, rng: random.Random):
     return await asyncio.gather(*(student(port, d, rng) for d in delays))
 
 
+def storm(students: int, within: float, rng: random.Random) -> tuple[float, list, str]:
+    """One fresh server and its class: the seconds until it was healthy, each student's
+    (fine, why), and the errors in the server's log when a student saw one."""
+    port = free_port()
+    log = tempfile.TemporaryFile()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
+    )
+    try:
+        up = _healthy(port, server)
+        results = asyncio.run(_class(port, students, within, rng))
+    finally:
+        server.terminate()
+        server.wait(30)
+    errors = ""
+    if not all(fine for fine, _ in results):  # the server's account of what went wrong
+        log.seek(0)
+        lines = log.read().decode(errors="replace").splitlines()
+        errors = " | ".join([ln for ln in lines if "rror" in ln][-3:])
+    log.close()
+    return up, results, errors
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", type=int, default=30)
@@ -110,19 +135,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     ok = total = 0
     for r in range(args.repeats):
-        port = free_port()
-        log = tempfile.TemporaryFile()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
-        )
-        try:
-            up = _healthy(port, server)
-            results = asyncio.run(_class(port, args.students, args.within, rng))
-        finally:
-            server.terminate()
-            server.wait(30)
+        up, results, errors = storm(args.students, args.within, rng)
         good = sum(1 for fine, _ in results if fine)
         ok, total = ok + good, total + len(results)
         print(f"repeat {r + 1}: healthy after {up:.1f} s; {good}/{len(results)} students saw "
@@ -130,12 +143,8 @@ def main() -> int:
         for fine, why in results:
             if not fine:
                 print(f"  {why}")
-        if good < len(results):  # the server's account of what went wrong
-            log.seek(0)
-            errors = [ln for ln in log.read().decode(errors="replace").splitlines()
-                      if "Error" in ln or "error" in ln]
-            print("  server log: " + " | ".join(errors[-3:]))
-        log.close()
+        if errors:
+            print(f"  server log: {errors}")
     print(f"fresh_start ok {ok}/{total} errors {total - ok}")
     return 0 if ok == total else 1
 
