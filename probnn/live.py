@@ -790,3 +790,12 @@ def yardstick(run, dataset) -> dict[str, float]:
             np.sqrt(np.mean((fitted - truth["mean"].to_numpy()) ** 2))
         )
     return out
+
+
+def stop_all() -> None:
+    """Pause every live run of the process after its current chunk, without waiting for
+    it (the server calls this when it shuts down)."""
+    with _OWNED_LOCK:
+        runs = [run for owned in _OWNED.values() for run in owned]
+    for run in runs:
+        run.pause(wait=False)
