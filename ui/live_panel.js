@@ -150,7 +150,12 @@ async function press(t) {
   const { data, component } = t;
   let reply = null;
   try {
-    const response = await fetch(base() + data.start, { method: "POST", cache: "no-store" });
+    const response = await fetch(base() + data.start, {
+      method: "POST",
+      cache: "no-store",
+      credentials: "same-origin",
+      headers: xsrfHeaders(),
+    });
     reply = response.ok ? await response.json() : null;
   } catch (error) {
     reply = null;
@@ -168,6 +173,21 @@ async function press(t) {
   if (block) block.root.remove();
   if (parent) afters.set(data.id, Object.assign(waiting || {}, { id: data.results, parent, after: reply.version }));
   follow(entry, Object.assign({}, data.stream, { after: reply.version }));
+}
+
+// Streamlit's XSRF protection, sent as its own uploads send it: the token of the
+// `_streamlit_xsrf` cookie (set by the server with the page) in the X-Xsrftoken header.
+// The start route refuses a post without it while server.enableXsrfProtection is on;
+// with protection off there is no cookie, and nothing to send.
+function xsrfHeaders() {
+  let cookies = "";
+  try {
+    cookies = document.cookie;
+  } catch (error) {
+    return {};
+  }
+  const match = cookies.match(/(?:^|;\s*)_streamlit_xsrf=([^;]*)/);
+  return match ? { "X-Xsrftoken": match[1] } : {};
 }
 
 // The results block's rules, added to the page once. Sizes in rem follow the app's

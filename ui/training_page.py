@@ -787,8 +787,9 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
     """This session's frame stream of this page's run (None when the route is not served,
     or when a stream of this session has failed: see :func:`_stream_lost`).
 
-    Kept in the session state: the route's registry holds it weakly, so it ends with the
-    session; a new run (new settings) gets a new stream and token.
+    Kept in the session state; its token ends with the session (the routes check that
+    the session still exists) and with the run: a new run (new settings) gets a new
+    stream and token, and the old token answers 404.
     """
     if not _streams():
         return None
@@ -814,6 +815,7 @@ def _stream(spec: PageSpec, ctx: _Context, lv: live.LiveRun) -> frames.Source | 
             history=functools.partial(history_csv, lv),
             history_name=_history_name(spec, ctx),
             start=lambda: _press(lv, "train"),
+            key=_k(spec, "stream"),  # closes the stream of the run this one replaces
         )
         st.session_state[_k(spec, "stream")] = source
     return source
@@ -1468,6 +1470,7 @@ def _compare_tab(spec: PageSpec, ctx: _Context) -> list[_Job]:
             group.listen,
             owner=lives,
             every=1 / 12,  # each run publishes about 12 frames a second: one for all
+            key=key,  # closes the stream of the comparison this one replaces
         )
         runs["stream"] = source
     shown = {"text": None, "at": -1.0, "streaming": False}

@@ -1,4 +1,6 @@
-"""The live panel's frame route (ui/frames.py), driven as an ASGI app."""
+"""The live panel's frame routes (ui/frames.py), driven as an ASGI app: what they answer,
+who may start a run (same origin, Streamlit's XSRF token), how long a token lives (its
+stream and its session), and what a stopping server does to open streams."""
 
 from __future__ import annotations
 
@@ -6,12 +8,19 @@ import asyncio
 import gc
 import json
 import math
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from streamlit.testing.v1.util import patch_config_options
+from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
 
 from ui import frames
 
@@ -19,8 +28,10 @@ from ui import frames
 @pytest.fixture(autouse=True)
 def _served_only_here(monkeypatch):
     """frames.routes() marks the route as served for the whole process; the pages'
-    tests (AppTest, no route) must not see that."""
+    tests (AppTest, no route) must not see that. A test that stops the routes stops
+    only its own."""
     monkeypatch.setattr(frames, "_SERVED", [False])
+    monkeypatch.setattr(frames, "_STOPPING", [False])
 
 
 class Counter:
@@ -56,13 +67,27 @@ def stream(path: str, disconnect_after: float | None = None) -> tuple[int, dict,
     return status, headers, [json.loads(line) for line in text.splitlines()]
 
 
+async def _app_page(request):
+    return PlainTextResponse("<html>the app's page</html>")
+
+
+# Streamlit's router ends with a route that serves the app's page for any other GET path
+# (a page's deep link): the frame routes come before it, as st.App puts them.
+PAGE = Route("/{path:path}", _app_page, methods=["GET"])
+HOST = "127.0.0.1:8501"
+
+
 def request(
-    path: str, disconnect_after: float | None = None, method: str = "GET"
+    path: str,
+    disconnect_after: float | None = None,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict, bytes]:
-    """One request (a GET unless ``method``) through the ASGI app; (status, headers,
-    body). The client stays until the response is complete, or leaves after
-    ``disconnect_after`` seconds."""
-    app = Starlette(routes=frames.routes())
+    """One request (a GET unless ``method``; with the Host header ``HOST`` and
+    ``headers``) through the ASGI app; (status, headers, body). The client stays until
+    the response is complete, or leaves after ``disconnect_after`` seconds."""
+    app = Starlette(routes=[*frames.routes(), PAGE])
+    headers = {"host": HOST, **{k.lower(): v for k, v in (headers or {}).items()}}
     path, _, query = path.partition("?")
     scope = {
         "type": "http",
@@ -74,7 +99,7 @@ def request(
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "root_path": "",
-        "headers": [],
+        "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
         "client": ("127.0.0.1", 1),
         "server": ("127.0.0.1", 80),
     }
@@ -111,7 +136,7 @@ def source(counter: Counter, **extra) -> frames.Source:
 
 
 def test_routes_mark_the_route_as_served():
-    assert [r.path for r in frames.routes()] == [
+    assert [r.path for r in frames.routes()][:4] == [
         "/" + frames.PATH + "{token}",
         "/" + frames.STREAM_PATH + "{token}",
         "/" + frames.HISTORY_PATH + "{token}",
@@ -162,14 +187,14 @@ def test_a_bad_after_parameter_counts_as_none(after):
     assert status == 200 and body["version"] == 0
 
 
-def test_an_unknown_token_is_404_and_streams_end_with_their_session():
+def test_an_unknown_token_is_404_and_a_dropped_stream_is_freed():
     status, _, body = get(f"/{frames.PATH}not-a-token")
     assert status == 404 and "no such stream" in body["error"]
     counter = Counter()
     src = source(counter)
     path = src.path
     assert get(f"/{path}")[0] == 200
-    del src  # the session state let go of it
+    del src  # the session state let go of it: the registry does not keep it
     gc.collect()
     assert get(f"/{path}")[0] == 404
 
@@ -413,8 +438,21 @@ def test_the_history_route_of_an_unknown_or_historyless_stream_is_404_and_errors
     assert headers["content-type"] == "application/json"
 
 
-def post(path: str) -> tuple[int, dict]:
-    status, _, body = request(path, method="POST")
+def xsrf(token: str | None = None, cookie: str | None = None) -> dict[str, str]:
+    """What the panel's post carries from the app's own page: its origin, the
+    ``_streamlit_xsrf`` cookie and the same token in ``X-Xsrftoken`` (``token`` or
+    ``cookie`` given: another value there)."""
+    value = generate_xsrf_token_string()
+    return {
+        "Origin": f"http://{HOST}",
+        "Cookie": f"_streamlit_xsrf={cookie or value}",
+        "X-Xsrftoken": token or value,
+    }
+
+
+def post(path: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    """A POST as the panel sends it (``xsrf()``), unless ``headers`` says otherwise."""
+    status, _, body = request(path, method="POST", headers=xsrf() if headers is None else headers)
     return status, json.loads(body)
 
 
@@ -447,3 +485,347 @@ def test_the_start_route_refuses_what_it_cannot_start():
     bad = frames.Source(lambda: 0, lambda: {}, counter.listen, start=broken)
     status, body = post("/" + bad.start_path)
     assert status == 500 and body == {"error": "RuntimeError: the run is gone"}
+
+
+# ------------------------------------------------------------- who may start a run
+
+
+def startable(counter: Counter) -> frames.Source:
+    return frames.Source(
+        lambda: counter.value,
+        lambda: {"version": counter.value, "running": True},
+        counter.listen,
+        start=counter.bump,
+    )
+
+
+def test_the_start_route_takes_only_the_apps_own_pages_with_the_xsrf_token():
+    """As Streamlit's upload route: the token of the ``_streamlit_xsrf`` cookie, repeated
+    in ``X-Xsrftoken``; a page on another site can neither read nor set that cookie. A
+    refused post says why in a short JSON error and starts nothing."""
+    counter = Counter()
+    src = startable(counter)
+    path = "/" + src.start_path
+    own = xsrf()
+    refused = {
+        "no token at all": {"Origin": own["Origin"]},
+        "a cookie but no header": {k: v for k, v in own.items() if k != "X-Xsrftoken"},
+        "a header but no cookie": {k: v for k, v in own.items() if k != "Cookie"},
+        "a header that is not the cookie's token": xsrf(token=generate_xsrf_token_string()),
+        "a header that is no token": xsrf(token="2|nothex|x|1"),
+        "another site's page, even with a token": {**xsrf(), "Origin": "https://evil.example"},
+        "another port of the same host": {**xsrf(), "Origin": "http://127.0.0.1:9999"},
+    }
+    for what, headers in refused.items():
+        status, body = post(path, headers)
+        assert status == 403, what
+        assert set(body) == {"error"} and len(body["error"]) < 80, what
+        assert ("XSRF" in body["error"]) or ("cross-origin" in body["error"]), what
+    assert counter.value == 0  # nothing started
+    assert post(path, own) == (200, {"version": 1})
+    program = {k: v for k, v in xsrf().items() if k != "Origin"}  # not a page: no Origin
+    assert post(path, program) == (200, {"version": 2})
+
+
+def test_a_refused_post_does_not_say_whether_the_token_exists():
+    status, body = post("/" + frames.START_PATH + "not-a-token", {})
+    assert status == 403 and "XSRF" in body["error"]
+
+
+def test_with_xsrf_protection_off_the_origin_still_counts():
+    """``server.enableXsrfProtection = false``: as Streamlit's own routes then, no token is
+    asked for (Streamlit sets no cookie then); a page on another origin is still refused,
+    unless ``server.corsAllowedOrigins`` lists it or ``server.enableCORS`` is off."""
+    counter = Counter()
+    src = startable(counter)
+    path = "/" + src.start_path
+    own = {"Origin": f"http://{HOST}"}
+    other = {"Origin": "https://class.example"}
+    with patch_config_options({"server.enableXsrfProtection": False}):
+        assert post(path, own) == (200, {"version": 1})
+        assert post(path, {}) == (200, {"version": 2})
+        assert post(path, other)[0] == 403
+        with patch_config_options({"server.corsAllowedOrigins": ["https://class.example"]}):
+            assert post(path, other) == (200, {"version": 3})
+        with patch_config_options({"server.enableCORS": False}):
+            assert post(path, other) == (200, {"version": 4})
+    with patch_config_options({"server.enableCORS": False}):
+        # any origin, but the XSRF token is still asked for while protection is on
+        assert post(path, other)[0] == 403
+        assert post(path, {**xsrf(), **other}) == (200, {"version": 5})
+
+
+def test_a_host_outside_the_allowed_hosts_is_refused_on_every_route():
+    """``server.allowedHosts`` (Streamlit's check of its WebSocket's Host) holds for the
+    frame routes too."""
+    counter = Counter()
+    src = startable(counter)
+    with patch_config_options({"server.allowedHosts": ["app.example"]}):
+        for path in (src.path, src.stream_path, src.history_path):
+            status, _, body = request("/" + path)
+            assert status == 403 and "allowedHosts" in json.loads(body)["error"], path
+        assert post("/" + src.start_path)[0] == 403
+        status, _, _ = request(
+            "/" + src.path, headers={"Host": "app.example"}
+        )
+        assert status == 200
+    assert counter.value == 0
+
+
+# ------------------------------------------------- methods and paths under /_probnn
+
+
+@pytest.mark.parametrize(
+    ("route", "allowed"),
+    [
+        (frames.PATH, "GET, HEAD"),
+        (frames.STREAM_PATH, "GET, HEAD"),
+        (frames.HISTORY_PATH, "GET, HEAD"),
+        (frames.START_PATH, "POST"),
+    ],
+)
+def test_a_method_a_route_does_not_take_is_405_with_allow(route, allowed):
+    """Not the app's page (Streamlit's last route serves it for any GET path that no route
+    takes fully), and nothing started or read."""
+    counter = Counter()
+    src = startable(counter)
+    methods = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"} - set(allowed.split(", "))
+    for method in sorted(methods):
+        status, headers, body = request(f"/{route}{src.token}", method=method, headers=xsrf())
+        assert status == 405, method
+        assert headers["allow"] == allowed
+        assert json.loads(body)["error"].startswith("method not allowed")
+    assert counter.value == 0
+
+
+@pytest.mark.parametrize("path", ["/_probnn", "/_probnn/", "/_probnn/xyz", "/_probnn/frame/",
+                                  "/_probnn/frame/a/b", "/_probnn/start"])  # fmt: skip
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_an_unknown_path_under_probnn_is_404_not_the_apps_page(path, method):
+    status, headers, body = request(path, method=method)
+    assert status == 404 and headers["content-type"] == "application/json"
+    assert "error" in json.loads(body)
+    assert request("/binary")[2] == b"<html>the app's page</html>"  # the rest is the page's
+
+
+def test_every_answer_is_never_cached_nor_sniffed():
+    counter = Counter()
+    src = startable(counter)
+    for path in (src.path, src.stream_path + "?after=0", "_probnn/x", frames.PATH + "nope"):
+        headers = request("/" + path, disconnect_after=0.2)[1]
+        assert headers["cache-control"] == "no-store", path
+        assert headers["x-content-type-options"] == "nosniff", path
+
+
+# ------------------------------------------------------------ how long a token lives
+
+
+def test_a_closed_stream_is_404_on_every_route_and_its_open_response_goes_on():
+    """Closed (e.g. the page's settings changed and made a new run): every request for it
+    answers 404. A response already under way ends as it would have, with the run's last
+    frame: the panel reading it is about to make way for the new stream's, and must not
+    take an abrupt end for a failure."""
+    counter = Counter()
+    src = frames.Source(
+        lambda: counter.value,
+        lambda: {"version": counter.value, "running": counter.value < 2},
+        counter.listen,
+        history=lambda: "step\n",
+        start=counter.bump,
+    )
+
+    def replaced():
+        src.close()
+        counter.bump()  # the page pauses the old run: its last frame
+        counter.bump()
+
+    timer = threading.Timer(0.3, replaced)
+    timer.start()
+    status, _, lines = stream(f"/{src.stream_path}?after=0")
+    timer.join()
+    assert status == 200 and lines[-1] == {"version": 2, "running": False}, lines
+    assert counter.listeners == []
+    for path in (src.path, src.stream_path, src.history_path):
+        assert get("/" + path)[0] == 404, path
+    assert post("/" + src.start_path)[0] == 404
+    assert counter.value == 2
+    src.close()  # twice: nothing more
+
+
+def test_a_stream_replaced_by_a_newer_one_of_the_same_key_is_404(monkeypatch):
+    """New settings make a new run and a new stream under the same key of the session:
+    the old token ends then, not when the collector frees the old stream."""
+    monkeypatch.setattr(frames, "_session_exists", lambda session: True)
+    counter = Counter()
+    old = frames.Source(lambda: 0, dict, counter.listen, session="s1", key="binary.stream")
+    other = frames.Source(lambda: 0, dict, counter.listen, session="s1", key="binary.cmp")
+    elsewhere = frames.Source(lambda: 0, dict, counter.listen, session="s2", key="binary.stream")
+    keep = [old, other, elsewhere]  # held, as a reference cycle would hold them
+    assert get("/" + old.path)[0] == 200
+    new = frames.Source(lambda: 0, dict, counter.listen, session="s1", key="binary.stream")
+    assert old.closed and get("/" + old.path)[0] == 404
+    assert get("/" + new.path)[0] == 200
+    # another key of the session, and the same key of another session, live on
+    assert get("/" + other.path)[0] == 200 and get("/" + elsewhere.path)[0] == 200
+    assert len(keep) == 3
+
+
+def test_a_stream_whose_session_has_ended_is_404_even_while_still_referenced(monkeypatch):
+    """Streamlit's post-script garbage collection is off here, and a reference cycle (the
+    session state, the closures over the run) can keep a stream for minutes after its
+    session: the routes ask Streamlit's runtime whether the session still exists."""
+    monkeypatch.setattr(frames, "STREAM_SECONDS", 30.0)
+    sessions = {"s1"}
+    asked = []
+
+    def exists(session):
+        asked.append(session)
+        return session in sessions
+
+    monkeypatch.setattr(frames, "_session_exists", exists)
+    counter = Counter()
+    src = frames.Source(
+        lambda: counter.value,
+        lambda: {"version": counter.value, "running": True},
+        counter.listen,
+        start=counter.bump,
+        session="s1",
+    )
+    cycle = {"source": src}
+    src.owner = cycle  # a cycle: only the collector could free it
+    assert get("/" + src.path)[0] == 200 and "s1" in asked
+    assert post("/" + src.start_path)[0] == 200
+
+    # the session ends while a stream is open: the stream ends within a wait
+    monkeypatch.setattr(frames, "WAIT", 0.1)
+    timer = threading.Timer(0.3, sessions.clear)
+    timer.start()
+    t0 = time.monotonic()
+    status, _, _ = stream(f"/{src.stream_path}?after=1")
+    timer.join()
+    assert status == 200 and time.monotonic() - t0 < 5.0
+    for path in (src.path, src.stream_path):
+        assert get("/" + path)[0] == 404, path
+    assert post("/" + src.start_path)[0] == 404
+    assert counter.value == 1
+    assert cycle["source"] is src
+
+
+def test_a_stream_made_in_a_script_run_belongs_to_that_session(monkeypatch):
+    class Ctx:
+        session_id = "the-session"
+
+    monkeypatch.setattr(frames, "get_script_run_ctx", lambda suppress_warning=False: Ctx())
+    assert frames.Source(lambda: 0, dict, Counter().listen).session == "the-session"
+    monkeypatch.setattr(frames, "get_script_run_ctx", lambda suppress_warning=False: None)
+    assert frames.Source(lambda: 0, dict, Counter().listen).session is None
+
+
+def test_a_session_exists_while_connected_or_kept_for_a_reconnect(monkeypatch):
+    """Streamlit keeps a disconnected session for ``server.disconnectedSessionTTL``
+    seconds in case its browser comes back; a stream lives as long."""
+
+    class Manager:
+        stored = {"away"}
+
+        def get_session_info(self, session_id):
+            return object() if session_id in self.stored else None
+
+    class FakeRuntime:
+        _session_mgr = Manager()
+        made = True
+
+        @classmethod
+        def exists(cls):
+            return cls.made
+
+        @classmethod
+        def instance(cls):
+            return cls
+
+        @staticmethod
+        def is_active_session(session_id):
+            return session_id == "here"
+
+    monkeypatch.setattr(frames, "Runtime", FakeRuntime)
+    assert frames._session_exists("here") and frames._session_exists("away")
+    assert not frames._session_exists("gone")
+    FakeRuntime.made = False  # no Streamlit runtime in this process: no session at all
+    assert not frames._session_exists("here")
+
+
+# ------------------------------------------------------------------ shutting down
+
+
+def test_stopping_ends_open_streams_at_once_and_refuses_new_requests(monkeypatch):
+    monkeypatch.setattr(frames, "STREAM_SECONDS", 30.0)
+    monkeypatch.setattr(frames, "WAIT", 10.0)
+    counter = Counter()
+    src = startable(counter)
+    stopped = []
+    loop_box = {}
+
+    # frames.stop runs on the server's loop: the stream's own loop here
+    real_subscribe = frames._subscribe
+
+    def subscribe(source):
+        loop_box["loop"] = asyncio.get_running_loop()
+        return real_subscribe(source)
+
+    monkeypatch.setattr(frames, "_subscribe", subscribe)
+
+    def stop_later():
+        time.sleep(0.3)
+        loop_box["loop"].call_soon_threadsafe(frames.stop, lambda: stopped.append(True))
+
+    thread = threading.Thread(target=stop_later)
+    thread.start()
+    t0 = time.monotonic()
+    status, _, lines = stream(f"/{src.stream_path}?after=0")
+    thread.join()
+    assert status == 200 and time.monotonic() - t0 < 5.0  # not WAIT, not STREAM_SECONDS
+    assert stopped == [True] and counter.listeners == []
+    status, body = post("/" + src.start_path)
+    assert status == 503 and "shutting down" in body["error"]
+    assert get("/" + src.path)[0] == 503
+    frames.stop(lambda: stopped.append(True))  # only the first call does anything
+    assert stopped == [True] and counter.value == 0
+
+
+LIFESPAN = """
+import asyncio, signal
+from ui import frames
+
+seen = []
+servers = lambda signum, frame: seen.append("server")
+for sig in (signal.SIGTERM, signal.SIGINT):
+    signal.signal(sig, servers)
+
+async def main():
+    async with frames.lifespan(on_stop=lambda: seen.append("runs"))(None):
+        assert signal.getsignal(signal.SIGTERM) is not servers
+        signal.raise_signal(signal.SIGTERM)
+        await asyncio.sleep(0.05)  # the loop runs frames.stop
+        assert frames._STOPPING[0]
+    assert signal.getsignal(signal.SIGTERM) is servers
+    assert signal.getsignal(signal.SIGINT) is servers
+
+asyncio.run(main())
+print(seen)
+"""
+
+
+def test_the_lifespan_chains_the_servers_signal_handler_and_puts_it_back():
+    """SIGTERM first ends the streams (on the loop), then reaches the server's handler
+    (which starts its shutdown); after the lifespan the server's handler is back. In a
+    process of its own: signals are caught on the main thread only, where the browser
+    tests' loop may run."""
+    done = subprocess.run(
+        [sys.executable, "-c", LIFESPAN],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "['server', 'runs']"
