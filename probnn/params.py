@@ -9,7 +9,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["ParamSpec"]
+__all__ = ["ParamSpec", "quoted"]
+
+QUOTE_LIMIT = 40  # characters of a raw value repeated in a message
+
+
+def quoted(raw) -> str:
+    """``raw`` as a message repeats it (``repr``), a string cut to its first 40
+    characters (then "…"): a message does not repeat a 50 KB link value."""
+    if isinstance(raw, str):
+        return repr(raw if len(raw) <= QUOTE_LIMIT else raw[:QUOTE_LIMIT] + "…")
+    text = repr(raw)
+    return text if len(text) <= QUOTE_LIMIT else text[:QUOTE_LIMIT] + "…"
 
 
 @dataclass(frozen=True)
@@ -34,19 +45,19 @@ class ParamSpec:
             value = float(raw)
         except (TypeError, ValueError):
             return self.cast(self.default), (
-                f"{self.name}={raw!r} is not a number; using the default {self.fmt(self.default)}."
+                f"{self.name}={quoted(raw)} is not a number; using the default {self.fmt(self.default)}."
             )
         if not math.isfinite(value):
             return self.cast(self.default), (
-                f"{self.name}={raw!r} is not finite; using the default {self.fmt(self.default)}."
+                f"{self.name}={quoted(raw)} is not finite; using the default {self.fmt(self.default)}."
             )
         if self.integer and value != int(value):
             return self.cast(self.default), (
-                f"{self.name}={raw!r} must be a whole number; using the default {self.fmt(self.default)}."
+                f"{self.name}={quoted(raw)} must be a whole number; using the default {self.fmt(self.default)}."
             )
         if not (self.low <= value <= self.high):
             return self.cast(self.default), (
-                f"{self.name}={raw!r} is outside [{self.fmt(self.low)}, {self.fmt(self.high)}]; "
+                f"{self.name}={quoted(raw)} is outside [{self.fmt(self.low)}, {self.fmt(self.high)}]; "
                 f"using the default {self.fmt(self.default)}."
             )
         return self.cast(value), None

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from probnn import families, info
 from probnn.kl_fit import Mixture
+from ui.text import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,7 +138,7 @@ def test_numerical_results_state_their_method():
 def test_bad_links_show_a_message_and_fall_back_to_defaults(query, message):
     at = open_page(query)
     assert not at.exception
-    assert message in texts(at)
+    assert message in shown(texts(at))  # a link's value is escaped Markdown
     h, ce, _ = reference("normal", {"mu": 0.0, "sigma": 1.0}, "normal", {"mu": 1.0, "sigma": 1.5})
     assert number(at, "H(p, q) (bits)") == pytest.approx(ce, abs=1e-3)
 

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from probnn import likelihoods, scoring
+from ui.text import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "lessons/derive_loss.py")
@@ -33,7 +34,8 @@ def _expected(name: str, n: int = 16, seed: int = 0, classes: int = 3, **params)
 
 
 def _captions(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
+    """The captions as shown (a link's value in a message is escaped Markdown)."""
+    return shown(" ".join(c.value for c in at.caption))
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from probnn import families, info
+from ui.text import shown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,7 +29,8 @@ def entropy(key: str, base: float, **values) -> float:
 
 
 def notes(at: AppTest) -> str:
-    return " ".join(c.value for c in at.caption)
+    """The captions as shown (a link's value in a message is escaped Markdown)."""
+    return shown(" ".join(c.value for c in at.caption))
 
 
 def test_default_view_shows_the_normal_entropy_in_both_units():

@@ -2,6 +2,8 @@
 
 from streamlit.testing.v1 import AppTest
 
+from ui.text import shown
+
 
 def _script():
     import streamlit as st
@@ -49,7 +51,7 @@ def test_bad_url_values_fall_back_with_a_message():
     at = _run({"sigma": "abc", "k": "-5", "family": "nope", "seed": "-1"})
     assert not at.exception
     assert _values(at) == "values 1.0 4 normal 0"
-    notes = " ".join(c.value for c in at.caption)
+    notes = shown(" ".join(c.value for c in at.caption))
     assert "sigma='abc' is not a number" in notes
     assert "k='-5' is outside [2, 10]" in notes
     assert "family='nope' is not one of: normal, laplace" in notes
@@ -92,4 +94,4 @@ def test_messages_name_the_link_key_not_the_symbol():
     at = AppTest.from_function(script, default_timeout=30)
     at.query_params["k"] = "-5"
     at.run()
-    assert any("k='-5' is outside [2, 10]" in c.value for c in at.caption)
+    assert any("k='-5' is outside [2, 10]" in shown(c.value) for c in at.caption)
