@@ -17,6 +17,7 @@ reported as a :class:`DataError` whose message says what to change.
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import os
@@ -44,6 +45,8 @@ __all__ = [
     "GENERATORS",
     "make",
     "generators_for",
+    "MAX_COLUMNS",
+    "MAX_CELL",
     "read_csv",
     "load_csv",
 ]
@@ -716,6 +719,15 @@ def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> 
 
 # --------------------------------------------------------------------------- CSV
 
+# Every cap is checked while the file is scanned, before a table is built: whatever a
+# file holds, reading it costs at most a few times its size in memory and time.
+MAX_COLUMNS = 200  # columns a CSV may have (the app trains on a handful of features)
+MAX_CELL = 200  # characters in one CSV value (a number or a label never needs more)
+# bytes in one line of a file that keeps both caps (4 bytes a character in UTF-8, quotes
+# and a separator around each value): a longer line is refused before it is split
+_MAX_LINE = MAX_COLUMNS * (4 * MAX_CELL + 3)
+_CHUNK = 1 << 20  # bytes looked at at once when the lines are measured
+
 # Cells read as missing (pandas' default markers, compared after stripping spaces).
 _MISSING = frozenset(
     [
@@ -740,7 +752,13 @@ _MISSING = frozenset(
         "null",
     ]
 )
+_MISSING_LIST = sorted(_MISSING)
 _ROW_INDEX = "row"  # read_csv's index: the spreadsheet row number (header = row 1)
+_EMPTY = f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
+_QUOTE_HINT = (
+    " (A double quote that opens a value and is never closed makes the rest of the file "
+    "one value: check the quotes.)"
+)
 
 
 def _fmt_int(k: int) -> str:
@@ -755,6 +773,11 @@ def _fmt_bytes(k: int) -> str:
     return f"{k} bytes"
 
 
+def _quote(text: str, limit: int = 30) -> str:
+    """A value from the file, shortened, in quotes (for a message)."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 def _source_bytes(source, max_bytes: int) -> bytes:
     """Read at most max_bytes + 1 bytes from a path, bytes or a file-like object."""
     too_big = (
@@ -762,6 +785,8 @@ def _source_bytes(source, max_bytes: int) -> bytes:
         "file (for example a sample of its rows)."
     )
     if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) > max_bytes:
+            raise DataError(too_big)
         data = bytes(source)
     elif isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
@@ -780,6 +805,8 @@ def _source_bytes(source, max_bytes: int) -> bytes:
                 pass
         data = source.read(max_bytes + 1)
         if isinstance(data, str):
+            if len(data) > max_bytes:  # characters: at least as many bytes
+                raise DataError(too_big)
             data = data.encode("utf-8")
         if not isinstance(data, (bytes, bytearray)):
             raise DataError("Could not read the upload; upload a CSV file.")
@@ -792,6 +819,46 @@ def _source_bytes(source, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         raise DataError(too_big)
     return data
+
+
+def _check_lines(data: bytes, sep: str) -> None:
+    """Refuse a line longer than any row within the caps could be (``_MAX_LINE`` bytes),
+    before the file is split into values: one line of a million short values would
+    otherwise be a million objects. Runs at the speed of memory, a megabyte at a time."""
+    if len(data) <= _MAX_LINE:
+        return
+    codes = np.frombuffer(data, dtype=np.uint8)
+    start = 0  # where the current line starts
+    for lo in range(0, len(codes), _CHUNK):
+        chunk = codes[lo : lo + _CHUNK]
+        ends = np.flatnonzero((chunk == 10) | (chunk == 13)) + lo
+        if len(ends):
+            starts = np.concatenate(([start], ends[:-1] + 1))
+            k = int(np.argmax(ends - starts))
+            if ends[k] - starts[k] > _MAX_LINE:
+                _line_too_long(data, sep, int(starts[k]), int(ends[k]))
+            start = int(ends[-1]) + 1
+        elif lo + len(chunk) - start > _MAX_LINE:
+            break
+    if len(data) - start > _MAX_LINE:
+        ends = [e for e in (data.find(b"\n", start), data.find(b"\r", start)) if e >= 0]
+        _line_too_long(data, sep, start, min(ends, default=len(data)))
+
+
+def _line_too_long(data: bytes, sep: str, start: int, end: int) -> None:
+    line = _fmt_int(data.count(b"\n", 0, start) + 1)
+    values = data.count(sep.encode(), start, end) + 1
+    if values > MAX_COLUMNS:
+        raise DataError(
+            f"Line {line} of the file holds {_fmt_int(values)} values, more than the limit of "
+            f"{MAX_COLUMNS} columns. Keep the columns you need (at most {MAX_COLUMNS}) and "
+            "upload that."
+        )
+    raise DataError(
+        f"Line {line} of the file is {_fmt_int(end - start)} bytes long, so it holds a value "
+        f"longer than {MAX_CELL} characters, the limit for one value (a number or a label "
+        "never needs more). Shorten or delete it."
+    )
 
 
 def _decode(data: bytes, notes: list[str]) -> str:
@@ -812,43 +879,13 @@ def _decode(data: bytes, notes: list[str]) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-_PARSER_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
-
-
-def _parse(text: str, sep: str) -> pd.DataFrame:
-    try:
-        return pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(
-            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
-        ) from None
-    except pd.errors.ParserError as err:
-        m = _PARSER_FIELDS.search(str(err))
-        if m:
-            expected, line, saw = m.groups()
-            raise DataError(
-                f"Could not parse the file as CSV: row {line} has {saw} fields but the header "
-                f"has {expected}. Make every row have one value per column (a comma inside a "
-                "value needs double quotes around it)."
-            ) from None
-        raise DataError(
-            f"Could not parse the file as CSV ({str(err).strip()[:200]}). Check that "
-            "it is a comma-separated text file with one header row."
-        ) from None
-    except (ValueError, UnicodeError) as err:
-        raise DataError(f"Could not parse the file as CSV ({str(err)[:200]}).") from None
+_FIRST_LINE = re.compile(r"[^\r\n]+")
 
 
 def _separator(text: str) -> str:
     """Comma, unless the header line has no comma but semicolons or tabs."""
-    first = text.lstrip("\r\n").split("\n", 1)[0]
+    m = _FIRST_LINE.search(text)
+    first = m.group(0) if m else ""
     if "," not in first:
         for sep in (";", "\t"):
             if sep in first:
@@ -864,7 +901,100 @@ def _looks_numeric(s: str) -> bool:
     return True
 
 
-def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> pd.DataFrame:
+def _too_long(
+    row: int, column: int | None, header: list[str] | None, value: str | None
+) -> DataError:
+    """The message for a value over MAX_CELL characters (``value`` None: longer than the
+    csv module's own limit, so neither read nor placed in a column)."""
+    where = f"row {_fmt_int(row)}"
+    if column is not None:
+        where += f", column {column}"
+        if header is not None and column <= len(header):
+            where += f" ({_quote(header[column - 1].strip())})"
+    size = "" if value is None else f" ({_fmt_int(len(value))} characters)"
+    hint = _QUOTE_HINT if value is None or "\n" in value or "\r" in value else ""
+    return DataError(
+        f"The value in {where} is longer than {MAX_CELL} characters{size}, the limit for "
+        f"one value (a number or a label never needs more). Shorten or delete it.{hint}"
+    )
+
+
+def _scan(
+    text: str, sep: str, max_rows: int, max_columns: int
+) -> tuple[list[list[str]], list[int], int]:
+    """Split ``text`` into rows, checking the caps row by row as it goes.
+
+    Returns the non-blank rows up to the header and ``max_rows`` data rows (lists of
+    unstripped values), the spreadsheet row number of each, and the number of non-blank
+    data rows in the whole file (which may be over ``max_rows``; the rows past it are
+    counted, not kept). Blank rows (nothing but separators and spaces) are skipped but
+    numbered. The csv module splits; a row is never longer than ``_MAX_LINE`` bytes
+    (:func:`_check_lines`) unless quoted values span lines, and no value is longer than
+    the module's own limit, so one row stays small whatever the file.
+    """
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    width = 0
+    n_body = 0
+    record = 0
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    try:
+        for values in reader:
+            record += 1
+            if not values:
+                continue
+            joined = "".join(values)
+            if len(joined) > MAX_CELL and max(map(len, values)) > MAX_CELL:
+                j = next(j for j, v in enumerate(values) if len(v) > MAX_CELL)
+                raise _too_long(record, j + 1, rows[0] if rows else None, values[j])
+            if not joined.strip():
+                continue
+            n = len(values)
+            if not rows:
+                if n > max_columns:
+                    raise DataError(
+                        f"The file has {_fmt_int(n)} columns, more than the limit of "
+                        f"{max_columns}. Keep the columns you need (at most {max_columns}) "
+                        "and upload that."
+                    )
+                width = n
+            elif n > width:
+                raise DataError(
+                    f"Could not parse the file as CSV: row {_fmt_int(record)} has "
+                    f"{_fmt_int(n)} fields but the header has {width}. Make every row have "
+                    "one value per column (a comma inside a value needs double quotes "
+                    "around it)."
+                )
+            else:
+                n_body += 1
+                if n_body > max_rows:
+                    # over the cap: what is left is only counted, for the message (rows
+                    # of separators alone count too), at the csv module's own speed
+                    try:
+                        n_body += sum(map(bool, reader))
+                    except csv.Error:  # a broken row: counted up to it, over the cap anyway
+                        pass
+                    break
+            rows.append(values)
+            numbers.append(record)
+    except csv.Error as err:
+        if "field limit" in str(err):
+            raise _too_long(record + 1, None, None, None) from None
+        raise DataError(
+            f"Could not parse the file as CSV (line {_fmt_int(reader.line_num)}: "
+            f"{str(err)[:100]}). Check that it is a comma-separated text file with one "
+            "header row."
+        ) from None
+    return rows, numbers, n_body
+
+
+def read_csv(
+    source,
+    *,
+    max_rows: int = 10_000,
+    max_bytes: int = 5_000_000,
+    max_columns: int = MAX_COLUMNS,
+) -> pd.DataFrame:
     """Read a user's CSV into a checked DataFrame.
 
     Parameters
@@ -873,6 +1003,7 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
         (Streamlit's ``UploadedFile`` works; it is rewound first).
     max_rows : largest number of data rows accepted.
     max_bytes : largest file size accepted.
+    max_columns : largest number of columns accepted.
 
     Returns
     -------
@@ -882,53 +1013,76 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
     spreadsheet row number (the header is row 1). Blank lines are skipped.
     ``df.attrs["notes"]`` lists what was adjusted (separator, encoding).
 
+    The caps (bytes, rows, columns and :data:`MAX_CELL` characters a value) are checked
+    while the file is scanned, before any table is built, so a hostile file costs no
+    more than a few times its size in memory and time.
+
     Raises
     ------
-    DataError : empty file, not CSV, over the byte or row cap, header missing or with
-        empty / duplicate names.
+    DataError : empty file, not CSV, over a cap, header missing or with empty /
+        duplicate names; never another exception (running out of memory included).
     """
-    max_rows, max_bytes = int(max_rows), int(max_bytes)
+    try:
+        return _read_csv(source, int(max_rows), int(max_bytes), int(max_columns))
+    except DataError:
+        raise
+    except MemoryError:
+        raise DataError(
+            "The server ran out of memory reading this file; upload a smaller file "
+            "(fewer rows or columns)."
+        ) from None
+    except Exception as err:  # a last guard: the app shows a message, never a traceback
+        raise DataError(
+            f"Could not read the file ({type(err).__name__}). Check that it is a "
+            "comma-separated text file with one header row."
+        ) from None
+
+
+def _read_csv(source, max_rows: int, max_bytes: int, max_columns: int) -> pd.DataFrame:
     notes: list[str] = []
     data = _source_bytes(source, max_bytes)
     if not data.strip():
-        raise DataError(
-            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
-        )
+        raise DataError(_EMPTY)
     text = _decode(data, notes)
     if not text.strip():
-        raise DataError(
-            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
-        )
+        raise DataError(_EMPTY)
     sep = _separator(text)
+    _check_lines(data, sep)
+    del data
     if sep != ",":
         label = "semicolons" if sep == ";" else "tabs"
         notes.append(f"Columns are separated by {label}; read them that way.")
-    raw = _parse(text, sep)
-    raw = raw.fillna("")
-    cells = np.char.strip(raw.to_numpy(dtype=str))  # (lines, columns)
-    # the first non-blank line is the header; blank lines are dropped everywhere
-    blank = (cells == "").all(axis=1)
-    row_number = np.arange(1, len(cells) + 1)[~blank]  # spreadsheet row of each kept line
-    cells = cells[~blank]
-    if cells.shape[0] == 0:
+    rows, row_number, n_body = _scan(text, sep, max_rows, max_columns)
+    del text
+    if not rows:
+        raise DataError(_EMPTY)
+    if n_body > max_rows:
         raise DataError(
-            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
+            f"The file has {_fmt_int(n_body)} data rows, more than the limit of "
+            f"{_fmt_int(max_rows)}; upload a sample of at most "
+            f"{_fmt_int(max_rows)} rows."
         )
+    width = len(rows[0])
+    names = [str(h) for h in np.strings.strip(np.array(rows[0], dtype=str))]
+    body = [r if len(r) == width else r + [""] * (width - len(r)) for r in rows[1:]]
+    del rows
+    # one column at a time: numpy's fixed-width arrays are never wider than one
+    # column's longest value (at most MAX_CELL characters)
+    parsed = [_read_column(col, sep) for col in (zip(*body, strict=True) if body else [()] * width)]
+    del body
     # columns with neither a name nor any value (trailing commas) are dropped quietly
-    keep = ~((cells[0] == "") & (cells == "").all(axis=0))
-    if not keep.all():
-        dropped = int((~keep).sum())
+    keep = [j for j in range(width) if names[j] != "" or not parsed[j].empty]
+    if len(keep) < width:
+        dropped = width - len(keep)
         notes.append(f"Ignored {dropped} empty column{'s' if dropped > 1 else ''} without a name.")
-        cells = cells[:, keep]
-    if cells.shape[1] == 0:
-        raise DataError(
-            f"The file is empty: upload a CSV with a header row and at least {MIN_ROWS} data rows."
-        )
-    header = [str(h) for h in cells[0]]
-    body, body_rows = cells[1:], row_number[1:]
+    if not keep:
+        raise DataError(_EMPTY)
+    header = [names[j] for j in keep]
+    parsed = [parsed[j] for j in keep]
 
     if all(_looks_numeric(h) for h in header):
-        shown = ", ".join(header[:4]) + (", ..." if len(header) > 4 else "")
+        shown = ", ".join(_quote(h, 20)[1:-1] for h in header[:4])
+        shown += ", ..." if len(header) > 4 else ""
         raise DataError(
             f"The first row ({shown}) holds numbers, not column names: the file "
             "has no header. Add a first row naming each column, e.g. x1,x2,y."
@@ -947,41 +1101,60 @@ def read_csv(source, *, max_rows: int = 10_000, max_bytes: int = 5_000_000) -> p
         if seen[h] == 2:
             dupes.append(h)
     if dupes:
+        shown = ", ".join(_quote(d) for d in dupes[:5]) + (", ..." if len(dupes) > 5 else "")
         raise DataError(
-            f"Duplicate column names: {', '.join(repr(d) for d in dupes)}. "
-            "Rename the columns so that every name appears once."
-        )
-    if len(body) > max_rows:
-        raise DataError(
-            f"The file has {_fmt_int(len(body))} data rows, more than the limit of "
-            f"{_fmt_int(max_rows)}; upload a sample of at most "
-            f"{_fmt_int(max_rows)} rows."
+            f"Duplicate column names: {shown}. Rename the columns so that every name appears once."
         )
 
-    missing = np.isin(body, list(_MISSING))  # (rows, columns)
-    decimal_comma = []
-    columns = {}
-    for j, name in enumerate(header):
-        col, miss = body[:, j], missing[:, j]
-        v = _parse_floats(np.where(miss, "nan", col))
-        if v is None and sep == ";":  # "1,5" in a semicolon file: a decimal comma
-            v = _parse_floats(np.char.replace(np.where(miss, "nan", col), ",", "."))
-            if v is not None:
-                decimal_comma.append(name)
-        if v is None:  # text: keep it, missing cells become NaN
-            columns[name] = pd.Series(
-                [np.nan if m else str(c) for c, m in zip(col, miss, strict=True)], dtype=object
-            )
-            continue
-        whole = np.isfinite(v) & (np.abs(v) < 2**53)
-        whole[whole] = np.mod(v[whole], 1) == 0
-        columns[name] = pd.Series(v if miss.any() or not whole.all() else v.astype(np.int64))
+    decimal_comma = [h for h, col in zip(header, parsed, strict=True) if col.decimal_comma]
     if decimal_comma:
         notes.append(f"Read decimal commas as points in {', '.join(decimal_comma)}.")
-    df = pd.DataFrame(columns)
-    df.index = pd.Index(body_rows, name=_ROW_INDEX)
+    df = pd.DataFrame({h: col.series for h, col in zip(header, parsed, strict=True)})
+    df.index = pd.Index(row_number[1:], name=_ROW_INDEX)
     df.attrs["notes"] = notes
     return df
+
+
+@dataclass
+class _Column:
+    series: pd.Series  # numbers (int64 or float64 with NaN) or text (object with NaN)
+    empty: bool  # every value is empty
+    decimal_comma: bool  # read with decimal commas
+
+
+def _read_column(values: tuple[str, ...], sep: str) -> _Column:
+    """One column's values, as the csv module split them, typed: numbers when every
+    value that is not missing is one (whole numbers without a gap as int64), else text
+    stripped of spaces; missing values are NaN."""
+    try:  # a column of numbers and nothing else (float() ignores surrounding spaces)
+        v = np.fromiter(map(float, values), dtype=np.float64, count=len(values))
+    except ValueError:
+        pass
+    else:
+        return _Column(_number_series(v, gaps=False), not values, False)
+    raw = np.array(values, dtype=str)
+    col = np.strings.strip(raw)
+    miss = np.isin(col, _MISSING_LIST)
+    empty = bool((col == "").all())
+    v = _parse_floats(np.where(miss, "nan", col))
+    comma = False
+    if v is None and sep == ";":  # "1,5" in a semicolon file: a decimal comma
+        v = _parse_floats(np.strings.replace(np.where(miss, "nan", col), ",", "."))
+        comma = v is not None
+    if v is None:  # text: the csv module's strings themselves, stripped where needed
+        text = np.array(values, dtype=object)
+        padded = np.strings.str_len(raw) != np.strings.str_len(col)
+        text[padded] = col[padded].astype(object)
+        text[miss] = np.nan
+        return _Column(pd.Series(text, dtype=object), empty, comma)
+    return _Column(_number_series(v, gaps=bool(miss.any())), empty, comma)
+
+
+def _number_series(v: np.ndarray, gaps: bool) -> pd.Series:
+    """int64 when every value is a whole number (and none is missing), else float64."""
+    whole = np.isfinite(v) & (np.abs(v) < 2**53)
+    whole[whole] = np.mod(v[whole], 1) == 0
+    return pd.Series(v if gaps or not whole.all() else v.astype(np.int64))
 
 
 def _parse_floats(text: np.ndarray) -> np.ndarray | None:
@@ -997,7 +1170,10 @@ def _cell_float(value) -> float:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return math.nan
     if isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_)):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an int beyond float's range
+            return math.inf if value > 0 else -math.inf
     text = str(value).strip()
     if text in _MISSING:
         return math.nan
@@ -1005,13 +1181,6 @@ def _cell_float(value) -> float:
         return float(text)
     except (ValueError, OverflowError):
         return math.nan
-
-
-def _floats(col: pd.Series) -> np.ndarray:
-    """A column as float64 (N,), NaN where missing or not a number."""
-    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-        return col.to_numpy(dtype=np.float64, na_value=np.nan)
-    return np.array([_cell_float(v) for v in col], dtype=np.float64)
 
 
 def _is_missing(value) -> bool:
@@ -1022,26 +1191,99 @@ def _is_missing(value) -> bool:
     return isinstance(value, str) and value.strip() in _MISSING
 
 
-def _bad_cells(df: pd.DataFrame, columns: list[str]) -> list[tuple[int, str, str]]:
-    """(row, column, text) of non-numeric, non-missing cells, in row order."""
-    bad = []
+@dataclass
+class _Numbers:
+    """One column read as numbers: float64 values (NaN where missing or not a number),
+    which cells are missing and which hold something that is not a number."""
+
+    values: np.ndarray  # (N,) float64
+    missing: np.ndarray  # (N,) bool
+    bad: np.ndarray  # (N,) bool
+
+
+def _numbers(col: pd.Series) -> _Numbers:
+    """Read a column as numbers. A numeric column costs nothing; a text column is read
+    one distinct value at a time (see :func:`_distinct_numbers`)."""
+    if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+        values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        missing = np.isnan(values)
+        return _Numbers(values, missing, np.zeros(len(values), dtype=bool))
+    cells = col.to_numpy(dtype=object)
+    try:
+        codes, distinct = pd.factorize(cells, use_na_sentinel=True)  # None, NaN: -1
+    except TypeError:  # unhashable cells (lists...): each on its own
+        codes, distinct = np.arange(len(cells)), cells
+    values, missing = _distinct_numbers(np.asarray(distinct, dtype=object))
+    values, missing = np.append(values, np.nan)[codes], np.append(missing, True)[codes]
+    return _Numbers(values, missing, ~missing & np.isnan(values))
+
+
+# characters that can appear in a number as float() reads it ("-1.5e3", " inf", "nan");
+# 0 pads numpy's fixed-width strings, and 128 stands for every non-ASCII character (a
+# digit or a space of another script may be one)
+_NUMBER_CHARS = np.zeros(129, dtype=bool)
+_NUMBER_CHARS[
+    [0, 128, *map(ord, "0123456789+-._eEinfatyINFATY \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f")]
+] = True
+_CHUNK_CELLS = 10_000  # strings turned into one fixed-width array at once
+
+
+def _distinct_numbers(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each item as a number (NaN where missing or not a number), and whether it is
+    missing. Strings of at most MAX_CELL characters are sorted out in numpy, a chunk at a
+    time: missing markers, and strings with a character no number has (every word, every
+    label); only the rest (number-like strings) and other objects go one by one."""
+    n = len(items)
+    values = np.full(n, np.nan)
+    missing = np.zeros(n, dtype=bool)
+    lengths = np.fromiter((len(v) if type(v) is str else -1 for v in items), np.int64, n)
+    short = np.flatnonzero((lengths >= 0) & (lengths <= MAX_CELL))
+    for i in np.flatnonzero((lengths < 0) | (lengths > MAX_CELL)):
+        values[i], missing[i] = _cell_float(items[i]), _is_missing(items[i])
+    for lo in range(0, len(short), _CHUNK_CELLS):
+        at = short[lo : lo + _CHUNK_CELLS]
+        text = np.strings.strip(items[at].astype(str))
+        miss = np.isin(text, _MISSING_LIST)
+        codes = text.view(np.uint32).reshape(len(text), -1)
+        maybe = ~miss & _NUMBER_CHARS[np.minimum(codes, 128)].all(axis=1)
+        values[at[maybe]] = [_float_or_nan(t) for t in text[maybe].tolist()]
+        missing[at] = miss
+    return values, missing
+
+
+def _float_or_nan(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def _bad_cells(
+    df: pd.DataFrame, columns: list[str], numbers: dict[str, _Numbers]
+) -> tuple[list[tuple[int, str, str]], int]:
+    """The first five non-numeric, non-missing cells (row, column, text) in row order
+    (then by column name), and how many there are in all."""
+    index = df.index.to_numpy()
+    found: list[tuple[int, str, int]] = []  # (row, column, position): each column's first five
+    total = 0
     for name in columns:
-        col = df[name]
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            continue
-        for row, value in zip(col.index, col, strict=True):
-            if not _is_missing(value) and math.isnan(_cell_float(value)):
-                bad.append((int(row), name, str(value)))
-    bad.sort()
-    return bad
+        pos = np.flatnonzero(numbers[name].bad)
+        total += len(pos)
+        rows = index[pos]
+        if len(pos) > 5:
+            first = np.argpartition(rows, 4)[:5]
+            pos, rows = pos[first], rows[first]
+        found += [(int(r), name, int(p)) for r, p in zip(rows, pos, strict=True)]
+    found.sort()
+    return [(r, name, str(df[name].iloc[p])) for r, name, p in found[:5]], total
 
 
 def _fmt_rows(rows, limit: int = 5) -> str:
     """'row 4' or 'rows 4, 9, 12 and 3 more' (spreadsheet row numbers)."""
-    rows = [int(r) for r in rows]
-    s = ", ".join(str(r) for r in rows[:limit])
-    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
-    return ("row " if len(rows) == 1 else "rows ") + s + more
+    n = len(rows)
+    s = ", ".join(str(int(r)) for r in rows[:limit])
+    more = f" and {n - limit} more" if n > limit else ""
+    return ("row " if n == 1 else "rows ") + s + more
 
 
 def _label_text(v) -> str:
@@ -1139,9 +1381,13 @@ def load_csv(
         )
     except DataError:
         raise
+    except MemoryError:
+        raise DataError(
+            "The server ran out of memory loading this table; use fewer rows or columns."
+        ) from None
     except Exception as err:  # a last guard: the app shows a message, never a traceback
         raise DataError(
-            f"Could not load the data ({type(err).__name__}: {err}). Check the "
+            f"Could not load the data ({type(err).__name__}: {str(err)[:200]}). Check the "
             "file and the chosen columns."
         ) from err
 
@@ -1162,15 +1408,11 @@ def _load_csv(
     seed = _check_seed(seed)
     tf = _check_test_fraction(test_fraction)
     if isinstance(source, pd.DataFrame):
-        df = source.copy()
-        if df.index.name != _ROW_INDEX:
-            df.index = pd.RangeIndex(2, len(df) + 2, name=_ROW_INDEX)
-        df.columns = [str(c) for c in df.columns]
-        notes = list(df.attrs.get("notes", []))
+        df = source
     else:
         df = read_csv(source, max_rows=max_rows, max_bytes=max_bytes)
-        notes = list(df.attrs.get("notes", []))
-    columns = list(df.columns)
+    notes = list(df.attrs.get("notes", []))
+    columns = [str(c) for c in df.columns]
     listed = ", ".join(columns[:20]) + (", ..." if len(columns) > 20 else "")
 
     if not isinstance(target, str) or target not in columns:
@@ -1199,25 +1441,30 @@ def _load_csv(
             "split; rename it in the file."
         )
 
+    # only the chosen columns are looked at (a wide table costs no more than a narrow one)
+    position: dict[str, int] = {}
+    for i, c in enumerate(columns):
+        position.setdefault(c, i)
+    chosen = features + [target]
+    table = df.iloc[:, [position[c] for c in chosen]].set_axis(chosen, axis=1)
+    if df.index.name != _ROW_INDEX:
+        table = table.set_axis(pd.RangeIndex(2, len(table) + 2, name=_ROW_INDEX), axis=0)
+
     numeric_cols = features + ([target] if task in ("regression", "count") else [])
-    bad = _bad_cells(df, numeric_cols)
+    numbers = {c: _numbers(table[c]) for c in chosen}
+    bad, n_bad = _bad_cells(table, numeric_cols, numbers)
     if bad:
-        shown = "; ".join(f"row {r}, column '{c}': {t[:30]!r}" for r, c, t in bad[:5])
-        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        shown = "; ".join(f"row {r}, column '{c}': {_quote(t)}" for r, c, t in bad)
+        more = f" (and {n_bad - 5} more)" if n_bad > 5 else ""
         what = "Features" if task in ("binary", "multiclass") else "Features and the target"
         raise DataError(
             f"Non-numeric values: {shown}{more}. {what} must be numbers (with a "
             "point as the decimal mark): fix or delete these cells."
         )
 
-    table = df[features + [target]]
-    incomplete = pd.Series(False, index=table.index)
-    for c in table.columns:
-        col = table[c]
-        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
-            incomplete |= col.isna()
-        else:
-            incomplete |= col.map(_is_missing).astype(bool)
+    incomplete = np.zeros(len(table), dtype=bool)
+    for c in chosen:
+        incomplete |= numbers[c].missing
     n_dropped = int(incomplete.sum())
     if n_dropped:
         rows = _fmt_rows(table.index[incomplete])
@@ -1233,7 +1480,7 @@ def _load_csv(
         )
 
     numeric = list(numeric_cols)
-    values = pd.DataFrame({c: _floats(table[c]) for c in numeric}, index=table.index)
+    values = pd.DataFrame({c: numbers[c].values[~incomplete] for c in numeric}, index=table.index)
     inf_mask = ~np.isfinite(values.to_numpy())
     if inf_mask.any():
         r, c = np.nonzero(inf_mask)

@@ -620,3 +620,17 @@ def test_any_input_gives_a_dataset_or_a_data_error(blob):
         assert str(err)
     else:
         assert ds.n_train + ds.n_test >= data.MIN_ROWS
+
+
+def test_blank_lines_before_the_header_and_rows_of_separators_are_skipped():
+    text = "\n\n,,\na,b,y\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(12)) + ",,,,\n"
+    df = read_csv(text.encode())
+    assert list(df.columns) == ["a", "b", "y"]
+    assert df.index[0] == 5 and len(df) == 12  # rows 1-3 are blank, the header is row 4
+
+
+def test_a_value_may_span_lines_inside_quotes():
+    text = "a,note,y\n" + "".join(f'{i},"line {i}\nand more",{i % 2}\n' for i in range(12))
+    df = read_csv(text.encode())
+    assert df["note"].iloc[0] == "line 0\nand more"
+    assert list(df.index[:2]) == [2, 3]  # rows are records, not lines
