@@ -49,6 +49,7 @@ from probnn.params import ParamSpec
 from ui import frames, live_panel, widgets
 from ui.charts import number
 from ui.charts import training as charts
+from ui.text import plain
 
 try:  # raised inside a running script when its session stops (tab closed, Stop pressed)
     from streamlit.runtime.scriptrunner_utils.exceptions import StopException
@@ -79,9 +80,15 @@ MAX_DRAWN = 300  # data points drawn under the model (all of them are trained on
 TABS = ("Live training", "Compare likelihoods", "Loss surface")  # the views (and ?tab=)
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 BATCHES = ("full", "16", "32", "64", "128", "256")
+CSV_ROWS = 10_000  # data rows of an uploaded CSV (and 5 MB, Streamlit's upload cap too)
+CSV_BYTES = 5_000_000
+CSV_CAPS = (
+    f"CSV files up to {CSV_ROWS:,} rows, {pdata.MAX_COLUMNS} columns and "
+    f"{CSV_BYTES // 1_000_000} MB, values of at most {pdata.MAX_CELL} characters"
+)
 CAPS = (
     f"Caps: at most {MAX_STEPS:,} steps, {MAX_POINTS:,} points, {MAX_LAYERS} hidden layers "
-    f"of at most {MAX_UNITS} units; CSV files up to 10,000 rows and 5 MB."
+    f"of at most {MAX_UNITS} units; {CSV_CAPS}."
 )
 WATCH_LIMIT: float | None = None  # seconds a script keeps redrawing; None = until the run ends
 STREAMED_CHECK = 0.2  # seconds between two looks of the script at a run the panel streams
@@ -340,8 +347,9 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
 
 
 def _data_text(name: str, params: dict) -> str:
-    """A data set in words: its name and generator parameters."""
-    text = name if name else "your CSV"
+    """A data set in words (Markdown): its name, as text (a file's name is the
+    uploader's), and generator parameters."""
+    text = plain(name) if name else "your CSV"
     if params:
         text += " (" + ", ".join(f"{_LABELS.get(k, k)} {v:g}" for k, v in params.items()) + ")"
     return text
@@ -369,9 +377,8 @@ def _data_label(key: str) -> str:
 # ----------------------------------------------------------------------------- CSV upload
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def load_upload(
-    raw: bytes,
+    raw: bytes | pd.DataFrame,
     name: str,
     *,
     task: str,
@@ -379,15 +386,20 @@ def load_upload(
     features: list[str] | None,
     seed: int = 0,
 ) -> dict:
-    """Validate an uploaded CSV for ``task``; never raises.
+    """Validate an uploaded CSV for ``task``; never raises. ``raw`` is the file's bytes or
+    the table :func:`probnn.data.read_csv` made of them (then nothing is read again).
 
     Returns ``{"ok": True, "dataset", "columns", "target", "features", "notes"}`` or
-    ``{"ok": False, "error": message, "columns": [...]}``.
+    ``{"ok": False, "error": message, "columns": [...]}``. The messages and names are
+    the file's own text: show them with :func:`ui.text.plain`.
     """
-    try:
-        table = pdata.read_csv(raw)
-    except pdata.DataError as err:
-        return {"ok": False, "error": str(err), "columns": []}
+    if isinstance(raw, pd.DataFrame):
+        table = raw
+    else:
+        try:
+            table = pdata.read_csv(raw, max_rows=CSV_ROWS, max_bytes=CSV_BYTES)
+        except pdata.DataError as err:
+            return {"ok": False, "error": str(err), "columns": []}
     columns = [str(c) for c in table.columns]
     if not columns:
         return {"ok": False, "error": "The file has no columns.", "columns": []}
@@ -409,13 +421,32 @@ def load_upload(
     }
 
 
+_KEPT_RESULTS = 4  # data sets a session keeps built from its table (target, features...)
+
+
+def _stored_result(store: dict, *, task: str, target: str, features: list[str], seed: int) -> dict:
+    """:func:`load_upload` on the session's table, kept for the next rerun: the table is
+    read once per upload, and each choice of columns is built once."""
+    results = store.setdefault("results", {})
+    key = (task, target, tuple(features), seed)
+    if key not in results:
+        while len(results) >= _KEPT_RESULTS:
+            results.pop(next(iter(results)))
+        results[key] = load_upload(
+            store["table"], store["name"], task=task, target=target, features=features, seed=seed
+        )
+    return results[key]
+
+
 def _csv_panel(spec: PageSpec, *, task: str, seed: int) -> dict:
     """Uploader, target and feature choice. A bad file is reported and the last good
-    table stays loaded; a table that does not fit the task says why."""
+    table stays loaded; a table that does not fit the task says why. Whatever comes from
+    the file (its name, columns, values, and the messages that quote them) is shown as
+    text (:func:`ui.text.plain`); the column choices are plain option labels."""
     store = st.session_state.setdefault(_k(spec, "csv"), {})
     box = st.container(border=True)
     box.markdown(
-        f"**Your data** · a CSV with a header row; up to 10,000 rows and 5 MB. "
+        f"**Your data** · a CSV with a header row: {CSV_CAPS}. "
         f"The target column must suit a {task} task. A file is not part of a link."
     )
     upload = box.file_uploader(
@@ -426,8 +457,8 @@ def _csv_panel(spec: PageSpec, *, task: str, seed: int) -> dict:
         _, message = accept_upload(store, upload.getvalue(), upload.name, task=task, seed=seed)
         store["message"] = message
     if store.get("message"):
-        box.error(store["message"])
-    if not store.get("raw"):
+        box.error(plain(store["message"]))
+    if store.get("table") is None:
         box.info("Upload a CSV file to train on your own data.")
         return {}
     columns = store["columns"]
@@ -442,16 +473,14 @@ def _csv_panel(spec: PageSpec, *, task: str, seed: int) -> dict:
         placeholder="all other columns",
         help="Two features give a map of p(y | x); one gives a fitted curve.",
     )
-    result = load_upload(
-        store["raw"], store["name"], task=task, target=target, features=features, seed=seed
-    )
+    result = _stored_result(store, task=task, target=target, features=features, seed=seed)
     if not result["ok"]:
-        box.warning(f"{store['name']}: {result['error']}")
+        box.warning(plain(f"{store['name']}: {result['error']}"))
         return {}
     ds = result["dataset"]
     box.caption(
-        f"Training on {store['name']}: {ds.n_train:,} training and {ds.n_test:,} "
-        f"test rows, {ds.n_features} feature(s). " + " ".join(result["notes"])
+        f"Training on {plain(store['name'])}: {ds.n_train:,} training and {ds.n_test:,} "
+        f"test rows, {ds.n_features} feature(s). " + plain(" ".join(result["notes"]))
     )
     return {
         "dataset": ds,
@@ -466,24 +495,44 @@ def accept_upload(
     store: dict, raw: bytes, name: str, *, task: str, seed: int = 0
 ) -> tuple[bool, str | None]:
     """Take a newly uploaded file into ``store`` if some column of it can be the target
-    of a ``task`` data set (the last column is tried first).
+    of a ``task`` data set (the last column is tried first, then the others, at most 12).
+
+    The file is read once; the targets are tried on its table. After the first, a target
+    is only tried when it can work: every other column (a feature) must hold numbers, and
+    so must the target of a regression or count task, and a class target needs a number
+    of distinct values that the task allows (or rows with missing values whose dropping
+    may change it). So a table with text in two columns costs one try, and the message
+    is the first target's.
 
     A file that cannot be read, or has no usable target, leaves ``store`` as it was (the
     previous table stays in use) and returns (False, message). Returns (True, None)
-    when the file was taken; ``store["target"]`` is then the column that worked.
+    when the file was taken; ``store["target"]`` is then the column that worked. The
+    message quotes the file (its name, columns, values): show it as text.
     """
-    kept = f" Still using {store['name']}." if store.get("raw") else ""
+    kept = f" Still using {store['name']}." if store.get("table") is not None else ""
     try:
-        table = pdata.read_csv(raw)
+        table = pdata.read_csv(raw, max_rows=CSV_ROWS, max_bytes=CSV_BYTES)
     except pdata.DataError as err:
         return False, f"{name}: {err}{kept}"
     columns = [str(c) for c in table.columns]
+    text = {c for c in columns if not pd.api.types.is_numeric_dtype(table[c])}
+    classes = task in ("binary", "multiclass")
+    complete = classes and not table.isna().to_numpy().any()  # no row will be dropped
     first_error = None
     for target in [columns[-1], *columns[:-1]][:12]:
-        result = load_upload(raw, name, task=task, target=target, features=None, seed=seed)
+        hopeless = bool(text - {target}) or (target in text and not classes)
+        if classes and not hopeless:  # a class count that no choice of rows can mend
+            k = table[target].nunique()
+            hopeless = k < 2 or (
+                complete and (k != 2 if task == "binary" else k > pdata.MAX_CLASSES)
+            )
+        if hopeless and first_error is not None:
+            continue  # fails with a message like the first one's
+        result = load_upload(table, name, task=task, target=target, features=None, seed=seed)
         if result["ok"]:
-            store.update(raw=raw, name=name, columns=columns, target=target,
-                         token=store.get("token", 0) + 1)  # fmt: skip
+            store.update(table=table, name=name, columns=columns, target=target,
+                         token=store.get("token", 0) + 1,
+                         results={(task, target, (), seed): result})  # fmt: skip
             return True, None
         first_error = first_error or result["error"]
     return False, f"{name}: {first_error}{kept}"
