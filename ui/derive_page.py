@@ -33,6 +33,7 @@ from probnn.params import ParamSpec
 from ui import widgets
 from ui.charts import losses as charts
 from ui.charts import number
+from ui.text import clip_words, plain
 
 __all__ = ["NAMES", "render"]
 
@@ -67,6 +68,7 @@ TARGET_HINT = {
 }
 SHORT = {"gaussian": "Gaussian", "laplace": "Laplace", "student_t": "Student-t"}
 PREVIEW_ROWS = 8  # examples of the batch shown under the proof
+TYPED_CHARS = 4000  # room for scoring.MAX_TYPED_TARGETS numbers and their commas
 
 # ----------------------------------------------------------------------------- formatting
 
@@ -353,19 +355,19 @@ def _proof_section(name: str, lik) -> int:
     classes = 3
     if lik.task == "multiclass":
         classes = widgets.slider(CLASSES, key="classes", label="Classes C", where=controls[2])
-    typed = controls[-1].text_input(
+    typed = widgets.text(
         "Your own targets (optional)",
-        key="y",
-        bind="query-params",
+        "y",
+        max_chars=TYPED_CHARS,
+        where=controls[-1],
         placeholder=TARGET_HINT.get(lik.task, "numbers separated by commas"),
         help="Replace the random targets with your own; the batch size becomes how many you type.",
-    )
-    typed = (typed or "").strip()
+    ).strip()
 
     key = (name, params, int(n), int(seed), int(classes), typed)
     view = proof(*key)
-    if view.warning:
-        st.warning(view.warning)
+    if view.warning:  # it quotes what was typed, maybe from a link: plain text, shortened
+        st.warning(plain(clip_words(view.warning)))
     left, right = st.columns([0.66, 0.34], gap="medium")
     with left:
         _styled_table("proof", key)

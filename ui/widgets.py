@@ -38,9 +38,11 @@ from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.state.session_state_proxy import get_session_state
 
 from probnn.params import ParamSpec, quoted
-from ui import text
+from ui.text import plain
 
-__all__ = ["slider", "select", "seed", "integer", "toggle", "url_value", "clear_url_message"]
+__all__ = [
+    "slider", "select", "seed", "integer", "toggle", "text", "url_value", "clear_url_message"
+]  # fmt: skip
 
 BIND = "query-params"
 SEED_MAX = 2**31 - 1
@@ -122,7 +124,7 @@ def clear_url_message(key: str) -> None:
 def _show_message(key: str, where) -> None:
     message = st.session_state.get(f"_urlmsg_{key}")
     if message:  # the message quotes the link: plain text, never Markdown
-        where.caption(f":orange[Link value ignored: {text.plain(message)}]")
+        where.caption(f":orange[Link value ignored: {plain(message)}]")
 
 
 def _check_spec(spec: ParamSpec, key: str, low: float, high: float, default: float) -> None:
@@ -297,3 +299,38 @@ def toggle(label: str, key: str, *, default: bool = False, where=None, **kwargs)
     )
     _show_message(key, where)
     return bool(value)
+
+
+def text(
+    label: str,
+    key: str,
+    *,
+    default: str = "",
+    max_chars: int,
+    where=None,
+    **kwargs: Any,
+) -> str:
+    """A one-line text input bound to the URL; a link value longer than ``max_chars``
+    gets a message and the default."""
+    where = where or st
+    raw = url_value(key)
+    if raw is not None and len(raw) > max_chars:
+        _remember(
+            key,
+            f"{key}={quoted(raw)} is {len(raw):,} characters long, more than {max_chars:,}; "
+            f"using {default!r}.",
+        )
+        _drop(key)
+    _follow(key, default, lambda v: str(v)[:max_chars])
+    value = where.text_input(
+        label,
+        value=default,
+        key=key,
+        max_chars=max_chars,
+        bind=BIND,
+        on_change=clear_url_message,
+        args=(key,),
+        **kwargs,
+    )
+    _show_message(key, where)
+    return value or ""
