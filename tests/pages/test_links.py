@@ -137,6 +137,11 @@ def test_the_model_family_follows_the_data_family_until_it_is_chosen():
     b.change("q_family", "binomial")  # q's own starting value moves with its family
     assert b.at.slider(key="q_pi").value == 0.5
     same_view(b)
+    b.change("q_family", "bernoulli")
+    b.change("q_family", "poisson")  # q_pi goes away at bernoulli's 0.6...
+    b.change("q_family", "binomial")  # ...and comes back at binomial's own 0.5
+    assert b.at.slider(key="q_pi").value == 0.5 and "q_pi" not in b.link
+    same_view(b)
 
 
 def test_the_swept_parameter_follows_the_model_family():
