@@ -4,6 +4,8 @@
 #     benchmarks/classroom.sh            # 30 students, default settings of the page
 #     STUDENTS=10 QUERY="steps=200" benchmarks/classroom.sh
 #     SERVER_ARGS="--runner.postScriptGC false" benchmarks/classroom.sh
+#     PIN=1 benchmarks/classroom.sh                    # the server pinned to one core
+#     REPLICAS=2 STUDENTS=60 benchmarks/classroom.sh   # HAProxy in front of 2 replicas
 #
 # Serves the app headless, loads one page first (imports, chart specs), then runs
 # benchmarks/classroom.py (Streamlit's websocket protocol as ../shared/tools/classroom
@@ -15,14 +17,26 @@
 #
 #     classroom last_done_s X pure_compute_s Y ratio Z rss_peak_mb R
 #
-# Goal: every student finishes, ratio (last done / pure compute of all runs) <= 1.5,
-# peak RSS <= 1000 MB.
+# PIN=1 runs the server under `taskset -c 0`: one core, as a Community Cloud app or a
+# container limited to one CPU. REPLICAS=N starts N replicas behind HAProxy
+# (deploy/local_cluster.py; PIN=1 pins replica i to core i) and sends every student
+# through it, each with a cookie jar of its own; the pure compute is then divided by the
+# cores the replicas can use (min(N, nproc)), and rss_peak_mb is the largest replica's
+# (each one's is printed above).
+#
+# Goal: every student finishes, ratio (last done / pure compute of all runs per core)
+# <= 1.5, peak RSS <= 1000 MB per server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STUDENTS="${STUDENTS:-30}"
 QUERY="${QUERY:-}"
-PORT="${PORT:-$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
+REPLICAS="${REPLICAS:-0}"
+PIN="${PIN:-0}"
+free_port() { python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PORT="${PORT:-$(free_port)}"
 LOG="$(mktemp /tmp/classroom-server-XXXX.log)"
+PIN_CLUSTER=() PIN_SERVER=()
+if [ "$PIN" = 1 ]; then PIN_CLUSTER=(--pin) PIN_SERVER=(taskset -c 0); fi
 
 PURE=$(python - "$STUDENTS" "$QUERY" <<'EOF'
 import sys, time
@@ -36,34 +50,70 @@ print(f"{students * min(runs):.2f}")
 EOF
 )
 
-# shellcheck disable=SC2086  # SERVER_ARGS: extra streamlit options, word-split on purpose
-python -m streamlit run app.py --server.headless true --server.port "$PORT" \
-    --browser.gatherUsageStats false ${SERVER_ARGS:-} >"$LOG" 2>&1 &
-SERVER=$!
-trap 'kill "$SERVER" 2>/dev/null || true' EXIT
-for _ in $(seq 120); do
-    curl -fs "http://127.0.0.1:$PORT/_stcore/health" >/dev/null 2>&1 && break
-    sleep 0.5
-done
-# one student first: the server imports torch and builds the chart specs once
-python benchmarks/classroom.py --port "$PORT" --students 1 --page-like binary \
-    ${QUERY:+--query "$QUERY"} >/dev/null
-CPU0=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
-OUT="$(python benchmarks/classroom.py --port "$PORT" --server-pid "$SERVER" \
+wait_healthy() {
+    for _ in $(seq 240); do
+        curl -fs "http://127.0.0.1:$1/_stcore/health" >/dev/null 2>&1 && return 0
+        sleep 0.5
+    done
+    echo "no answer on port $1" >&2
+    return 1
+}
+# one student first: a server imports torch and builds the chart specs once
+warm_up() {
+    python benchmarks/classroom.py --port "$1" --students 1 --page-like binary \
+        ${QUERY:+--query "$QUERY"} >/dev/null
+}
+cpu_of() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
+
+if [ "$REPLICAS" -gt 0 ]; then
+    WORK="$(mktemp -d /tmp/classroom-cluster-XXXX)"
+    python deploy/local_cluster.py --replicas "$REPLICAS" --port "$PORT" --workdir "$WORK" \
+        "${PIN_CLUSTER[@]}" >"$LOG" 2>&1 &
+    CLUSTER=$!
+    trap 'kill "$CLUSTER" 2>/dev/null || true; wait "$CLUSTER" 2>/dev/null || true' EXIT
+    for _ in $(seq 240); do grep -q "^haproxy" "$LOG" && break; sleep 0.5; done
+    grep -q "^haproxy" "$LOG" || { cat "$LOG"; exit 1; }
+    PIDS=$(sed -n 's/^replica .* (pid \([0-9]*\))$/\1/p' "$LOG")
+    for p in $(sed -n 's/^replica [^:]*: http:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' "$LOG"); do
+        warm_up "$p"
+    done
+    CORES=$(( REPLICAS < $(nproc) ? REPLICAS : $(nproc) ))
+    TARGET=(--url "http://127.0.0.1:$PORT" --pids "$(echo $PIDS | tr ' ' ,)")
+    echo "$REPLICAS replicas behind HAProxy on port $PORT (pids $(echo $PIDS)), $CORES cores"
+else
+    # shellcheck disable=SC2086  # SERVER_ARGS: extra streamlit options, word-split on purpose
+    "${PIN_SERVER[@]}" python -m streamlit run app.py --server.headless true \
+        --server.port "$PORT" --browser.gatherUsageStats false ${SERVER_ARGS:-} >"$LOG" 2>&1 &
+    SERVER=$!
+    trap 'kill "$SERVER" 2>/dev/null || true' EXIT
+    wait_healthy "$PORT"
+    warm_up "$PORT"
+    PIDS=$SERVER
+    CORES=1
+    TARGET=(--port "$PORT" --server-pid "$SERVER")
+fi
+[ "$PIN" = 1 ] && echo "pinned: $(for p in $PIDS; do taskset -cp "$p"; done | tr '\n' ' ')"
+# shellcheck disable=SC2086  # PIDS: word-split on purpose
+CPU0=$(cpu_of $PIDS)
+OUT="$(python benchmarks/classroom.py "${TARGET[@]}" \
     --students "$STUDENTS" --page-like binary --click Train --timeout 900 \
     ${QUERY:+--query "$QUERY"})" || true
-CPU1=$(awk '{print $14 + $15}' "/proc/$SERVER/stat")
-echo "$OUT" | tail -n 4
+# shellcheck disable=SC2086
+CPU1=$(cpu_of $PIDS)
+echo "$OUT" | tail -n 5
 HZ=$(getconf CLK_TCK)
-python - "$OUT" "$PURE" "$CPU0" "$CPU1" "$HZ" <<'EOF'
+python - "$OUT" "$PURE" "$CPU0" "$CPU1" "$HZ" "$CORES" <<'EOF'
 import re, sys
-out, pure, cpu0, cpu1, hz = sys.argv[1], float(sys.argv[2]), *map(float, sys.argv[3:])
+out, pure, cpu0, cpu1, hz, cores = sys.argv[1], float(sys.argv[2]), *map(float, sys.argv[3:])
 last_match = re.search(r"click-to-done median [\d.]+ s max ([\d.]+) s", out)
+replicas = [float(mb) for mb in re.findall(r"\d+ (\d+) MB", out.split("peak RSS per process:")[-1])]
 peak = re.search(r"peak (\d+)", out)
+rss = max(replicas) if "peak RSS per process:" in out else (float(peak.group(1)) if peak else float("nan"))
 last = float(last_match.group(1)) if last_match else float("nan")
 cpu = (cpu1 - cpu0) / hz
-print(f"pure compute of all runs: {pure:.1f} s; server CPU during the class: {cpu:.1f} s "
-      f"({cpu / pure:.2f} x the pure compute)")
-print(f"classroom last_done_s {last:.1f} pure_compute_s {pure:.1f} ratio {last / pure:.2f} "
-      f"rss_peak_mb {peak.group(1) if peak else 'nan'}")
+share = pure / cores
+print(f"pure compute of all runs: {pure:.1f} s, per core ({cores:.0f}): {share:.1f} s; server CPU "
+      f"during the class: {cpu:.1f} s ({cpu / pure:.2f} x the pure compute)")
+print(f"classroom last_done_s {last:.1f} pure_compute_s {share:.1f} ratio {last / share:.2f} "
+      f"rss_peak_mb {rss:.0f}")
 EOF
