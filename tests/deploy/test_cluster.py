@@ -102,9 +102,16 @@ def test_a_students_websocket_start_and_stream_all_reach_one_replica(cluster):
         assert served == {s.replicas[0][1]}, (token, served)
 
 
-def test_a_replica_that_stops_is_taken_out_and_its_students_move(cluster):
+def test_a_replica_that_stops_is_taken_out_and_its_students_move(tmp_path):
     """The health check: once r1 stops answering, HAProxy marks it down, and a browser
-    whose cookie names r1 is sent to r2 (where its page starts a new session)."""
+    whose cookie names r1 is sent to r2 (where its page starts a new session). A cluster
+    of its own: the others' tests keep both replicas."""
+    _haproxy()
+    with local_cluster.Cluster(replicas=2, workdir=tmp_path) as cluster:
+        _taken_out(cluster)
+
+
+def _taken_out(cluster):
     assert _replica(cluster.url, "probnn_replica=r1") == "r1"
     r1 = next(r for r in cluster.replicas if r.name == "r1")
     r1.process.terminate()
