@@ -44,6 +44,7 @@ import sys
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -288,7 +289,20 @@ def _own_options(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     ap.add_argument("--url", help="the app's address, e.g. a load balancer's (cookies on)")
     ap.add_argument("--cookies", action="store_true", help="a cookie jar per student")
     ap.add_argument("--pids", default="", help="comma-separated pids whose peak RSS to print")
-    return ap.parse_known_args(argv)
+    own, rest = ap.parse_known_args(argv)
+    students = argparse.ArgumentParser(add_help=False)
+    students.add_argument("--students", type=int, default=10)  # the tool's, read here too
+    own.students = students.parse_known_args(rest)[0].students
+    return own, rest
+
+
+async def _class(students: int) -> None:
+    """The tool's main, with a thread for each student's requests: a student's stream is
+    read in a thread for as long as its run trains, and asyncio's default pool (a few
+    threads) would make the others wait for one, their presses of Train too, where
+    each browser tab has connections of its own."""
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(2 * students + 8))
+    await tool.main()
 
 
 def main() -> None:
@@ -306,7 +320,7 @@ def main() -> None:
     pids = [int(p) for p in own.pids.split(",") if p.strip()]
     with PeakRss(pids) as rss:
         try:
-            asyncio.run(tool.main())
+            asyncio.run(_class(own.students))
         finally:
             if pids:
                 print("peak RSS per process: " + ", ".join(

@@ -10,11 +10,12 @@ For each repeat, on a fresh server (``streamlit run app.py``, headless):
    (the page starts loading it after it is drawn);
 3. sessions: ``--sessions`` more visitors open the binary page and keep it open (the
    simulated students of benchmarks/classroom.py, each a websocket session); the RSS
-   they add, per session;
+   they add, per session, and the server's CPU seconds per page opened;
 4. training: ``--trainers`` more open the page and press Train at once (the default
    run) and keep their tab open; the peak RSS they add during their runs, per student
-   less a session's share, and the server's CPU seconds while they train, per run, next
-   to the bare compute of that run (``Run.advance`` alone, one torch thread).
+   less a session's share, and the server's CPU seconds while they train, per run less
+   a page's opening, next to the bare compute of that run (``Run.advance`` alone, one
+   torch thread).
 
 Prints one line per repeat and the range over repeats of each figure.
 """
@@ -76,14 +77,16 @@ async def _measure(port: int, pid: int, sessions: int, trainers: int, timeout: f
     _, t1 = await _visit(url, 1, 0, None, timeout)
     await asyncio.sleep(8)  # the page's background import of torch
     out["warm"] = rss_mb(pid)
+    cpu0 = cpu_seconds(pid)
     _, t2 = await _visit(url, sessions, 1, None, timeout)
+    out["cpu_per_open"] = (cpu_seconds(pid) - cpu0) / sessions
     await asyncio.sleep(3)
     out["sessions"] = rss_mb(pid)
     out["per_session"] = (out["sessions"] - out["warm"]) / sessions
     cpu0 = cpu_seconds(pid)
     with PeakRss([pid]) as peak:
         students, t3 = await _visit(url, trainers, 1 + sessions, "Train", timeout)
-    out["cpu_per_run"] = (cpu_seconds(pid) - cpu0) / trainers
+    out["cpu_per_run"] = (cpu_seconds(pid) - cpu0) / trainers - out["cpu_per_open"]
     out["peak"] = peak.peaks[pid]
     out["per_trainer"] = (out["peak"] - out["sessions"]) / trainers - out["per_session"]
     out["last_done"] = max(s.done - s.clicked for s in students)
@@ -141,7 +144,8 @@ def main() -> int:
               f"{args.sessions} open sessions {m['sessions']:.0f} MB "
               f"({m['per_session']:.1f} MB each), {args.trainers} training: peak "
               f"{m['peak']:.0f} MB ({m['per_trainer']:.1f} MB each beyond a session), "
-              f"after {m['after']:.0f} MB; server CPU {m['cpu_per_run']:.2f} s per run "
+              f"after {m['after']:.0f} MB; server CPU {m['cpu_per_open']:.2f} s per page "
+              f"opened, {m['cpu_per_run']:.2f} s per run "
               f"({m['cpu_per_run'] / bare:.2f} x bare); last done {m['last_done']:.1f} s",
               flush=True)
 
@@ -152,8 +156,9 @@ def main() -> int:
     print(f"sizing: idle {span('idle')} MB, warm {span('warm')} MB, per open session "
           f"{span('per_session', '.1f')} MB, per training student "
           f"{span('per_trainer', '.1f')} MB, peak with {1 + args.sessions} sessions and "
-          f"{args.trainers} training {span('peak')} MB, server CPU per default run "
-          f"{span('cpu_per_run', '.2f')} s (bare compute {bare:.2f} CPU s)")
+          f"{args.trainers} training {span('peak')} MB, server CPU per page opened "
+          f"{span('cpu_per_open', '.2f')} s, per default run {span('cpu_per_run', '.2f')} s "
+          f"(bare compute {bare:.2f} CPU s)")
     return 0
 
 
