@@ -40,6 +40,7 @@ import importlib.util
 import json
 import os
 import re
+import resource
 import sys
 import threading
 import time
@@ -325,6 +326,9 @@ def main() -> None:
             if pids:
                 print("peak RSS per process: " + ", ".join(
                     f"{pid} {mb:.0f} MB" for pid, mb in rss.peaks.items()), flush=True)
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            print(f"the simulated students' own CPU: {usage.ru_utime + usage.ru_stime:.1f} s "
+                  "(on the same machine as the servers)", flush=True)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,7 @@ if [ "$REPLICAS" -gt 0 ]; then
     for _ in $(seq 240); do grep -q "^haproxy" "$LOG" && break; sleep 0.5; done
     grep -q "^haproxy" "$LOG" || { cat "$LOG"; exit 1; }
     PIDS=$(sed -n 's/^replica .* (pid \([0-9]*\))$/\1/p' "$LOG")
+    HAPROXY=$(sed -n 's/^haproxy (pid \([0-9]*\)).*/\1/p' "$LOG")
     for p in $(sed -n 's/^replica [^:]*: http:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' "$LOG"); do
         warm_up "$p"
     done
@@ -95,12 +96,20 @@ fi
 [ "$PIN" = 1 ] && echo "pinned: $(for p in $PIDS; do taskset -cp "$p"; done | tr '\n' ' ')"
 # shellcheck disable=SC2086  # PIDS: word-split on purpose
 CPU0=$(cpu_of $PIDS)
+[ "$REPLICAS" -gt 0 ] && LB0=$(cpu_of "$HAPROXY")
 OUT="$(python benchmarks/classroom.py "${TARGET[@]}" \
     --students "$STUDENTS" --page-like binary --click Train --timeout 900 \
     ${QUERY:+--query "$QUERY"})" || true
 # shellcheck disable=SC2086
 CPU1=$(cpu_of $PIDS)
-echo "$OUT" | tail -n 5
+echo "$OUT" | tail -n 6
+if [ "$REPLICAS" -gt 0 ]; then
+    LB1=$(cpu_of "$HAPROXY")
+    sleep 1  # HAProxy logs a websocket when it closes
+    echo "haproxy CPU during the class: $(awk "BEGIN {printf \"%.1f\", ($LB1 - $LB0) / $(getconf CLK_TCK)}") s;" \
+        "websockets per replica: $(grep -o 'replicas/r[0-9]* .* 101 .*GET /_stcore/stream' \
+        "$WORK/haproxy.log" | cut -d' ' -f1 | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
+fi
 HZ=$(getconf CLK_TCK)
 python - "$OUT" "$PURE" "$CPU0" "$CPU1" "$HZ" "$CORES" <<'EOF'
 import re, sys
