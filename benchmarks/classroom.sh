@@ -12,7 +12,8 @@
 # speaks it, plus the live panel's frame stream, which each student reads over HTTP
 # until its run is over, as a browser does; no browser). Prints the
 # classroom summary (who finished, click-to-done, server RSS), the pure compute of the
-# same runs (probnn's Run alone, one torch thread, times the number of students), the
+# same runs (the CPU seconds of probnn's Run alone, one torch thread, times the number of
+# students: unlike its wall time, not stretched by whatever else the machine runs), the
 # server's CPU time during the class, and last
 #
 #     classroom last_done_s X pure_compute_s Y ratio Z rss_peak_mb R
@@ -45,7 +46,11 @@ from benchmarks.live_training import bare_compute
 students, query = int(sys.argv[1]), sys.argv[2]
 q = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
 bare_compute(dict(q, steps="20"), "binary")  # warm-up: first steps pay one-off costs
-runs = [bare_compute(q, "binary") for _ in range(3)]
+runs = []
+for _ in range(3):  # CPU seconds: the compute itself, whatever else runs on the machine
+    t0 = time.process_time()
+    bare_compute(q, "binary")
+    runs.append(time.process_time() - t0)
 print(f"{students * min(runs):.2f}")
 EOF
 )
