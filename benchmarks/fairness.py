@@ -34,7 +34,7 @@ from benchmarks.classroom import Student  # noqa: E402
 from benchmarks.cold_start import ROOT, free_port  # noqa: E402
 from benchmarks.live_training import bare_compute  # noqa: E402
 
-# the largest run a link can ask for on the binary page (ui/training_page.py's caps)
+# the largest run a link can ask for on the binary page (ui/training_page/spec.py's caps)
 BIGGEST = "n=2000&layers=4&units=64&steps=5000&batch=full&act=relu"
 SETTLE = 3.0  # seconds the others train before the student presses Train
 

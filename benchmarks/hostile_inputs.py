@@ -19,8 +19,9 @@ the start, and the server's CPU seconds (``/proc/<pid>/stat`` utime + stime) fro
 to settled. It also counts the links and images to ``example.invalid`` that the page
 drew (Markdown from a file or a link that became active: should be 0).
 
-Prints one row per input (with ``--repeat``, the worst of the repeats), then the worst of
-the files and of the links, and last
+Prints one row per input (with ``--repeat``, the worst of the repeats; for the eight
+links opened together, their memory together and each one's share of the CPU), then the
+worst of the files and of the links, and last
 
     worst rss +N MB cpu S s
 
@@ -269,11 +270,15 @@ def main() -> None:
                               f" cpu {min(r['cpu'] for r in rows):.2f}-{cpu:.2f})")  # fmt: skip
                 group = "files" if kind == "file" else "links"
                 w = worst.get(group, (0.0, 0.0))
-                worst[group] = (max(w[0], rss), max(w[1], cpu))
+                # links opened together: the memory is all of theirs at once, the CPU
+                # each one's share (an input is one link)
+                each = len(SURFACES) if kind == "links" else 1
+                worst[group] = (max(w[0], rss), max(w[1], cpu / each))
+                per = f" ({cpu / each:.2f} s each)" if each > 1 else ""
                 print(
                     f"{kind:5s} {key:22s} {_size(rows[0]['size']):>9s}  rss +{rss:4.0f} MB  "
-                    f"cpu {cpu:5.2f} s  wall {wall:5.1f} s{spread}  active {rows[0]['active']}  "
-                    f"{rows[0]['message'][:110]}",
+                    f"cpu {cpu:5.2f} s{per}  wall {wall:5.1f} s{spread}  "
+                    f"active {rows[0]['active']}  {rows[0]['message'][:110]}",
                     flush=True,
                 )
             browser.close()

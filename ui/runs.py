@@ -10,7 +10,7 @@ from collections.abc import MutableMapping
 
 __all__ = ["LEFT", "PAGE_KEYS", "pause_elsewhere"]
 
-PAGE_KEYS = ("binary", "multiclass", "regression")  # the training pages (ui/training_page.py)
+PAGE_KEYS = ("binary", "multiclass", "regression")  # the training pages (ui/training_page/)
 LEFT = "Paused when you left this page."
 
 

@@ -15,6 +15,7 @@ from tests.hostile.files import FILES, HTML, IMAGE, LINK
 from tests.pages.training_helpers import TrainingPage
 from ui import training_page
 from ui.text import plain, shown
+from ui.training_page import upload
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 PAGE = TrainingPage("binary")
@@ -36,7 +37,7 @@ def counted(monkeypatch):
             calls[_name] += 1
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(training_page.pdata, name, wrapper)
+        monkeypatch.setattr(data, name, wrapper)
     return calls
 
 
@@ -75,10 +76,10 @@ def test_a_taken_table_is_kept_parsed_and_its_choices_built_once(counted):
     ok, _ = training_page.accept_upload(store, GOOD, "good.csv", task="binary")
     assert ok and store["columns"] == ["x1", "x2", "label"] and "raw" not in store
     assert counted == {"read_csv": 1, "load_csv": 1}
-    first = training_page._stored_result(store, task="binary", target="label", features=[], seed=0)
-    again = training_page._stored_result(store, task="binary", target="label", features=[], seed=0)
+    first = upload.stored_result(store, task="binary", target="label", features=[], seed=0)
+    again = upload.stored_result(store, task="binary", target="label", features=[], seed=0)
     assert first is again and first["ok"]  # the result accept_upload built
-    one = training_page._stored_result(
+    one = upload.stored_result(
         store, task="binary", target="label", features=["x1"], seed=0
     )
     assert one["ok"] and one["features"] == ["x1"]

@@ -15,6 +15,8 @@ from probnn import data, live, training
 from tests.pages.training_helpers import TrainingPage, components, live_frame, results, status
 from ui import frames, runs, training_page
 from ui.charts import number
+from ui.training_page import results as results_module
+from ui.training_page import view, watch
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 KEY = "binary"
@@ -133,7 +135,7 @@ def test_step_twice_reaches_the_end_then_reset():
 def test_pause_and_resume_mid_run(monkeypatch):
     # The page normally redraws until the run ends; here it hands back at once, so the
     # test can press Pause while the background thread trains.
-    monkeypatch.setattr(training_page, "WATCH_LIMIT", 0.0)
+    monkeypatch.setattr(watch, "WATCH_LIMIT", 0.0)
     at = click(open_page({"steps": 5000}), "train")
     lv = live_of(at)
     assert lv.snapshot().status == "running"
@@ -200,7 +202,7 @@ def test_bad_link_values_give_messages_not_errors():
 
 
 def test_changing_a_setting_mid_run_resets_and_says_so(monkeypatch):
-    monkeypatch.setattr(training_page, "WATCH_LIMIT", 0.0)
+    monkeypatch.setattr(watch, "WATCH_LIMIT", 0.0)
     at = click(open_page({"steps": 5000}), "train")
     old = live_of(at)
     at.slider(key="units").set_value(16).run()
@@ -452,7 +454,7 @@ def test_a_session_whose_stream_failed_gets_every_frame_as_an_element(monkeypatc
     monkeypatch.setattr(frames, "_SERVED", [True])
     at = open_page({"steps": 20})
     assert components(at, "train")  # the panel's own Train button, while streams work
-    at.session_state[training_page._UNSTREAMED] = True  # what _stream_lost records
+    at.session_state[view.UNSTREAMED] = True  # what view._stream_lost records
     at = click(at.run(), "train")  # the rerun that the panel asked for: Streamlit's button
     assert not at.exception
     assert status(at).startswith("**Step 20 / 20** · finished")
@@ -464,7 +466,7 @@ def test_the_history_table_keeps_its_numbers_whole():
     """The after-training table's minus signs are typographic, so a narrow cell cannot
     break ``1.39e-04`` after the hyphen."""
     frame = pd.DataFrame({"step": [10, 20], "train loss (nats)": [1.39e-4, -0.5]})
-    table = training_page._table(frame)
+    table = results_module.last_table(frame)
     assert table == {
         "head": ["", "step 10", "step 20"],
         "rows": [["train loss (nats)", "1.39e\u221204", "\u22120.5"]],
@@ -474,7 +476,7 @@ def test_the_history_table_keeps_its_numbers_whole():
 def test_leaving_the_page_pauses_its_run_and_coming_back_says_so(app, monkeypatch):
     # the router pauses the runs of pages not shown: a streamed run no longer holds the
     # script, so leaving the page would otherwise leave it training
-    monkeypatch.setattr(training_page, "WATCH_LIMIT", 0.0)  # hand back while it trains
+    monkeypatch.setattr(watch, "WATCH_LIMIT", 0.0)  # hand back while it trains
     app.run()
     app.query_params["steps"] = 5000
     app.switch_page("lessons/binary.py").run()
