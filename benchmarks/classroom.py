@@ -121,16 +121,24 @@ def post_start(url: str, origin: str, jar: http.cookiejar.CookieJar | None = Non
 def read_stream(url: str, jar: http.cookiejar.CookieJar | None = None,
                 seen: list | None = None) -> dict:
     """Read a frame stream (one JSON object per line) until a frame that is not running;
-    that frame (or the last line, e.g. an error). With ``jar``, it sends its cookies."""
+    that frame (or the last line, e.g. an error). With ``jar``, it sends its cookies.
+
+    A response ends after 60 s (ui/frames.py's STREAM_SECONDS) whether or not the run
+    is over; like the panel, this then asks for the frames after the last one it got."""
     last: dict = {}
-    with _open(url, jar, 120, seen, "stream") as response:
-        for raw in response:
-            line = json.loads(raw)
-            if line:
-                last = line
-            if line.get("error") or (line and not line.get("running", True)):
-                break
-    return last
+    while True:
+        with _open(url, jar, 120, seen, "stream") as response:
+            for raw in response:
+                line = json.loads(raw)
+                if line:
+                    last = line
+                if line.get("error") or (line and not line.get("running", True)):
+                    return last
+        if "version" not in last:
+            return last
+        parts = urlsplit(url)
+        query = [q for q in parts.query.split("&") if q and not q.startswith("after=")]
+        url = parts._replace(query="&".join([*query, f"after={last['version']}"])).geturl()
 
 
 class Student(tool.Student):
