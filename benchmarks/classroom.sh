@@ -109,6 +109,7 @@ OUT="$(python benchmarks/classroom.py "${TARGET[@]}" \
     ${QUERY:+--query "$QUERY"})" || true
 # shellcheck disable=SC2086
 CPU1=$(cpu_of $PIDS)
+echo "$OUT" | grep -m 5 FAIL || true  # the first students who did not finish clean, if any
 echo "$OUT" | tail -n 6
 if [ "$REPLICAS" -gt 0 ]; then
     LB1=$(cpu_of "$HAPROXY")
