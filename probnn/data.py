@@ -212,6 +212,9 @@ class Generator:
     fn: Callable[..., tuple[torch.Tensor, torch.Tensor]]
     description: str = ""
     truth: Callable[..., pd.DataFrame] | None = None  # (x grid, **params) -> frame
+    # 2-D sets: the same draw before the common rescale, ``fn == _unit_scale o raw``
+    # (probnn.truth reads the generator's distribution in these raw coordinates)
+    raw: Callable[..., tuple[torch.Tensor, torch.Tensor]] | None = None
 
     def defaults(self) -> dict:
         """The default value of every parameter."""
@@ -288,34 +291,34 @@ def _unit_scale(X: torch.Tensor) -> torch.Tensor:
     return X / X.var(dim=0).mean().sqrt().clamp_min(1e-12)
 
 
-def _gen_blobs(n, gen, *, noise):
+def _draw_blobs(n, gen, *, noise):
     sizes = _class_sizes(n, 2)
     centres = torch.tensor([[-0.75, -0.75], [0.75, 0.75]], dtype=torch.float64)  # (2, 2)
     sd = 0.1 + noise
     X = torch.cat([centres[k] + sd * _normal((m, 2), gen) for k, m in enumerate(sizes)])
-    return _unit_scale(X), _labels(sizes)
+    return X, _labels(sizes)
 
 
-def _gen_moons(n, gen, *, noise):
+def _draw_moons(n, gen, *, noise):
     sizes = _class_sizes(n, 2)
     t0, t1 = (_uniform((m,), gen, 0.0, math.pi) for m in sizes)
     upper = torch.stack([t0.cos(), t0.sin()], dim=1)  # (n0, 2)
     lower = torch.stack([1.0 - t1.cos(), 0.5 - t1.sin()], dim=1)  # (n1, 2)
     X = torch.cat([upper, lower]) + 0.5 * noise * _normal((n, 2), gen)
-    return _unit_scale(X), _labels(sizes)
+    return X, _labels(sizes)
 
 
-def _gen_circles(n, gen, *, noise):
+def _draw_circles(n, gen, *, noise):
     sizes = _class_sizes(n, 2)  # class 0: outer circle (radius 1), class 1: inner (0.5)
     parts = []
     for radius, m in zip((1.0, 0.5), sizes, strict=True):
         angle = _uniform((m,), gen, 0.0, 2 * math.pi)
         parts.append(radius * torch.stack([angle.cos(), angle.sin()], dim=1))
     X = torch.cat(parts) + 0.3 * noise * _normal((n, 2), gen)
-    return _unit_scale(X), _labels(sizes)
+    return X, _labels(sizes)
 
 
-def _gen_xor(n, gen, *, noise):
+def _draw_xor(n, gen, *, noise):
     sizes = _class_sizes(n, 2)  # class 1: quadrants where x1 and x2 share a sign
     parts = []
     for k, m in enumerate(sizes):
@@ -324,10 +327,10 @@ def _gen_xor(n, gen, *, noise):
         s2 = s1 if k == 1 else -s1
         parts.append(mag * torch.stack([s1, s2], dim=1))
     X = torch.cat(parts) + 0.5 * noise * _normal((n, 2), gen)
-    return _unit_scale(X), _labels(sizes)
+    return X, _labels(sizes)
 
 
-def _spiral_arms(n, gen, c, turns, noise):
+def _draw_spiral_arms(n, gen, c, turns, noise):
     sizes = _class_sizes(n, c)
     spacing = 0.95 / (turns * c)  # radial distance between neighbouring arms
     parts = []
@@ -337,24 +340,44 @@ def _spiral_arms(n, gen, c, turns, noise):
         theta = 2 * math.pi * (turns * t + k / c)
         parts.append(r[:, None] * torch.stack([theta.cos(), theta.sin()], dim=1))
     X = torch.cat(parts) + 0.5 * spacing * noise * _normal((n, 2), gen)
-    return _unit_scale(X), _labels(sizes)
+    return X, _labels(sizes)
 
 
-def _gen_spiral(n, gen, *, noise):
-    return _spiral_arms(n, gen, 2, 1.75, noise)
+def _draw_spiral(n, gen, *, noise):
+    return _draw_spiral_arms(n, gen, 2, 1.75, noise)
 
 
-def _gen_multi_blobs(n, gen, *, noise, n_classes):
+def _draw_multi_blobs(n, gen, *, noise, n_classes):
     sizes = _class_sizes(n, n_classes)
     angle = 2 * math.pi * torch.arange(n_classes, dtype=torch.float64) / n_classes + math.pi / 2
     centres = 2.0 * torch.stack([angle.cos(), angle.sin()], dim=1)  # (C, 2)
     sd = 0.15 + noise
     X = torch.cat([centres[k] + sd * _normal((m, 2), gen) for k, m in enumerate(sizes)])
-    return _unit_scale(X), _labels(sizes)
+    return X, _labels(sizes)
 
 
-def _gen_multi_spirals(n, gen, *, noise, n_classes):
-    return _spiral_arms(n, gen, n_classes, 1.0, noise)
+def _draw_multi_spirals(n, gen, *, noise, n_classes):
+    return _draw_spiral_arms(n, gen, n_classes, 1.0, noise)
+
+
+def _scaled(draw: Callable[..., tuple[torch.Tensor, torch.Tensor]]):
+    """The generator that rescales what ``draw`` returns with :func:`_unit_scale`."""
+
+    def fn(n, gen, **params):
+        X, y = draw(n, gen, **params)
+        return _unit_scale(X), y
+
+    fn.__name__ = fn.__qualname__ = draw.__name__.replace("_draw_", "_gen_")
+    return fn
+
+
+_gen_blobs = _scaled(_draw_blobs)
+_gen_moons = _scaled(_draw_moons)
+_gen_circles = _scaled(_draw_circles)
+_gen_xor = _scaled(_draw_xor)
+_gen_spiral = _scaled(_draw_spiral)
+_gen_multi_blobs = _scaled(_draw_multi_blobs)
+_gen_multi_spirals = _scaled(_draw_multi_spirals)
 
 
 # 1-D sets: x is uniform on [-sqrt 3, sqrt 3] (mean 0, sd 1), y has O(1) scale.
@@ -453,6 +476,7 @@ GENERATORS: dict[str, Generator] = {
             (_n_spec(), _noise_spec(0.3)),
             _gen_blobs,
             "Two round Gaussian clouds; a straight line separates them.",
+            raw=_draw_blobs,
         ),
         Generator(
             "moons",
@@ -461,6 +485,7 @@ GENERATORS: dict[str, Generator] = {
             (_n_spec(), _noise_spec(0.3)),
             _gen_moons,
             "Two interleaved half circles; the boundary has to bend.",
+            raw=_draw_moons,
         ),
         Generator(
             "circles",
@@ -469,6 +494,7 @@ GENERATORS: dict[str, Generator] = {
             (_n_spec(), _noise_spec(0.3)),
             _gen_circles,
             "A small circle inside a large one; no straight line separates them.",
+            raw=_draw_circles,
         ),
         Generator(
             "xor",
@@ -477,6 +503,7 @@ GENERATORS: dict[str, Generator] = {
             (_n_spec(), _noise_spec(0.2)),
             _gen_xor,
             "Opposite quadrants share a class; needs a hidden layer.",
+            raw=_draw_xor,
         ),
         Generator(
             "spiral",
@@ -485,6 +512,7 @@ GENERATORS: dict[str, Generator] = {
             (_n_spec(), _noise_spec(0.2)),
             _gen_spiral,
             "Two interleaved spiral arms; the hardest of the binary sets.",
+            raw=_draw_spiral,
         ),
         Generator(
             "multi_blobs",
@@ -493,6 +521,7 @@ GENERATORS: dict[str, Generator] = {
             (_n_spec(), _noise_spec(0.3), _classes_spec("blobs")),
             _gen_multi_blobs,
             "Gaussian clouds on a ring, one per class.",
+            raw=_draw_multi_blobs,
         ),
         Generator(
             "multi_spirals",
@@ -501,6 +530,7 @@ GENERATORS: dict[str, Generator] = {
             (_n_spec(), _noise_spec(0.2), _classes_spec("spiral arms")),
             _gen_multi_spirals,
             "One spiral arm per class.",
+            raw=_draw_multi_spirals,
         ),
         Generator(
             "linear",
@@ -652,18 +682,9 @@ def _split_indices(
     return train_idx, test_idx
 
 
-def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> Dataset:
-    """Draw a synthetic data set.
-
-    Parameters
-    ----------
-    name : a key of :data:`GENERATORS` (otherwise DataError, a ValueError, listing them).
-    seed : seeds a private ``torch.Generator``; the same seed gives identical tensors.
-    test_fraction : share of points held out for testing, 0..0.9 (stratified by class).
-    **params : the generator's knobs (see ``GENERATORS[name].params``); missing ones take
-        their default. An invalid value raises :class:`DataError` with the ParamSpec's
-        message.
-    """
+def _generator_values(name, params: dict) -> tuple[Generator, dict]:
+    """The generator ``name`` and the value of each of its parameters (checked, missing
+    ones at their default), or DataError saying what to change."""
     if not isinstance(name, str) or name not in GENERATORS:
         raise DataError(f"Unknown data set {name!r}; valid names: {', '.join(GENERATORS)}.")
     g = GENERATORS[name]
@@ -681,6 +702,22 @@ def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> 
         else:
             value = p.cast(p.default)
         values[p.name] = value
+    return g, values
+
+
+def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> Dataset:
+    """Draw a synthetic data set.
+
+    Parameters
+    ----------
+    name : a key of :data:`GENERATORS` (otherwise DataError, a ValueError, listing them).
+    seed : seeds a private ``torch.Generator``; the same seed gives identical tensors.
+    test_fraction : share of points held out for testing, 0..0.9 (stratified by class).
+    **params : the generator's knobs (see ``GENERATORS[name].params``); missing ones take
+        their default. An invalid value raises :class:`DataError` with the ParamSpec's
+        message.
+    """
+    g, values = _generator_values(name, params)
     seed = _check_seed(seed)
     tf = _check_test_fraction(test_fraction)
 
