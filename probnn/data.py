@@ -44,6 +44,7 @@ __all__ = [
     "Generator",
     "GENERATORS",
     "make",
+    "conditional_entropy",
     "generators_for",
     "MAX_COLUMNS",
     "MAX_CELL",
@@ -752,6 +753,15 @@ def make(name: str, *, seed: int = 0, test_fraction: float = 0.25, **params) -> 
         source="synthetic",
         truth=truth,
     )
+
+
+def conditional_entropy(dataset: Dataset):
+    """The floor of a synthetic data set: H(Y|X) of its generator in nats, as a
+    :class:`probnn.truth.Floor` (value, error, method); None for a CSV. The lowest
+    expected test loss any model can reach; see :mod:`probnn.truth`."""
+    from probnn import truth  # truth builds on this module
+
+    return truth.conditional_entropy(dataset)
 
 
 # --------------------------------------------------------------------------- CSV
