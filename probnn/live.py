@@ -59,6 +59,7 @@ __all__ = [
     "predict",
     "render_interval",
     "residual_table",
+    "surprise",
     "weight_bias",
     "yardstick",
 ]
@@ -715,6 +716,39 @@ def predict(run, X) -> tuple[np.ndarray, np.ndarray | None]:
     mean = lik.mean(out)
     sd = lik.stddev(out)
     return mean.double().numpy(), (None if sd is None else sd.double().numpy())
+
+
+@torch.no_grad()
+def surprise(run, X, y) -> np.ndarray:
+    """The surprise of the run's current model at each point: -log q(y | x), nats, (N,).
+
+    Computed as the run computes its loss: the model's raw output on X (N, D) and the
+    likelihood's ``nll_per_example`` with targets y (N,), in float32. So with the whole
+    training set as one batch (``batch_size=None``), after k optimiser steps
+    ``surprise(run, X_train, y_train).mean()`` is the ``train_loss`` recorded for step
+    k + 1 (a step records the loss at the parameters before its update), and at an
+    evaluation step s, ``test_loss`` is ``surprise(...X_test, y_test).mean()`` after
+    s - 1 steps. With label smoothing the surprise stays -log q(y | x) (what the test
+    loss of a model would be without smoothing), while the training loss is the
+    cross-entropy against the smoothed targets, so the two differ.
+
+    Averaged over a test set, the surprise estimates the cross-entropy of the data
+    with the model; ``probnn.truth.kl_gap`` subtracts the data's own entropy.
+    """
+    lik = likelihood_of(run)
+    if lik.params.get("smoothing"):
+        from probnn import likelihoods
+
+        lik = likelihoods.get(lik.name, **{**lik.params, "smoothing": 0.0})
+    X = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    if X.ndim == 1:
+        X = X[:, None]
+    out = run.model(X)  # (N, K)
+    if out.ndim == 2 and out.shape[1] == 1:
+        out = out[:, 0]
+    target = torch.as_tensor(np.asarray(y))
+    target = target.to(torch.int64 if lik.task == "multiclass" else torch.float32)
+    return lik.nll_per_example(out, target).double().numpy()
 
 
 def plane(dataset, size: int = 40, margin: float = 0.1) -> tuple[np.ndarray, np.ndarray]:

@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate, stats
 
-from probnn import data, live, truth
+from probnn import data, likelihoods, live, training, truth
 from probnn.data import GENERATORS, DataError
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -432,10 +433,99 @@ def test_log_prob_of_regression_and_counts():
     np.testing.assert_allclose(truth.log_prob(ds, ds.X_test, ds.y_test), expected, rtol=1e-6)
 
 
-# --------------------------------------------------------------------------- the gap
+# --------------------------------------------------------------------------- training
+
+
+def _trained(name, likelihood, **params):
+    ds = data.make(name, seed=0, n=2000, test_fraction=0.5, **params)
+    cfg = training.TrainConfig(likelihood=likelihood, hidden=(), lr=0.05, steps=400, eval_every=100)
+    run = training.Run(cfg, ds)
+    run.advance(cfg.steps)
+    return run, ds
+
+
+@pytest.mark.parametrize(
+    ("name", "likelihood", "params"),
+    [
+        ("blobs", "bernoulli", {"noise": 0.5}),
+        ("linear", "gaussian_learned_variance", {"noise": 0.4}),
+    ],
+)
+def test_a_long_trained_model_reaches_the_floor_and_not_below(name, likelihood, params):
+    # the true p(y|x) is in the model's family here (logistic in x; a line with a
+    # constant spread), so training on much data closes nearly all of the gap
+    run, ds = _trained(name, likelihood, **params)
+    f = truth.conditional_entropy(ds)
+    q = live.surprise(run, ds.X_test, ds.y_test)  # (1000,) -log q(y|x)
+    p = -truth.log_prob(ds, ds.X_test, ds.y_test)  # (1000,) -log p(y|x)
+    test_loss = float(run.history.filled()["test_loss"][-1])
+    assert test_loss == pytest.approx(q.mean(), abs=0.01)  # one step earlier
+    gap = truth.kl_gap(q.mean(), f)
+    assert abs(gap) < 0.05  # within sampling error of the floor
+    paired = q - p  # log p/q at each test point: its mean estimates the KL, >= 0
+    assert paired.mean() > -2 * paired.std() / math.sqrt(len(paired))
+    assert paired.mean() < 0.02
+
+
+def test_the_exact_kl_of_a_trained_classifier_is_small_and_positive():
+    run, ds = _trained("blobs", "bernoulli", noise=0.5)
+    p1 = truth.posterior(ds, ds.X_test)[:, 1]
+    q1, _ = live.predict(run, ds.X_test)
+    kl = p1 * np.log(p1 / q1) + (1 - p1) * np.log((1 - p1) / (1 - q1))  # per test x
+    assert (kl >= -1e-9).all() and kl.mean() < 0.01
 
 
 def test_kl_gap_is_the_test_loss_above_the_floor():
     f = truth.Floor(0.25, 0.001, "a floor")
     assert truth.kl_gap(0.4, f) == pytest.approx(0.15)
     assert truth.kl_gap(0.2, f) == pytest.approx(-0.05)  # a small test set can dip below
+
+
+# --------------------------------------------------------------------------- surprise
+
+
+@pytest.mark.parametrize(
+    ("name", "likelihood", "params"),
+    [
+        ("moons", "bernoulli", {}),
+        ("multi_blobs", "categorical", {}),
+        ("linear", "gaussian", {"sigma": 0.5}),
+        ("heteroscedastic", "gaussian_learned_variance", {}),
+        ("outliers", "student_t", {}),
+        ("counts", "poisson", {}),
+    ],
+)
+def test_mean_surprise_is_the_training_loss_of_the_next_step(name, likelihood, params):
+    ds = data.make(name, seed=3, n=200)
+    cfg = training.TrainConfig(likelihood=likelihood, likelihood_params=params, hidden=(8,),
+                               steps=30, eval_every=10, seed=1)  # fmt: skip
+    run = training.Run(cfg, ds)
+    run.advance(6)  # the parameters after 6 steps ...
+    train = live.surprise(run, ds.X_train, ds.y_train)
+    test = live.surprise(run, ds.X_test, ds.y_test)
+    assert train.shape == (ds.n_train,) and train.dtype == np.float64
+    records = run.advance(4)  # ... are those step 7 starts from; step 10 evaluates
+    assert records[0].train_loss == pytest.approx(train.mean(), rel=1e-6, abs=1e-6)
+    assert records[-1].step == 10 and records[-1].test_loss is not None
+    run.advance(0)
+    again = training.Run(cfg, ds)
+    again.advance(9)
+    assert records[-1].test_loss == pytest.approx(
+        live.surprise(again, ds.X_test, ds.y_test).mean(), rel=1e-6, abs=1e-6
+    )
+    assert np.isfinite(test).all()
+
+
+def test_surprise_stays_the_log_loss_under_label_smoothing():
+    ds = data.make("multi_blobs", seed=0, n=150)
+    cfg = training.TrainConfig(likelihood="categorical", likelihood_params={"smoothing": 0.2},
+                               hidden=(8,), steps=20)  # fmt: skip
+    run = training.Run(cfg, ds)
+    run.advance(5)
+    s = live.surprise(run, ds.X_train, ds.y_train)
+    with torch.no_grad():
+        logits = run.model(ds.X_train)
+    np.testing.assert_allclose(s, F.cross_entropy(logits, ds.y_train, reduction="none"), rtol=1e-6)
+    smoothed = likelihoods.get("categorical", smoothing=0.2).nll(logits, ds.y_train)
+    assert run.advance(1)[0].train_loss == pytest.approx(float(smoothed), rel=1e-6)
+    assert float(smoothed) != pytest.approx(s.mean(), rel=1e-3)
