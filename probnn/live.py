@@ -101,7 +101,7 @@ OTHER_RUN = (
 def _claim(run: LiveRun) -> None:
     """``run`` is about to train: pause its owner's runs of other groups."""
     with _OWNED_LOCK:
-        others = [r for r in _OWNED.get(run.owner, ()) if r.group is not run.group]
+        others = [r for r in _OWNED.get(run.owner, ()) if r.group != run.group]
     for other in others:
         other.pause(wait=False, note=OTHER_RUN)
 
@@ -187,7 +187,8 @@ class LiveRun:
     probe_every : steps between probes.
     chunk_seconds : target compute time of one chunk.
     publish_every : shortest wall time between two published snapshots.
-    heartbeat : the thread pauses itself when no snapshot was requested for this long.
+    heartbeat : the thread pauses itself when no snapshot was requested (nor
+        :meth:`watched` called) for this long.
     max_points : points per series in the snapshot's history.
     history : publish ``Run.history_frame`` in each snapshot (a page that reads the
         curves through ``observe``, e.g. with :func:`curves`, can skip it).
@@ -419,6 +420,12 @@ class LiveRun:
                 compute_seconds=self._compute,
                 version=self._version,
             )
+
+    def watched(self) -> None:
+        """Someone is watching (a stream read by an open page), though they need no new
+        snapshot: the run does not pause itself as unwatched (see ``heartbeat``)."""
+        with self._state:
+            self._last_seen = time.monotonic()
 
     def full_history(self) -> pd.DataFrame:
         """Every recorded value as a wide table: one row per step, one column per series."""

@@ -137,7 +137,11 @@ class Source:
     script run that creates it (None outside one: then no session is checked). The
     routes answer 404 once that session has ended. ``key``: what the session keeps the
     stream under (e.g. its ``st.session_state`` key); a newer stream of the same session
-    and key closes this one. :meth:`close` ends the token at once."""
+    and key closes this one. :meth:`close` ends the token at once.
+
+    ``watched``: called whenever a stream sends a line or the one-frame route answers,
+    so that the run knows its page is open even while it waits for its turn and has no
+    new frame (``probnn.live.LiveRun.watched``: a run nobody watches pauses itself)."""
 
     def __init__(
         self,
@@ -151,8 +155,10 @@ class Source:
         start: Callable[[], None] | None = None,
         session: str | None = None,
         key: Hashable | None = None,
+        watched: Callable[[], None] | None = None,
     ):
         self.version = version
+        self.watched = watched
         self.frame = frame
         self.listen = listen
         self.owner = owner
@@ -407,6 +413,8 @@ async def frame_endpoint(request: Request) -> Response:
             await _newer(source, after)
         if not source.session_alive():  # the session ended while the request waited
             return _json(_NO_SUCH_STREAM, 404)
+        if source.watched is not None:
+            source.watched()
         return _json(source.frame())
     except Exception as err:  # noqa: BLE001 - the panel keeps its last frame and stops asking
         return _json({"error": f"{type(err).__name__}: {err}"}, 500)
@@ -534,6 +542,8 @@ async def _lines(source: Source, after: int):
                 after = int(frame.get("version", after))
                 sent = frame
             yield line + "\n"
+            if source.watched is not None:
+                source.watched()
             if (frame is not None and not frame.get("running", False)) or loop.time() >= end:
                 return
             if frame is not None and source.every > 0:

@@ -137,6 +137,20 @@ def test_a_watched_run_is_not_paused_by_the_heartbeat(moons):
     assert lv.snapshot().status == "finished"
 
 
+def test_a_run_whose_page_reads_its_stream_is_not_paused_while_it_waits(moons):
+    """A stream read by an open page says so (watched) even when it has no new frame to
+    ask for: a run that waits long for its turn at the compute slot trains on."""
+    lv = live.LiveRun.create(config(steps=300), moons, heartbeat=0.2, chunk_seconds=0.01)
+    with live._SHARE.turn("someone else"):  # the slot is taken: the run cannot move
+        lv.start()
+        for _ in range(30):  # 0.6 s, three heartbeats, without a single snapshot
+            lv.watched()
+            time.sleep(0.02)
+    assert lv.wait(timeout=60)
+    snap = lv.snapshot()
+    assert snap.status == "finished" and snap.note is None
+
+
 def test_divergence_stops_the_run_with_its_reason(moons):
     cfg = config(optimiser="sgd", lr=1e6, momentum=0.9, steps=500)
     lv = live.LiveRun.create(cfg, moons)
@@ -414,7 +428,7 @@ def test_a_chunk_ends_when_the_next_frame_is_due(moons):
 def test_an_owner_trains_one_thing_at_a_time(moons):
     """Starting a run pauses the same owner's runs of other groups, with a note; the runs
     of one group (a comparison) train together; other owners are left alone."""
-    long = config(steps=20_000)
+    long = config(steps=20_000, hidden=(64, 64))  # seconds of work: none ends by itself
     page = live.LiveRun.create(long, moons, owner="session-1")
     cmp_a = live.LiveRun.create(long, moons, owner="session-1", group="cmp")
     cmp_b = live.LiveRun.create(long, moons, owner="session-1", group="cmp")

@@ -363,6 +363,23 @@ def test_a_quiet_stream_sends_empty_lines_and_ends_after_its_time(monkeypatch):
     assert counter.listeners == []
 
 
+def test_every_line_sent_and_every_frame_answered_tells_the_source_it_is_watched(monkeypatch):
+    monkeypatch.setattr(frames, "WAIT", 0.05)
+    monkeypatch.setattr(frames, "STREAM_SECONDS", 0.3)
+    counter = Counter()
+    seen = []
+    src = frames.Source(
+        lambda: counter.value,
+        lambda: {"version": counter.value, "running": True},
+        counter.listen,
+        watched=lambda: seen.append(1),
+    )
+    _, _, lines = stream(f"/{src.stream_path}?after=0")  # nothing new: empty lines only
+    assert len(seen) == len(lines) >= 3
+    get(f"/{src.path}?after=0")
+    assert len(seen) == len(lines) + 1
+
+
 def test_a_stream_stops_when_the_client_leaves(monkeypatch):
     monkeypatch.setattr(frames, "STREAM_SECONDS", 30.0)
     counter = Counter()

@@ -176,6 +176,7 @@ def compare_tab(spec: PageSpec, ctx: Context) -> list[Job]:
             owner=lives,
             every=1 / 12,  # each run publishes about 12 frames a second: one for all
             key=key,  # closes the stream of the comparison this one replaces
+            watched=group.watched,
         )
         runs["stream"] = source
     shown = {"text": None, "at": -1.0, "streaming": False}

@@ -185,6 +185,7 @@ def stream_of(spec: PageSpec, ctx: Context, lv: live.LiveRun) -> frames.Source |
             history_name=history_name(spec, ctx),
             start=lambda: press(lv, "train"),
             key=state_key(spec, "stream"),  # closes the stream of the run this one replaces
+            watched=lv.watched,
         )
         st.session_state[state_key(spec, "stream")] = source
     return source

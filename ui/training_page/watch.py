@@ -66,6 +66,10 @@ class Group:
 
         return unlisten
 
+    def watched(self) -> None:
+        for r in self.runs:
+            r.watched()
+
     def pause(self, *, wait: bool = False, note: str | None = None) -> None:
         for r in self.runs:
             r.pause(wait=wait, note=note)
