@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import info_pages
+from ui import info_pages, questions
 
 st.title("Cross-entropy and KL divergence")
 st.markdown(
@@ -12,4 +12,5 @@ st.markdown(
     "the excess is the **KL divergence**: $H(p, q) = H(p) + \\mathrm{KL}(p \\,\\|\\, q)$. "
     "A better model has a lower cross-entropy; the best possible one has KL = 0."
 )
+questions.render("cross_entropy")
 info_pages.render_cross_entropy()

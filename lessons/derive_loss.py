@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import derive_page
+from ui import derive_page, questions
 
 st.title("Derive a loss")
 st.markdown(
@@ -12,4 +12,5 @@ st.markdown(
     "below, follow the derivation step by step, then check the result against PyTorch's "
     "own loss on a random batch."
 )
+questions.render("derive_loss")
 derive_page.render()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import info_pages
+from ui import info_pages, questions
 
 st.title("Entropy: how spread out is a distribution?")
 st.markdown(
@@ -12,4 +12,5 @@ st.markdown(
     "outcome and it goes down. With $\\log_2$ the unit is the **bit**, with $\\ln$ the **nat** "
     "(1 bit = ln 2 ≈ 0.693 nats)."
 )
+questions.render("entropy")
 info_pages.render_entropy()

@@ -3,7 +3,7 @@ p(Y | X) directly. Both are fitted on the same 2-D points and compared side by s
 
 import streamlit as st
 
-from ui import generative_page
+from ui import generative_page, questions
 
 st.title("Discriminative vs generative")
 st.markdown(
@@ -15,4 +15,5 @@ st.markdown(
     "directly, by minimising the cross-entropy between the labels and its predictions. "
     "Below, both learn from the same points."
 )
+questions.render("generative")
 generative_page.render()

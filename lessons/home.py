@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import nav
+from ui import nav, questions
 
 st.title("How neural networks learn: a probabilistic view")
 st.markdown(
@@ -17,14 +17,13 @@ with left:
     st.latex(r"H(p, q_\theta) \;=\; H(p) + \mathrm{KL}(p \,\|\, q_\theta) \;\ge\; H(p)")
 with right:
     st.markdown("**…estimated on a sample of $N$ pairs: the general loss**")
-    st.latex(
-        r"\mathcal{L}(\theta) \;=\; -\frac{1}{N}\sum_{i=1}^{N} \log q_\theta(y_i \mid x_i)"
-    )
+    st.latex(r"\mathcal{L}(\theta) \;=\; -\frac{1}{N}\sum_{i=1}^{N} \log q_\theta(y_i \mid x_i)")
 st.markdown(
     "Choose a Bernoulli for $y$ and the loss is binary cross-entropy; a categorical gives "
     "PyTorch's `CrossEntropyLoss`; a Gaussian with unit variance gives mean squared error. "
     "Every page below lets you move a slider and check a claim with live numbers."
 )
+questions.render("home")
 
 st.subheader("The learning path")
 pages = nav.built()

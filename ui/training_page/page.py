@@ -7,6 +7,7 @@ import streamlit as st
 
 import probnn
 from probnn import likelihoods, live
+from ui import questions
 from ui.training_page.compare import compare_tab
 from ui.training_page.context import Context
 from ui.training_page.controls import controls, train_button
@@ -56,6 +57,7 @@ def render(spec: PageSpec) -> None:
 
     if ctx is not None:
         st.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}")
+    questions.render(spec.key)
     training_area(spec, lv is not None)
 
 
