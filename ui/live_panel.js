@@ -726,12 +726,14 @@ function paint(entry, parent, d) {
 
   // the loss curves
   const loss = { x: 66, y: 34, w: leftWidth - 82, h: Math.round(height * 0.46) };
-  let [lo, hi] = range(d.series.map((s) => s.y));
+  const floor = d.floor && isFinite(d.floor.value) ? d.floor : null;
+  let [lo, hi] = range(d.series.map((s) => s.y).concat(floor ? [[floor.value]] : []));
   if (!isFinite(lo)) [lo, hi] = [0, 1];
   if (lo >= 0 && lo < 0.4 * hi) lo = 0;
   const xd = { lo: 0, hi: Math.max(1, d.steps), fixed: false };
   const lossMap = frame(g, loss, xd, { lo, hi }, { yTitle: d.loss_title });
   layout.boxes.push({ kind: "loss", box: loss, map: lossMap });
+  if (floor) floorLine(g, loss, lossMap, floor, d.series[1]);
   d.series.forEach((s, i) => polyline(g, loss, lossMap, s.x, s.y, s.colour, i ? [7, 4] : []));
 
   // the test metric
@@ -787,6 +789,48 @@ function paint(entry, parent, d) {
     polyline(g, box, map, r.x, r.mean, r.colour, [], 3);
     legendFit(g, r, box.x, box.y + box.h + 58);
   }
+}
+
+// The floor H(Y|X) of the data: a labelled horizontal line on the loss chart (no model's
+// expected test loss goes below it), and the gap from it to the latest test loss, the KL
+// divergence of the model from the truth, as a bracket at the test curve's last point.
+const FLOOR = "#2e7d32";
+function floorLine(g, box, map, floor, test) {
+  const y = Math.round(map.py(floor.value)) + 0.5;
+  if (y < box.y || y > box.y + box.h + 1) return;
+  g.save();
+  g.strokeStyle = FLOOR;
+  g.lineWidth = 2;
+  g.setLineDash([10, 5]);
+  g.beginPath();
+  g.moveTo(box.x, y);
+  g.lineTo(box.x + box.w, y);
+  g.stroke();
+  g.setLineDash([]);
+  const above = y - box.y > 24;
+  // on the left, where the curves are still high: the label stays clear of them
+  text(g, floor.label, box.x + 8, above ? y - 11 : y + 12, { size: 16, colour: FLOOR, weight: "bold" });
+  const n = test && test.y ? test.y.length : 0;
+  if (n && floor.gap && test.y[n - 1] !== null && isFinite(test.y[n - 1])) {
+    const X = Math.round(map.px(test.x[n - 1])) + 0.5;
+    const Y = Math.max(box.y, Math.min(box.y + box.h, map.py(test.y[n - 1])));
+    if (Math.abs(Y - y) > 6) {
+      g.strokeStyle = FLOOR;
+      g.lineWidth = 1.5;
+      g.beginPath();
+      g.moveTo(X - 5, Y);
+      g.lineTo(X + 5, Y);
+      g.moveTo(X, Y);
+      g.lineTo(X, y);
+      g.moveTo(X - 5, y);
+      g.lineTo(X + 5, y);
+      g.stroke();
+    }
+    const right = X + 10 + 150 < box.x + box.w;
+    const mid = Math.max(box.y + 10, Math.min(box.y + box.h - 10, (Y + y) / 2));
+    text(g, floor.gap, right ? X + 8 : X - 8, mid, { size: 16, colour: FLOOR, align: right ? "left" : "right" });
+  }
+  g.restore();
 }
 
 // The comparison of likelihoods: the same data trained under each. A classifier's runs
@@ -1096,6 +1140,7 @@ function describe(layout, X, Y) {
   if (kind === "loss" || kind === "metric") {
     const series = kind === "loss" ? d.series : [{ name: d.metric.title, x: d.metric.x, y: d.metric.y }];
     const lines = atStep(series, map.ix(X), kind === "loss" ? " nats" : "");
+    if (kind === "loss" && d.floor) lines.push(esc(d.floor.label));
     return lines.length ? lines.join("<br>") : null;
   }
   const r = kind === "cmap" || kind === "cfit" ? d.top.right : d.right;

@@ -195,6 +195,7 @@ def live_panel_data(
     metric_domain: tuple[float, float] | None = None,
     right: dict | None = None,
     view: dict | None = None,
+    floor: dict | None = None,
     height: int = 470,
 ) -> dict:
     """One frame of the live panel.
@@ -202,7 +203,10 @@ def live_panel_data(
     ``curves``: ``train_step, train_loss, eval_step, test_loss, test_metric`` arrays (as
     :func:`probnn.live.curves` returns them). ``right``: :func:`panel_map` or
     :func:`panel_fit` (or None: curves only), completed from ``view`` (the observed
-    picture ``url``, or the fitted ``x, mean, lo, hi``).
+    picture ``url``, or the fitted ``x, mean, lo, hi``). ``floor``: the data's floor
+    H(Y|X) drawn as a labelled line on the loss chart, ``value`` (nats), ``label`` and
+    ``gap`` (the text of test loss - floor, None before the first evaluation); None: no
+    line (a user's CSV has no known floor).
     """
     frame = {
         "id": panel_id,
@@ -232,7 +236,14 @@ def live_panel_data(
             "y": _live(curves["test_metric"]),
         },
         "right": None,
+        "floor": None,
     }
+    if floor is not None and np.isfinite(floor["value"]):
+        frame["floor"] = {
+            "value": float(floor["value"]),
+            "label": str(floor["label"]),
+            "gap": None if floor.get("gap") is None else str(floor["gap"]),
+        }
     if right is not None and view is not None:
         if right["kind"] == "map" and "rgb" in view:
             gradient = None if view.get("multi") else right["gradient"]
@@ -373,7 +384,11 @@ def calibration_panel(panel_id: str, table: pd.DataFrame, *, what: str, height: 
 
 
 def residual_panel(
-    panel_id: str, table: pd.DataFrame, *, y_title: str = "residual y \u2212 mean", height: int = 330
+    panel_id: str,
+    table: pd.DataFrame,
+    *,
+    y_title: str = "residual y \u2212 mean",
+    height: int = 330,
 ) -> dict:
     """Test residuals against the fitted mean, with the dashed zero line, drawn by the
     live panel's canvas. ``table``: ``fitted, residual`` (:func:`probnn.live.residual_table`).
@@ -436,9 +451,7 @@ def compare_panel_data(
         "curve": {
             "title": yardstick + (", log scale" if log else ""),
             "log": bool(log),
-            "series": [
-                {"x": np.asarray(x).tolist(), "y": _live(y)} for x, y in curves
-            ],
+            "series": [{"x": np.asarray(x).tolist(), "y": _live(y)} for x, y in curves],
         },
     }
     if right["kind"] == "map":
@@ -454,9 +467,7 @@ def compare_panel_data(
             "kind": "fit",
             "right": right,
             "x": _live(xs),
-            "means": [
-                _live(v["mean"]) if v and "mean" in v else [None] * len(xs) for v in views
-            ],
+            "means": [_live(v["mean"]) if v and "mean" in v else [None] * len(xs) for v in views],
         }
     return frame
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from probnn import data as pdata
-from probnn import likelihoods, live
+from probnn import likelihoods, live, truth
 from ui.charts import training as charts
 from ui.training_page.results import last_table, recent
 from ui.training_page.spec import CURVE, GRID, MAX_DRAWN, PageSpec, Settings, state_key
@@ -45,6 +45,8 @@ class Context:
         self.metric_name = self.lik.metric_name or "metric"
         self.metric_domain = (0.0, 1.0) if self.metric_name == "accuracy" else (None, None)
         self.points = self._points()
+        self.floor = floor_of(dataset)
+        self.gap_is_kl = gap_is_kl(dataset, self.lik)
         self.panel: dict | None = None  # the static part of the live panel's right side
         if self.classification and self.d == 2:
             self.xs, self.ys = live.plane(dataset, GRID)
@@ -149,6 +151,32 @@ class Context:
         return live.LiveRun.create(
             config, self.dataset, init_state=init_state, observe=observe, **kwargs
         )
+
+
+def floor_of(dataset: pdata.Dataset) -> truth.Floor | None:
+    """The floor H(Y|X) of the generator ``dataset`` was drawn from (cached by probnn),
+    or None: a user's CSV has no known truth, and a floor of -inf (a noiseless curve) is
+    no line to draw."""
+    try:
+        floor = truth.conditional_entropy(dataset)
+    except (pdata.DataError, ValueError, ArithmeticError):
+        return None
+    if floor is None or not np.isfinite(floor.value):
+        return None
+    return floor
+
+
+def gap_is_kl(dataset: pdata.Dataset, lik) -> bool:
+    """True when the model's loss is a negative log-probability of the same kind as the
+    truth's (class probabilities for classes, a density for real y, probabilities of
+    counts): then test loss - floor estimates the KL divergence of the model from the
+    truth. Squared error on probabilities, or a Gaussian density on counts, is not."""
+    task = dataset.task
+    if dataset.is_classification:
+        return lik.name in ("bernoulli", "categorical")
+    if task == "count":
+        return lik.task == "count"
+    return lik.task == "regression"
 
 
 NO_CURVES = {

@@ -11,6 +11,7 @@ from ui import questions
 from ui.training_page.compare import compare_tab
 from ui.training_page.context import Context
 from ui.training_page.controls import controls, train_button
+from ui.training_page.floor import floor_note
 from ui.training_page.settings import settings_from_widgets
 from ui.training_page.spec import TABS, PageSpec, state_key
 from ui.training_page.surface import surface_tab
@@ -57,6 +58,7 @@ def render(spec: PageSpec) -> None:
 
     if ctx is not None:
         st.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}")
+        floor_note(ctx)
     questions.render(spec.key)
     training_area(spec, lv is not None)
 

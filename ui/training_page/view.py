@@ -21,6 +21,7 @@ from ui.charts import number
 from ui.charts import training as charts
 from ui.training_page.context import NO_CURVES, Context
 from ui.training_page.controls import press
+from ui.training_page.floor import floor_line, floor_of_frame
 from ui.training_page.results import history_csv, history_name, results_block, show_results
 from ui.training_page.spec import PageSpec, state_key
 
@@ -119,27 +120,38 @@ def results_placeholder(ctx: Context, slots: Slots, snap: live.Snapshot) -> None
 
 
 def _status_line(ctx: Context, snap: live.Snapshot) -> str:
-    """The status line under the buttons (markdown): step, state and the latest numbers."""
+    """The status line under the buttons (markdown): step, state, the latest numbers and
+    the floor with the gap above it (:func:`floor_line`)."""
     c = (snap.view or {}).get("curves", NO_CURVES)
     return (
         f"{_status_text(snap)}  \n"
         f"train loss **{num(c['train'])}** nats · test loss **{num(c['test'])}** nats · "
-        f"test {ctx.metric_name} **{num(c['metric'])}**"
+        f"test {ctx.metric_name} **{metric_text(ctx.metric_name, c['metric'])}**  \n"
+        f"{floor_line(ctx, c['test'])}"
     )
+
+
+def metric_text(name: str, value: float) -> str:
+    """A test metric for display: accuracy as a percentage, anything else as a number."""
+    if name == "accuracy" and value == value:
+        return f"{number(100.0 * value)} %"
+    return num(value)
 
 
 def _panel_frame(ctx: Context, snap: live.Snapshot) -> dict:
     """One frame of the live panel, with its ``version``, whether the run is ``running``
     and the ``status`` line."""
+    curves = (snap.view or {}).get("curves", NO_CURVES)
     frame = charts.live_panel_data(
         state_key(ctx.spec, "panel"),
         label=f"step {snap.step:,} / {snap.steps:,}",
         steps=snap.steps,
-        curves=(snap.view or {}).get("curves", NO_CURVES),
+        curves=curves,
         metric_name=ctx.metric_name,
         metric_domain=None if ctx.metric_domain[0] is None else ctx.metric_domain,
         right=ctx.panel,
         view=snap.view,
+        floor=floor_of_frame(ctx, curves["test"]),
     )
     frame["version"] = snap.version
     frame["running"] = snap.status == "running"

@@ -1,0 +1,77 @@
+"""The floor H(Y|X) on the training pages: a labelled line on the live loss chart, the gap
+test loss - floor in the status line and the results, moved by the noise slider, and
+none for a user's CSV."""
+
+from __future__ import annotations
+
+import pytest
+
+from probnn import live, truth
+from tests.pages.training_helpers import TrainingPage, live_frame, results, status
+from ui.charts import number
+from ui.training_page import floor as floor_module
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+PAGES = ("binary", "multiclass", "regression")
+
+
+def _settings(at, key: str):
+    return at.session_state[f"tp.{key}.settings"]
+
+
+@pytest.mark.parametrize("key", PAGES)
+def test_floor_line_and_gap_on_every_page_with_synthetic_data(key):
+    page = TrainingPage(key)
+    at = page.click(page.open({"steps": 20}), "train")
+    assert not at.exception
+    settings = _settings(at, key)
+    assert settings.source == "synthetic"
+    expected = truth.floor(settings.dataset, **dict(settings.data_params)).value
+    frame = live_frame(at)
+    assert frame["floor"]["value"] == pytest.approx(expected)
+    assert frame["floor"]["label"] == f"floor H(Y|X) = {number(expected)} nats"
+    test_loss = live.curves(page.live(at).run)["test"]  # the last evaluation
+    gap = number(test_loss - expected)
+    assert frame["floor"]["gap"].endswith(f"{gap} nats")
+    line = status(at)
+    assert f"floor H(Y|X) **{number(expected)}** nats" in line
+    assert f"KL(truth ‖ model) ≈ **{gap}** nats" in line
+    assert f"**{gap}** nats" in results(at)["right"]
+    # said once under the formula, with the sampling caveat folded away
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith(f"**Floor H(Y|X) = {number(expected)} nats**") for c in captions)
+    assert sum("the gap is an estimate" in c for c in captions) == 1
+
+
+@pytest.mark.parametrize("key", PAGES)
+def test_the_noise_slider_moves_the_floor(key):
+    page = TrainingPage(key)
+    at = page.open()
+    low = live_frame(at)["floor"]["value"]
+    name = _settings(at, key).dataset
+    default = dict(_settings(at, key).data_params)["noise"]
+    higher = round(default + 0.2, 2)
+    at = page.open({"noise": higher})
+    assert not at.exception
+    high = live_frame(at)["floor"]["value"]
+    params = dict(_settings(at, key).data_params)
+    assert params["noise"] == pytest.approx(higher)
+    assert high == pytest.approx(truth.floor(name, **params).value)
+    assert high > low  # more noise, a higher floor
+
+
+def test_no_floor_for_a_csv():
+    page = TrainingPage("binary")
+    rows = "".join(f"{i % 7},{(i * 3) % 5},{i % 2}\n" for i in range(60))
+    at = page.open({"data": "csv", "steps": 20})
+    page.upload(at, "points.csv", ("x1,x2,label\n" + rows).encode())
+    at = page.click(at, "train")
+    assert not at.exception
+    assert status(at).startswith("**Step 20 / 20** · finished")
+    frame = live_frame(at)
+    assert frame["floor"] is None
+    assert floor_module.FLOOR_UNKNOWN in status(at)
+    assert "H(Y|X)" not in status(at)
+    assert any(c.value.startswith("Floor unknown for your own data") for c in at.caption)
+    assert not any("the gap is an estimate" in c.value for c in at.caption)
