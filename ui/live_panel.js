@@ -826,9 +826,17 @@ function floorLine(g, box, map, floor, test) {
       g.lineTo(X + 5, y);
       g.stroke();
     }
-    const right = X + 10 + 150 < box.x + box.w;
-    const mid = Math.max(box.y + 10, Math.min(box.y + box.h - 10, (Y + y) / 2));
-    text(g, floor.gap, right ? X + 8 : X - 8, mid, { size: 16, colour: FLOOR, align: right ? "left" : "right" });
+    g.font = `16px ${FONT}`;
+    const room = g.measureText(floor.gap).width + 12;
+    const right = X + room < box.x + box.w;
+    if (Math.abs(Y - y) < 30) {
+      // a short bracket: the gap's text above it, clear of the floor's label
+      const top = Math.max(box.y + 10, Math.min(Y, y) - 14);
+      text(g, floor.gap, right ? X + 4 : X - 4, top, { size: 16, colour: FLOOR, align: right ? "left" : "right" });
+    } else {
+      const mid = Math.max(box.y + 10, Math.min(box.y + box.h - 10, (Y + y) / 2));
+      text(g, floor.gap, right ? X + 8 : X - 8, mid, { size: 16, colour: FLOOR, align: right ? "left" : "right" });
+    }
   }
   g.restore();
 }
@@ -896,7 +904,9 @@ function compare(entry, parent, d) {
   keyLines(g, d.runs, curves.w, keysX, keysY);
   const log = d.curve.log;
   const ys = d.curve.series.map((sr) => (log ? sr.y.map((v) => (v > 0 ? Math.log10(v) : null)) : sr.y));
-  let [lo, hi] = range(ys);
+  const fv = d.floor && isFinite(d.floor.value) ? d.floor.value : null;
+  const floor = fv === null || (log && fv <= 0) ? null : { ...d.floor, value: log ? Math.log10(fv) : fv };
+  let [lo, hi] = range(floor ? ys.concat([[floor.value]]) : ys);
   if (!isFinite(lo)) [lo, hi] = log ? [-2, 0] : [0, 1];
   if (!log && lo >= 0 && lo < 0.4 * hi) lo = 0;
   const xd = { lo: 0, hi: Math.max(1, d.steps), fixed: false };
@@ -908,6 +918,7 @@ function compare(entry, parent, d) {
     yAt: scale.at,
   });
   layout.boxes.push({ kind: "curves", box: curves, map: cmap });
+  if (floor) floorLine(g, curves, cmap, floor, null);
   ys.forEach((y, i) => polyline(g, curves, cmap, d.curve.series[i].x, y, d.runs[i].colour, []));
 }
 
@@ -1135,6 +1146,7 @@ function describe(layout, X, Y) {
   if (kind === "curves") {
     const named = d.curve.series.map((s, k) => ({ ...s, name: d.runs[k].name }));
     const lines = atStep(named, map.ix(X), "");
+    if (d.floor) lines.push(esc(d.floor.label));
     return lines.length ? `${esc(d.curve.title)}<br>${lines.join("<br>")}` : null;
   }
   if (kind === "loss" || kind === "metric") {

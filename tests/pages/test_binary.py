@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from probnn import data, live, training
+from probnn import data, live, training, truth
 from tests.pages.training_helpers import TrainingPage, components, live_frame, results, status
 from ui import frames, runs, training_page
 from ui.charts import number
@@ -110,7 +110,11 @@ def test_train_runs_to_the_end_and_matches_probnn():
     csv = pd.read_csv(io.StringIO(training_page.history_csv(live_of(at))))
     assert list(csv["step"]) == list(range(1, 21))
     assert list(csv.columns) == [
-        "step", "gradient norm", "test accuracy", "test loss (nats)", "train accuracy",
+        "step",
+        "gradient norm",
+        "test accuracy",
+        "test loss (nats)",
+        "train accuracy",
         "train loss (nats)",
     ]
     assert csv["train loss (nats)"].to_numpy() == pytest.approx(ref.history.train_loss[:20])
@@ -303,7 +307,17 @@ def test_comparison_runs_both_likelihoods_from_the_same_weights():
         assert series["x"] == list(probes["step"])
         # the frame carries 5 significant digits (charts.LIVE_DIGITS)
         assert series["y"] == pytest.approx(list(probes["test cross-entropy"]), rel=1e-4)
-    assert series["y"][-1] == pytest.approx(table["test cross-entropy"].iloc[-1], abs=1e-4)
+    # the table shows 4 significant digits
+    assert series["y"][-1] == pytest.approx(float(table["test cross-entropy"].iloc[-1]), rel=1e-3)
+    # the floor is the truth's whatever the likelihood: a line on the chart, and each
+    # run's gap to it (test cross-entropy - floor) in the table
+    settings = at.session_state[f"tp.{KEY}.settings"]
+    floor = truth.floor(settings.dataset, **dict(settings.data_params)).value
+    assert panel["floor"]["value"] == pytest.approx(floor)
+    for r, gap in zip(runs, table["gap to the floor (nats)"], strict=True):
+        last = float(r.snapshot().probes["test cross-entropy"].iloc[-1])
+        assert gap == number(last - floor)
+    assert any(c.value.startswith(f"**Floor H(Y|X) = {number(floor)} nats**") for c in at.caption)
 
 
 def test_comparison_trains_on_the_pages_data_and_names_it_above_its_charts():
@@ -490,5 +504,9 @@ def test_leaving_the_page_pauses_its_run_and_coming_back_says_so(app, monkeypatc
     assert left.status == "paused" and 0 < left.step < 5000
     app.switch_page("lessons/binary.py").run()
     assert not app.exception
-    assert any(m.value == runs.LEFT for m in app.info), ([m.value for m in app.info], status(app), app.query_params)
+    assert any(m.value == runs.LEFT for m in app.info), (
+        [m.value for m in app.info],
+        status(app),
+        app.query_params,
+    )
     assert f"**Step {left.step:,} / 5,000** · paused" in status(app)

@@ -424,9 +424,13 @@ def compare_panel_data(
     right: dict,
     views: Sequence[dict | None],
     log: bool = True,
+    floor: dict | None = None,
     height: int = 470,
 ) -> dict:
     """One frame of the comparison of likelihoods, drawn by the live panel.
+
+    ``floor``: the data's floor (``value`` in nats and its ``label``), drawn as a line
+    on the yardstick's chart when the yardstick is a loss in nats; None: no line.
 
     ``runs``: the likelihoods' names; ``titles``: what the canvas writes for each (name
     and step); ``curves``: each run's yardstick as (steps, values), titled
@@ -453,7 +457,10 @@ def compare_panel_data(
             "log": bool(log),
             "series": [{"x": np.asarray(x).tolist(), "y": _live(y)} for x, y in curves],
         },
+        "floor": None,
     }
+    if floor is not None and np.isfinite(floor["value"]):
+        frame["floor"] = {"value": float(floor["value"]), "label": str(floor["label"])}
     if right["kind"] == "map":
         frame["top"] = {
             "kind": "maps",

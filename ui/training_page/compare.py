@@ -3,6 +3,7 @@ likelihoods side by side, scored by one yardstick."""
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import replace
 
@@ -12,8 +13,10 @@ import streamlit as st
 
 from probnn import live
 from ui import frames, live_panel, widgets
+from ui.charts import number
 from ui.charts import training as charts
 from ui.training_page.context import Context
+from ui.training_page.floor import FLOOR_UNKNOWN, num
 from ui.training_page.settings import synthetic
 from ui.training_page.spec import (
     LEARNING_RATES,
@@ -23,12 +26,33 @@ from ui.training_page.spec import (
     network_text,
     state_key,
 )
-from ui.training_page.view import streams
+from ui.training_page.view import metric_text, streams
 from ui.training_page.watch import Group, Job
 
 
 def _compare_label(item: tuple) -> str:
     return item[2]
+
+
+NLL = "test loss under its own likelihood"  # nats; regression's comparison only
+GAP = "gap to the floor"
+
+
+def _probe(run, dataset) -> dict[str, float]:
+    """The comparison's numbers at one step (:func:`probnn.live.yardstick`); for a
+    regression also the test loss under the run's own likelihood, in nats (a density of
+    y whatever the likelihood: its gap to the floor is a KL)."""
+    out = live.yardstick(run, dataset)
+    if not dataset.is_classification:
+        out[NLL] = float(live.surprise(run, dataset.X_test, dataset.y_test.numpy()).mean())
+    return out
+
+
+def _gap_of(row: dict, floor: float, classification: bool) -> float:
+    """test loss - floor, in nats: of the predicted class probabilities (classifiers),
+    of the run's own likelihood (regression)."""
+    key = "test cross-entropy" if classification else NLL
+    return float(row.get(key, float("nan"))) - floor
 
 
 def compare_tab(spec: PageSpec, ctx: Context) -> list[Job]:
@@ -103,7 +127,7 @@ def compare_tab(spec: PageSpec, ctx: Context) -> list[Job]:
                 init_state=init,
                 likelihood=name,
                 params=dict(params),
-                probe=lambda r, d=ds: live.yardstick(r, d),
+                probe=functools.partial(_probe, dataset=ds),
                 probe_every=10,
                 group=key,  # the comparison's runs train together
             )
@@ -139,6 +163,7 @@ def compare_tab(spec: PageSpec, ctx: Context) -> list[Job]:
             "fitted curve and the curve the data was generated from. The outliers "
             "pull the squared error; the heavy-tailed likelihoods shrug them off."
         )
+    st.caption(compare_floor_text(cctx))
     group = Group(lives)
 
     def frame_of(snaps: list[live.Snapshot]) -> dict:
@@ -149,8 +174,15 @@ def compare_tab(spec: PageSpec, ctx: Context) -> list[Job]:
                 curves.append((p["step"].to_numpy(), p[yard].to_numpy()))
             else:
                 curves.append((np.zeros(0, np.int64), np.zeros(0)))
+        floor = None
+        if cctx.floor is not None and cctx.classification:
+            floor = {
+                "value": float(cctx.floor.value),
+                "label": f"floor H(Y|X) = {number(cctx.floor.value)} nats",
+            }
         frame = charts.compare_panel_data(
             state_key(spec, "cmp_panel"),
+            floor=floor,
             runs=labels,
             titles=[
                 f"{lab} · step {s.step:,}" if s.step < s.steps else lab
@@ -210,9 +242,34 @@ def compare_tab(spec: PageSpec, ctx: Context) -> list[Job]:
             if p is not None and len(p) and yard in p:
                 row = {"likelihood": label, yard: float(p[yard].iloc[-1])}
                 row.update({c: float(p[c].iloc[-1]) for c in p.columns if c not in ("step", yard)})
+                if cctx.floor is not None:
+                    row[f"{GAP} (nats)"] = _gap_of(row, cctx.floor.value, cctx.classification)
                 last.append(row)
         if last:
-            table.dataframe(pd.DataFrame(last).round(4), hide_index=True, width="stretch")
+            rows = pd.DataFrame(last)
+            for c in rows.columns[1:]:
+                rows[c] = [
+                    metric_text("accuracy", v) if "accuracy" in c else num(v) for v in rows[c]
+                ]
+            table.dataframe(rows, hide_index=True, width="stretch")
 
     draw()
     return [Job(group, draw, group.snapshot().version, streamed=lambda: shown["streaming"])]
+
+
+def compare_floor_text(cctx: Context) -> str:
+    """What the comparison says of the floor: the truth's, whatever likelihood is fitted."""
+    if cctx.floor is None:
+        return FLOOR_UNKNOWN[:1].upper() + FLOOR_UNKNOWN[1:] + ": no gap to show."
+    what = (
+        "the test cross-entropy of its predicted class probabilities"
+        if cctx.classification
+        else "its test loss under its own likelihood (a density of y in each case)"
+    )
+    line = " (the green line)" if cctx.classification else ""
+    return (
+        f"**Floor H(Y|X) = {number(cctx.floor.value)} nats**{line}: the truth's, whatever "
+        f"likelihood a network is fitted with. Each network's {GAP} is {what} minus the "
+        "floor: an estimate of the KL divergence of its p(y|x) from the truth, so the "
+        "smaller the better, and none can be meaningfully below 0."
+    )
