@@ -18,7 +18,8 @@ Usage::
 Categorical: ``K`` outcomes (2..10) with probabilities either given directly as
 ``probs=[...]`` (a list of K numbers summing to 1) or, by default, from logits
 ``l1..lK`` (see ``categorical_logit_specs(K)``) and a temperature ``T``:
-``pi_k = exp(l_k / T) / sum_j exp(l_j / T)``. Outcomes are numbered 0..K-1 as in torch.
+``pi_k = exp(l_k / T) / sum_j exp(l_j / T)``. The formulas number the outcomes k = 1..K;
+torch (and ``support``/``table``) number them 0..K-1.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def categorical_logit_specs(k: int) -> tuple[ParamSpec, ...]:
             5.0,
             _LOGIT_DEFAULTS[i],
             0.1,
-            help=f"Logit (unnormalised log-probability) of outcome {i}.",
+            help=f"Logit (unnormalised log-probability) of outcome {i + 1}.",
         )
         for i in range(k)
     )
@@ -318,7 +319,7 @@ FAMILIES: dict[str, Family] = {
             (_PI,),
             r"p(x) = \pi^{x} (1 - \pi)^{1 - x}, \quad x \in \{0, 1\}",
             r"H = -\pi \log \pi - (1 - \pi) \log (1 - \pi)",
-            "One yes/no outcome that is 1 with probability pi.",
+            "One yes/no outcome that is 1 with probability $\\pi$.",
             _bernoulli,
         ),
         Family(
@@ -338,9 +339,9 @@ FAMILIES: dict[str, Family] = {
                 ),
             ),
             r"p(x = k) = \pi_k = \frac{e^{\ell_k / T}}{\sum_{j=1}^{K} e^{\ell_j / T}},"
-            r" \quad k = 0, \dots, K - 1",
-            r"H = -\sum_{k} \pi_k \log \pi_k \;\le\; \log K",
-            "One of K outcomes, with probabilities from a softmax of logits.",
+            r" \quad k = 1, \dots, K",
+            r"H = -\sum_{k=1}^{K} \pi_k \log \pi_k \;\le\; \log K",
+            "One of $K$ outcomes, with probabilities from a softmax of logits.",
             _categorical,
         ),
         Family(
@@ -353,7 +354,7 @@ FAMILIES: dict[str, Family] = {
             ),
             r"p(x) = \binom{n}{x} \pi^{x} (1 - \pi)^{n - x}, \quad x = 0, \dots, n",
             None,
-            "Number of successes in n independent trials with success probability pi.",
+            "Number of successes in $n$ independent trials with success probability $\\pi$.",
             _binomial,
         ),
         Family(
@@ -384,7 +385,7 @@ FAMILIES: dict[str, Family] = {
             (_MU, ParamSpec("sigma", r"\sigma", 0.1, 5.0, 1.0, 0.1, help="Standard deviation.")),
             r"p(x) = \frac{1}{\sqrt{2 \pi} \sigma} e^{-\frac{(x - \mu)^2}{2 \sigma^2}}",
             r"h = \tfrac{1}{2} \log (2 \pi e \sigma^2)",
-            "The bell curve: mean mu, standard deviation sigma.",
+            "The bell curve: mean $\\mu$, standard deviation $\\sigma$.",
             _normal,
             _normal_range,
         ),
@@ -409,7 +410,7 @@ FAMILIES: dict[str, Family] = {
             ),
             r"p(x) = \frac{1}{w} \ \text{for}\ a \le x < a + w, \ 0 \ \text{otherwise}",
             r"h = \log w",
-            "Every value in [a, a + w) equally likely.",
+            "Every value in $[a, a + w)$ equally likely.",
             _uniform,
             _uniform_range,
         ),
@@ -435,7 +436,7 @@ FAMILIES: dict[str, Family] = {
             r"h = \frac{\nu + 1}{2} \left[\psi\left(\frac{\nu + 1}{2}\right) - "
             r"\psi\left(\frac{\nu}{2}\right)\right] + \log\left(\sqrt{\nu}\, "
             r"B\left(\frac{\nu}{2}, \frac{1}{2}\right)\right) + \log s",
-            "A bell curve with heavier tails; nu = 1 is the Cauchy distribution.",
+            "A bell curve with heavier tails; $\\nu = 1$ is the Cauchy distribution.",
             _student_t,
             _student_t_range,
         ),
@@ -452,7 +453,7 @@ FAMILIES: dict[str, Family] = {
             ),
             r"p(x) = w\, \mathcal{N}(x; \mu_1, \sigma_1^2) + (1 - w)\, \mathcal{N}(x; \mu_2, \sigma_2^2)",
             None,
-            "Two bell curves blended with weights w and 1 - w: a two-humped density.",
+            "Two bell curves blended with weights $w$ and $1 - w$: a two-humped density.",
             _mixture,
             _mixture_range,
         ),

@@ -457,7 +457,7 @@ class Bernoulli(Likelihood):
     loss_name = "binary cross-entropy"
     task = "binary"
     link = "sigmoid"
-    output_description = "logit z; the probability of class 1 is sigmoid(z)"
+    output_description = "the logit $z$; the probability of class 1 is $\\sigma(z)$"
     builtin_name = "torch.nn.functional.binary_cross_entropy_with_logits"
     builtin_call = "F.binary_cross_entropy_with_logits(z, y)"
     metric_name = "accuracy"
@@ -545,7 +545,7 @@ class Categorical(Likelihood):
     loss_name = "cross-entropy"
     task = "multiclass"
     link = "softmax"
-    output_description = "C logits z; the class probabilities are softmax(z)"
+    output_description = "$C$ logits $z$; the class probabilities are $\\operatorname{softmax}(z)$"
     param_specs = (_SMOOTHING,)
     _constraints = {"smoothing": (_unit_interval_open, "in [0, 1)")}
     builtin_name = "torch.nn.functional.cross_entropy"
@@ -685,8 +685,9 @@ class Categorical(Likelihood):
                     r"\mathcal{L}_{\varepsilon}(\theta) = -\frac{1}{N}\sum_{i=1}^{N}"
                     r"\sum_{k=1}^{C} q_{i,k}\log\operatorname{softmax}(z_i)_k",
                     "Label smoothing swaps the one-hot target for one that keeps a small share "
-                    "epsilon spread over all classes, so the loss is still a cross-entropy but "
-                    "its minimum no longer asks for infinitely confident logits.",
+                    "$\\varepsilon$ spread over all classes, so the loss is still a "
+                    "cross-entropy but its minimum no longer asks for infinitely confident "
+                    "logits.",
                 )
             )
         return steps
@@ -706,7 +707,7 @@ class Gaussian(Likelihood):
     loss_name = "mean squared error"
     task = "regression"
     link = "identity"
-    output_description = "the mean mu of the target"
+    output_description = "the mean $\\mu$ of the target"
     param_specs = (_SIGMA,)
     _constraints = {"sigma": (_positive, "> 0")}
     builtin_name = "torch.nn.functional.mse_loss"
@@ -741,7 +742,7 @@ class Gaussian(Likelihood):
             r"\mathcal{L}_{\text{NLL}} = \frac{1}{2\sigma^2}\,\mathrm{MSE}"
             r" + \log\sigma + \tfrac{1}{2}\log(2\pi)"
             rf" = {factor:.4g}\,\mathrm{{MSE}} {constant:+.4g}",
-            f"With sigma = {s:g} the NLL is the mean squared error times {factor:.4g} plus "
+            f"With $\\sigma = {s:g}$ the NLL is the mean squared error times {factor:.4g} plus "
             f"{constant:.4g}; neither depends on the network, so both have the same minimum.",
         )
 
@@ -759,7 +760,7 @@ class Gaussian(Likelihood):
                 r" = \frac{1}{\sigma\sqrt{2\pi}}\exp\!\Big(-\frac{(y-\mu)^2}{2\sigma^2}\Big),"
                 r"\quad \mu = f_\theta(x)",
                 "The network predicts the mean of the target directly, with no link needed, "
-                "and the model assumes bell-shaped noise of a fixed width sigma around it.",
+                "and the model assumes bell-shaped noise of a fixed width $\\sigma$ around it.",
             ),
             *_common_steps(),
             Step(
@@ -773,9 +774,10 @@ class Gaussian(Likelihood):
                 r"\sum_{i=1}^{N}(y_i-\mu_i)^2}_{\mathrm{MSE}} + \log\sigma"
                 r" + \tfrac{1}{2}\log(2\pi),\quad"
                 r"\arg\min_\theta \mathcal{L} = \arg\min_\theta \mathrm{MSE}",
-                "The terms log sigma and log(2 pi)/2 do not involve the network, and the factor "
-                "1/(2 sigma^2) is positive, so they shift and stretch the loss without moving "
-                "its lowest point: minimising this NLL is minimising mean squared error.",
+                "The terms $\\log\\sigma$ and $\\tfrac{1}{2}\\log(2\\pi)$ do not involve the "
+                "network, and the factor $1/(2\\sigma^2)$ is positive, so they shift and stretch "
+                "the loss without moving its lowest point: minimising this NLL is minimising "
+                "mean squared error.",
             ),
         ]
 
@@ -793,7 +795,9 @@ class GaussianLearnedVariance(Likelihood):
     loss_name = "Gaussian negative log-likelihood"
     task = "regression"
     link = "identity (mean), exp (variance)"
-    output_description = "two numbers: the mean mu and the log-variance s; the variance is exp(s)"
+    output_description = (
+        "two numbers: the mean $\\mu$ and the log-variance $s$; the variance is $e^{s}$"
+    )
     builtin_name = "torch.nn.functional.gaussian_nll_loss"
     builtin_call = "F.gaussian_nll_loss(mu, y, torch.exp(s), full=True)"
     metric_name = "RMSE"
@@ -848,7 +852,7 @@ class GaussianLearnedVariance(Likelihood):
             Step(
                 r"\mathcal{L}(\theta) = \frac{1}{N}\sum_{i=1}^{N}\tfrac{1}{2}\Big[s_i"
                 r" + \frac{(y_i-\mu_i)^2}{e^{s_i}}\Big] + \tfrac{1}{2}\log(2\pi)",
-                "Only the constant log(2 pi)/2 could be dropped, and PyTorch's "
+                "Only the constant $\\tfrac{1}{2}\\log(2\\pi)$ could be dropped, and PyTorch's "
                 "gaussian_nll_loss with full=True keeps it; the network can soften the penalty "
                 "on a hard example by raising its variance, but pays half the log-variance for "
                 "it, so the two terms balance where the variance matches the squared error.",
@@ -867,7 +871,7 @@ class Laplace(Likelihood):
     loss_name = "mean absolute error (L1)"
     task = "regression"
     link = "identity"
-    output_description = "the location mu (median) of the target"
+    output_description = "the location $\\mu$ (median) of the target"
     param_specs = (_B,)
     _constraints = {"b": (_positive, "> 0")}
     builtin_name = "torch.nn.functional.l1_loss"
@@ -947,7 +951,7 @@ class StudentT(Likelihood):
     loss_name = "Student-t negative log-likelihood"
     task = "regression"
     link = "identity"
-    output_description = "the location mu (centre) of the target"
+    output_description = "the location $\\mu$ (centre) of the target"
     param_specs = (_DF, _SCALE)
     _constraints = {"df": (_positive, "> 0"), "scale": (_positive, "> 0")}
     builtin_name = None
@@ -1020,8 +1024,8 @@ class StudentT(Likelihood):
                 r"\sqrt{\nu\pi}\,s}\Big(1+\frac{(y-\mu)^2}{\nu s^2}\Big)^{-\frac{\nu+1}{2}},"
                 r"\quad \mu = f_\theta(x)",
                 "The network predicts the centre of the target, and the noise follows a "
-                "Student-t with nu degrees of freedom and scale s, whose tails get heavier as "
-                "nu gets smaller.",
+                "Student-t with $\\nu$ degrees of freedom and scale $s$, whose tails get heavier "
+                "as $\\nu$ gets smaller.",
             ),
             *_common_steps(),
             Step(
@@ -1031,7 +1035,7 @@ class StudentT(Likelihood):
                 r"{\Gamma\big(\frac{\nu+1}{2}\big)}",
                 "The power becomes a factor in front of a logarithm of the scaled squared "
                 "residual, and the Gamma functions collect into a term that depends only on "
-                "nu and s.",
+                "$\\nu$ and $s$.",
             ),
             Step(
                 r"\mathcal{L}(\theta) = \frac{\nu+1}{2}\cdot\frac{1}{N}\sum_{i=1}^{N}"
@@ -1066,7 +1070,7 @@ class Poisson(Likelihood):
     loss_name = "Poisson negative log-likelihood"
     task = "count"
     link = "exp"
-    output_description = "the log-rate eta; the expected count is exp(eta)"
+    output_description = "the log-rate $\\eta$; the expected count is $e^{\\eta}$"
     builtin_name = "torch.nn.functional.poisson_nll_loss"
     builtin_call = "F.poisson_nll_loss(eta, y, log_input=True, full=False)"
     metric_name = "RMSE"
@@ -1150,7 +1154,9 @@ class GaussianProbability(Likelihood):
     loss_name = "mean squared error on probabilities"
     task = "binary"
     link = "sigmoid"
-    output_description = "logit z; the predicted probability sigmoid(z) is the Gaussian mean"
+    output_description = (
+        "the logit $z$; the predicted probability $\\sigma(z)$ is the Gaussian mean"
+    )
     builtin_name = "torch.nn.functional.mse_loss"
     builtin_call = "F.mse_loss(torch.sigmoid(z), y)"
     metric_name = "accuracy"
@@ -1175,7 +1181,7 @@ class GaussianProbability(Likelihood):
             r"\mathcal{L}_{\text{NLL}} = \tfrac{1}{2}\,\mathrm{MSE}\big(\sigma(z), y\big)"
             r" + \tfrac{1}{2}\log(2\pi)",
             "The NLL is half the squared error between the predicted probability and the "
-            "label, plus the constant log(2 pi)/2.",
+            "label, plus the constant $\\tfrac{1}{2}\\log(2\\pi)$.",
         )
 
     def mean(self, output):

@@ -32,8 +32,7 @@ from probnn import likelihoods, scoring
 from probnn.params import ParamSpec
 from ui import widgets
 from ui.charts import losses as charts
-from ui.charts import number
-from ui.text import clip_words, plain
+from ui.text import clip_words, num, plain
 
 __all__ = ["NAMES", "render"]
 
@@ -76,7 +75,7 @@ TYPED_CHARS = 4000  # room for scoring.MAX_TYPED_TARGETS numbers and their comma
 def fmt(value: float) -> str:
     """12 significant digits, scientific notation for rounding-size numbers, inf as ``inf``."""
     if not math.isfinite(value):
-        return number(value)
+        return num(value)
     if value != 0 and abs(value) < 1e-4:
         return f"{value:.2e}"
     return f"{value:.12g}"
@@ -162,7 +161,7 @@ def proof(name: str, params: tuple, n: int, seed: int, classes: int, typed: str)
         worst = float(sweep["difference"].abs().max())
         verdict += (
             f"\n\nOver seeds 0–19 at this batch size the largest |difference| is "
-            f"**{number(worst)} nats**."
+            f"**{num(worst)} nats**."
         )
     per_example = lik.nll_per_example(output, target)  # (N,)
     return ProofView(
@@ -250,8 +249,8 @@ def fits(outlier: float, df: float, line: bool) -> FitsView:
         }
     )
     predictions = "; ".join(
-        f"{SHORT[f.kind]} {f.intercept:.2f} + {f.slope:.2f}·x" if line
-        else f"{SHORT[f.kind]} {f.intercept:.2f}"
+        f"{SHORT[f.kind]} {num(f.intercept)} + {num(f.slope)}·x" if line
+        else f"{SHORT[f.kind]} {num(f.intercept)}"
         for f in fitted
     )  # fmt: skip
     text = (
@@ -262,14 +261,14 @@ def fits(outlier: float, df: float, line: bool) -> FitsView:
         est = {f.kind: f.intercept for f in fitted}
         text += (
             f"With no input the model predicts one number: the Gaussian picks the **mean** "
-            f"({est['gaussian']:.2f}), the Laplace the **median** ({est['laplace']:.2f}), the "
-            f"Student-t a **robust centre** ({est['student_t']:.2f}) that down-weights the "
+            f"({num(est['gaussian'])}), the Laplace the **median** ({num(est['laplace'])}), "
+            f"the Student-t a **robust centre** ({num(est['student_t'])}) that down-weights the "
             "outlier."
         )
     else:
         text += (
             "The least-squares line tilts towards the outlier; the least-absolute and "
-            "Student-t lines stay with the bulk of the points. Raise ν and the Student-t fit "
+            "Student-t lines stay with the bulk of the points. Raise $\\nu$ and the Student-t fit "
             "moves towards the Gaussian one."
         )
     return FitsView(
@@ -297,7 +296,7 @@ def _styled_table(view: str, key: tuple) -> None:
     else:
         table = fits(*key).table
         scores = [SHORT[k] for k in scoring.FIT_KINDS]
-        styled = table.style.format("{:.3f}", subset=scores).highlight_min(
+        styled = table.style.format(num, subset=scores).highlight_min(
             subset=scores, axis=0, props="font-weight: bold; background-color: #d9ead3"
         )
     st.table(styled, hide_index=True)
@@ -350,11 +349,11 @@ def _proof_section(name: str, lik) -> int:
     st.markdown(text)
 
     controls = st.columns([1, 1, 1, 2] if lik.task == "multiclass" else [1, 1, 2])
-    n = widgets.slider(BATCH, key="n", label="Batch size N", where=controls[0])
+    n = widgets.slider(BATCH, key="n", label="Batch size $N$", where=controls[0])
     seed = widgets.seed("seed", where=controls[1])
     classes = 3
     if lik.task == "multiclass":
-        classes = widgets.slider(CLASSES, key="classes", label="Classes C", where=controls[2])
+        classes = widgets.slider(CLASSES, key="classes", label="Classes $C$", where=controls[2])
     typed = widgets.text(
         "Your own targets (optional)",
         "y",
@@ -398,9 +397,9 @@ def _example_section(name: str, lik, values: dict[str, float], classes: int) -> 
         )
         st.markdown(
             "A confident prediction that turns out right costs almost nothing; a confident "
-            "prediction that turns out wrong costs more and more, without limit. At π = 0 with "
-            "y = 1 the loss is **inf** (the model called the observed label impossible). In "
-            "terms of the logit z the wrong side grows like a straight line, which is why the "
+            "prediction that turns out wrong costs more and more, without limit. At $\\pi = 0$ "
+            "with $y = 1$ the loss is **inf** (the model called the observed label impossible). "
+            "In terms of the logit $z$ the wrong side grows like a straight line, which is why the "
             "gradient never fades for a badly wrong example."
             + (
                 " The dashed curves are squared error on the probability, the loss this "
@@ -418,12 +417,13 @@ def _example_section(name: str, lik, values: dict[str, float], classes: int) -> 
             r" = \log\!\Big(1 + \sum_{k\ne y} e^{-(z_y - z_k)}\Big)"
         )
         st.markdown(
-            f"With C = {classes} classes, the other classes share what the true class leaves "
+            f"With $C = {classes}$ classes, the other classes share what the true class leaves "
             "equally, so the true class's logit sits a *margin* above each of the others. "
             "The loss falls towards 0 only as the margin goes to infinity."
             + (
-                f" With label smoothing ε = {eps:g} the loss has its lowest point at "
-                f"p_y = 1 − ε + ε/C = {1 - eps + eps / classes:.3f}: there is nothing to gain "
+                f" With label smoothing $\\varepsilon = {num(eps)}$ the loss has its lowest "
+                f"point at $p_y = 1 - \\varepsilon + \\varepsilon / C = "
+                f"{num(1 - eps + eps / classes)}$: there is nothing to gain "
                 "from growing the margin further."
                 if eps > 0
                 else " Move the smoothing slider to see a loss that stops rewarding confidence."
@@ -435,8 +435,8 @@ def _example_section(name: str, lik, values: dict[str, float], classes: int) -> 
     elif task == "count":
         st.latex(r"\ell(\lambda, y) = \lambda - y\log\lambda + \log(y!),\qquad \lambda = e^{\eta}")
         st.markdown(
-            "For each observed count y the loss is lowest when the predicted rate equals the "
-            "count (dots); a count of 0 asks for a rate as small as possible. Predicting too "
+            "For each observed count $y$ the loss is lowest when the predicted rate $\\lambda$ "
+            "equals the count (dots); a count of 0 asks for a rate as small as possible. Predicting too "
             "few costs more than predicting too many by the same amount."
         )
         _chart(st, "count", curves("count", ((0, 1, 3, 8),)))
@@ -466,12 +466,12 @@ def _regression_example(name: str, lik, values: dict[str, float]) -> None:
         r"\frac{\nu+1}{2}\log\!\Big(1+\frac{r^2}{\nu s^2}\Big)"
     )
     st.markdown(
-        "Each curve is the loss of one example minus its value at r = 0 (for the NLLs this "
+        "Each curve is the loss of one example minus its value at $r = 0$ (for the NLLs this "
         "removes the normalising constant; NLLs in nats). Right: the **pull**, the slope "
-        "d loss / d r, which is how hard the example drags the prediction towards itself. "
+        "$d\\ell / dr$, which is how hard the example drags the prediction towards itself. "
         "Squared error pulls harder the further away a point is, so one outlier can move "
         "the fit a lot; absolute error pulls with a constant strength; the Student-t's pull "
-        "rises and then fades, so a far outlier is nearly ignored. Smaller ν means heavier "
+        "rises and then fades, so a far outlier is nearly ignored. Smaller $\\nu$ means heavier "
         "tails and an earlier fade."
     )
     highlight = {
@@ -483,13 +483,13 @@ def _regression_example(name: str, lik, values: dict[str, float]) -> None:
     _pair("regression", curves("regression", (sigma, df, scale), highlight), "loss", "pull")
     if name == "gaussian_learned_variance":
         st.caption(
-            "With a learned variance the network picks σ for each example; the Gaussian curve "
-            "shows one fixed σ, set by its slider."
+            "With a learned variance the network picks $\\sigma$ for each example; the Gaussian "
+            "curve shows one fixed $\\sigma$, set by its slider."
         )
     elif name == "laplace":
         st.caption(
-            f"The Laplace NLL is the L1 curve divided by b = {lik.params['b']:g}, plus "
-            "log(2b): the same shape."
+            f"The Laplace NLL is the L1 curve divided by $b = {num(lik.params['b'])}$, plus "
+            "$\\log(2b)$: the same shape."
         )
 
 
@@ -510,7 +510,7 @@ def _fits_section() -> None:
         radio=True, where=ctrl[0],
     )  # fmt: skip
     outlier = widgets.slider(OUTLIER, key="outlier", label="Outlier height", where=ctrl[1])
-    fit_df = widgets.slider(FIT_DF, key="fit_df", label="Student-t fit: ν", where=ctrl[2])
+    fit_df = widgets.slider(FIT_DF, key="fit_df", label="Student-t fit: $\\nu$", where=ctrl[2])
     key = (float(outlier), float(fit_df), model == "line")
     view = fits(*key)
     a, b = st.columns([0.55, 0.45], gap="large")

@@ -28,9 +28,10 @@ from probnn import data as pdata
 from probnn.params import ParamSpec
 from ui import widgets
 from ui.charts import generative as charts
-from ui.charts import number
+from ui.text import num, percent
 
 GRID = 50  # heatmap cells per axis
+DETAILS = "Details"  # the expander of notes a student can skip
 
 
 def _np(t):
@@ -200,9 +201,10 @@ def curve_view(name, noise, share, covariance, model_key, seeds, sizes) -> dict:
     ll = wide["log_loss"]
     text = (
         f"With **{small}** training points the test log-loss is "
-        f"**{ll.loc[small, 'generative']:.3f}** nats (generative) against "
-        f"**{ll.loc[small, 'discriminative']:.3f}** (discriminative); with **{big}** it is "
-        f"**{ll.loc[big, 'generative']:.3f}** against **{ll.loc[big, 'discriminative']:.3f}**. "
+        f"**{num(ll.loc[small, 'generative'])}** nats (generative) against "
+        f"**{num(ll.loc[small, 'discriminative'])}** (discriminative); with **{big}** it is "
+        f"**{num(ll.loc[big, 'generative'])}** against "
+        f"**{num(ll.loc[big, 'discriminative'])}**. "
         "Lines: mean over seeds; bands: lowest to highest seed."
     )
     table = wide.copy()
@@ -285,9 +287,10 @@ NETWORK = Choice(
 # ----------------------------------------------------------------------------- formatting
 
 
-def tex(value: float, digits: int = 3) -> str:
-    """A number for st.latex; inf as \\infty, tiny values in scientific notation."""
-    text = number(value, digits=digits)
+def tex(value: float) -> str:
+    """A number for st.latex (4 significant digits); inf as \\infty, tiny values in
+    scientific notation."""
+    text = num(value).replace(",", "{,}")
     if text in ("inf", "-inf"):
         return text.replace("inf", r"\infty")
     if "e" in text:
@@ -298,19 +301,20 @@ def tex(value: float, digits: int = 3) -> str:
 
 def vec(v) -> str:
     """A row vector, transposed: (a, b)^T."""
-    return r"(" + ", ".join(f"{float(a):.2f}" for a in v) + r")^{\top}"
+    return r"(" + ", ".join(tex(float(a)) for a in v) + r")^{\top}"
 
 
 def mat(m) -> str:
-    rows = [" & ".join(f"{float(a):.2f}" for a in row) for row in m]
+    rows = [" & ".join(tex(float(a)) for a in row) for row in m]
     return r"\begin{pmatrix}" + r"\\".join(rows) + r"\end{pmatrix}"
 
 
-def table_cell(value: float, percent: bool = False) -> str:
-    """A table cell: 3 decimals (or a percentage); a dash when there is nothing to show."""
+def table_cell(value: float, share: bool = False) -> str:
+    """A table cell: 4 significant digits (or a percentage); a dash when there is nothing
+    to show."""
     if not math.isfinite(value):
         return "–"
-    return f"{value:.1%}" if percent else f"{value:.3f}"
+    return percent(value) if share else num(value)
 
 
 # ----------------------------------------------------------------------------- drawing
@@ -325,7 +329,7 @@ def score_metrics(where, scores) -> None:
     )
     b.metric(
         "test accuracy",
-        f"{scores.accuracy:.1%}" if math.isfinite(scores.accuracy) else "no test points",
+        percent(scores.accuracy) if math.isfinite(scores.accuracy) else "no test points",
     )
 
 
@@ -373,17 +377,21 @@ def _data_controls() -> tuple[tuple, dict]:
             else "A class is not one Gaussian blob here, so the generative model's assumption "
             "is wrong. "
         )
-        + "The share of class 1 is applied by **subsampling** the drawn points (training and "
-        "test alike). The generative model then estimates its prior $p(y=1)$ as that share "
-        "and uses it in Bayes' rule; the discriminative model absorbs the same information in "
-        "its bias. " + (d["note"] or "")
+        + "The generative model estimates its prior $p(y{=}1)$ as the share of class 1 and "
+        "uses it in Bayes' rule; the discriminative model absorbs the same information in "
+        "its bias."
     )
+    with st.expander(DETAILS):
+        st.caption(
+            "The share of class 1 is applied by subsampling the drawn points, training and "
+            "test alike. " + (d["note"] or "")
+        )
     return (name, n, noise, seed, share), d
 
 
 def _posterior_column(where, formula: str, p1: float, heat: dict, scores, point) -> None:
     with where:
-        st.markdown(f"**{formula}** · p(y=1 | ring) = **{p1:.3f}**")
+        st.markdown(f"**{formula}** · $p(y{{=}}1 \\mid \\text{{ring}})$ = **{num(p1)}**")
         st.vega_lite_chart(charts.with_marker(heat, *point), width="content")
         score_metrics(st, scores)
 
@@ -464,7 +472,7 @@ def _generative_section(settings: tuple, covariance: str, d: dict, g: dict, pr, 
 
     st.markdown(
         "**Each class is one Gaussian** in the plane, with the fitted covariances below "
-        f"and its density at the probe point $x = ({px:.2f}, {py:.2f})$:"
+        f"and its density at the probe point $x = ({num(px)}, {num(py)})$:"
     )
     sigmas = (
         rf"\hat\Sigma_0 = \hat\Sigma_1 = {mat(cov[0])}"
@@ -480,7 +488,7 @@ def _generative_section(settings: tuple, covariance: str, d: dict, g: dict, pr, 
         rf"p(x \mid y{{=}}1) = {tex(pr.density[1])}\end{{gathered}}"
     )
     st.markdown(
-        f"**Bayes' rule** turns the joint into a classifier, at $x = ({px:.2f}, {py:.2f})$:"
+        f"**Bayes' rule** turns the joint into a classifier, at $x = ({num(px)}, {num(py)})$:"
     )
     st.latex(
         r"p(y{=}1 \mid x) = \frac{p(y{=}1)\,p(x \mid y{=}1)}"
@@ -491,7 +499,7 @@ def _generative_section(settings: tuple, covariance: str, d: dict, g: dict, pr, 
     )
     st.caption(
         "The fit maximised the joint likelihood, not the quality of p(y | x): its mean "
-        f"−ln p(x, y) on the training points is {number(g['joint_nll'], 'nats', 4)}. "
+        f"$-\\ln p(x, y)$ on the training points is {num(g['joint_nll'], 'nats')}. "
         "Classification is a by-product."
     )
 
@@ -509,7 +517,7 @@ def _discriminative_section(g: dict, f: dict, pr) -> None:
         r"\begin{gathered}\mathcal{L}(\theta) = -\frac1N \sum_{i=1}^{N} "
         r"\Big[y_i \ln \sigma(f_\theta(x_i)) "
         r"+ (1-y_i)\ln\big(1-\sigma(f_\theta(x_i))\big)\Big]"
-        rf"= {tex(f['train'].log_loss, 4)}\ \text{{nats}}\\[6pt]"
+        rf"= {tex(f['train'].log_loss)}\ \text{{nats}}\\[6pt]"
         rf"\text{{at the probe point: }} f_\theta(x) = {tex(pr.discriminative_logit)},\quad "
         rf"p(y{{=}}1 \mid x) = \sigma(f_\theta(x)) = {tex(pr.discriminative_p1)}\end{{gathered}}"
     )

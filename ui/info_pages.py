@@ -28,11 +28,12 @@ from probnn import families, info, kl_fit
 from probnn.params import ParamSpec
 from ui import widgets
 from ui.charts import info as charts
-from ui.charts import number
+from ui.text import num
 
 __all__ = ["memo", "render_cross_entropy", "render_entropy"]
 
 UNITS = {"bits": 2.0, "nats": math.e}
+DETAILS = "Details"  # the expander that holds notes a student can skip
 
 # ---------------------------------------------------------------------------- shared
 
@@ -52,10 +53,32 @@ def arrow(frame: pd.DataFrame) -> bytes:
 
 def param_slider(spec: ParamSpec, key: str, where=None, **kwargs):
     """A URL-bound slider for ``spec`` whose bad-link messages name the link key."""
-    label = kwargs.pop("label", None) or f"${spec.symbol}$ ({spec.name})"
+    label = kwargs.pop("label", None) or f"${spec.symbol}$ ({meaning(spec)})"
     return widgets.slider(
         dataclasses.replace(spec, name=key), key, where=where, label=label, **kwargs
     )
+
+
+def meaning(spec: ParamSpec) -> str:
+    """What a parameter is, in a few words, from its help: "standard deviation" for
+    sigma, "temperature" for T (the help's text before its first colon, bracket or stop)."""
+    words = spec.help.split(":")[0].split(" (")[0].rstrip(". ")
+    return (words[:1].lower() + words[1:]) if words else spec.name
+
+
+SYMBOLS = {r"\pi": "π", r"\mu": "μ", r"\sigma": "σ", r"\lambda": "λ", r"\nu": "ν", r"\ell": "ℓ"}
+
+
+def symbol_text(spec: ParamSpec) -> str:
+    """A parameter's symbol as plain text for a chart title: "σ", "μ₁", "K"."""
+    text = spec.symbol
+    for tex, char in SYMBOLS.items():
+        text = text.replace(tex, char)
+    subscripts = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    if "_" in text:
+        head, _, tail = text.partition("_")
+        text = head + tail.strip("{}").translate(subscripts)
+    return text.replace(" ", "")
 
 
 def url_key(prefix: str, name: str) -> str:
@@ -65,7 +88,10 @@ def url_key(prefix: str, name: str) -> str:
 
 
 def tex_number(value: float, unit: str) -> str:
-    text = number(value)
+    text = num(value).replace(",", "{,}")
+    if "e" in text and "inf" not in text:  # 1.234e-05 -> 1.234 \times 10^{-5}
+        mantissa, exponent = text.split("e")
+        text = rf"{mantissa} \times 10^{{{int(exponent)}}}"
     text = {"inf": r"\infty", "-inf": r"-\infty"}.get(text, text)
     return rf"{text}\ \text{{{unit}}}"
 
@@ -92,6 +118,12 @@ CATEGORICAL_N = {
 }
 
 
+def outcomes(key: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A family's table as the page shows it: the categorical's outcomes numbered
+    1..K as in its formula (probnn and torch number them 0..K-1)."""
+    return frame.assign(x=frame["x"] + 1) if key == "categorical" else frame
+
+
 def describe(key: str, items: tuple, unit: str) -> dict:
     """Entropy in both units, the p(x) and contribution charts' specs, for one member."""
     fam = families.get(key)
@@ -99,7 +131,7 @@ def describe(key: str, items: tuple, unit: str) -> dict:
     dist = fam.build(**values)
     nats = info.entropy_detail(dist)
     bits = info.entropy_detail(dist, base=2)
-    table = fam.table(**values)
+    table = outcomes(key, fam.table(**values))
     scale = 1.0 if unit == "nats" else 1 / math.log(2)
     contrib = table.assign(contribution=table["contribution"] * scale)
     return {
@@ -116,7 +148,7 @@ def compare(key: str, a_items: tuple, b_items: tuple, labels: tuple[str, str]) -
     """Overlay of A and B on one axis (chart spec)."""
     fam = families.get(key)
     frames = [
-        fam.table(**dict(items)).assign(series=label)
+        outcomes(key, fam.table(**dict(items))).assign(series=label)
         for items, label in zip((a_items, b_items), labels, strict=True)
     ]
     chart = charts.distribution_chart(
@@ -167,7 +199,7 @@ P_LABEL, Q_LABEL = "p (data)", "q (model)"
 
 
 def table(key: str, items: tuple, label: str) -> pd.DataFrame:
-    return families.get(key).table(**dict(items))[["x", "p"]].assign(series=label)
+    return outcomes(key, families.get(key).table(**dict(items)))[["x", "p"]].assign(series=label)
 
 
 def method_text(results: dict[str, info.InfoResult], unit: str) -> str:
@@ -218,7 +250,7 @@ def candidates(p_key: str, p_items: tuple, b_items: tuple, unit: str) -> dict:
     out = {}
     for name, items in (("A", p_items), ("B", b_items)):
         res = info.cross_entropy_detail(p, fam.build(**dict(items)), base=base)
-        title = f"({name.lower()}) H(p, {name}) = {number(float(res.value), unit, 4)}"
+        title = f"({name.lower()}) H(p, {name}) = {num(float(res.value), unit)}"
         chart = charts.distribution_chart(
             frames[name],
             kind=fam.kind,
@@ -274,6 +306,12 @@ def landscape(p_key: str, p_items: tuple, q_key: str, q_items: tuple, param: str
     }
 
 
+def q_spec(q_key: str, rest: tuple, param: str, current: float) -> ParamSpec:
+    """The ParamSpec of q's parameter ``param`` (its symbol, range and help)."""
+    values = {**dict(rest), param: current}
+    return next(s for s in families.get(q_key).param_specs(**values) if s.name == param)
+
+
 def sweep_spec(
     p_key: str, p_items: tuple, q_key: str, rest: tuple, param: str, unit: str, current: float
 ) -> dict:
@@ -306,7 +344,7 @@ def sweep_spec(
         y_max = low + 1.6 * spread if float(finite.max()) > low + 1.6 * spread else None
     chart = charts.sweep_chart(
         long,
-        param_title=f"q's {param}",
+        param_title=f"q's {symbol_text(q_spec(q_key, rest, param, current))}",
         unit=unit,
         current=current,
         argmin=land["argmin"],
@@ -491,6 +529,14 @@ def entropy_sliders(fam: families.Family, where) -> dict:
     return values
 
 
+def details(*texts: str) -> None:
+    """Notes a student can skip (how a number was computed, what a chart leaves out),
+    folded in a "Details" expander."""
+    with st.expander(DETAILS):
+        for text in texts:
+            st.caption(text)
+
+
 def method_caption(result: dict, unit: str) -> str:
     if result["method"] in ("closed form", "exact"):
         return "Computed in closed form (exact up to floating-point rounding)."
@@ -518,12 +564,12 @@ def render_entropy() -> None:
 
     with view:
         cols = st.columns(3 if k_outcomes else 2)
-        cols[0].metric(f"{symbol} in bits", number(result["bits"]))
-        cols[1].metric(f"{symbol} in nats", number(result["nats"]))
+        cols[0].metric(f"{symbol} in bits", num(result["bits"]))
+        cols[1].metric(f"{symbol} in nats", num(result["nats"]))
         if k_outcomes:
             cols[2].metric(
                 f"ceiling log K ({unit})",
-                number(bound),
+                num(bound),
                 help=f"K = {k_outcomes} outcomes: the entropy is largest, log K, when "
                 "all K are equally likely.",
             )
@@ -554,13 +600,13 @@ def render_entropy() -> None:
         if fam.entropy_latex:
             st.markdown("Closed form for this family (natural log, nats):")
             st.latex(fam.entropy_latex)
-        st.caption(method_caption(result, unit))
+        details(method_caption(result, unit))
         if k_outcomes:
             share = result["nats"] / math.log(k_outcomes)
             st.progress(
                 min(max(share, 0.0), 1.0),
-                text=f"{share:.0%} of the ceiling log K = {number(bound, unit)} "
-                f"(K = {k_outcomes}); {number(bound - result[unit], unit)} below it",
+                text=f"{share:.0%} of the ceiling log K = {num(bound, unit)} "
+                f"(K = {k_outcomes}); {num(bound - result[unit], unit)} below it",
             )
     with right:
         st.vega_lite_chart(result["c_spec"], width="stretch")
@@ -584,16 +630,17 @@ def render_entropy() -> None:
     b_result = memo("describe", key, b_items, unit)
     a_col.metric(
         f"A: {symbol} with ${spec.symbol}$ = {spec.fmt(values[spread])} ({unit})",
-        number(result[unit]),
+        num(result[unit]),
     )
     b_col.metric(
         f"B: {symbol} with ${spec.symbol}$ = {spec.fmt(b_value)} ({unit})",
-        number(b_result[unit]),
-        delta=f"{b_result[unit] - result[unit]:+.3f} vs A",
+        num(b_result[unit]),
+        delta=f"{'+' if b_result[unit] >= result[unit] else ''}"
+        f"{num(b_result[unit] - result[unit])} vs A",
     )
     labels = (
-        f"A: {symbol} = {number(result[unit], unit, 3)}",
-        f"B: {symbol} = {number(b_result[unit], unit, 3)}",
+        f"A: {symbol} = {num(result[unit], unit)}",
+        f"B: {symbol} = {num(b_result[unit], unit)}",
     )
     st.vega_lite_chart(memo("compare", key, items, b_items, labels), width="stretch")
     if key == "categorical":
@@ -647,11 +694,11 @@ def render_cross_entropy() -> None:
     pair = memo("compare_pair", p_key, p_items, q_key, q_items, unit)
 
     m1, m2, m3 = st.columns(3)
-    m1.metric(f"H(p) ({unit})", number(pair["h"]), help="Entropy of the data: the floor.")
-    m2.metric(f"H(p, q) ({unit})", number(pair["ce"]), help="Cross-entropy: the model's score.")
+    m1.metric(f"H(p) ({unit})", num(pair["h"]), help="Entropy of the data: the floor.")
+    m2.metric(f"H(p, q) ({unit})", num(pair["ce"]), help="Cross-entropy: the model's score.")
     m3.metric(
         f"KL(p ‖ q) ({unit})",
-        number(pair["kl"]),
+        num(pair["kl"]),
         help="The excess over the floor; 0 only if q = p.",
     )
     if pair["reason"]:
@@ -672,7 +719,7 @@ def render_cross_entropy() -> None:
         rf" = {tex_number(pair['h'], unit)} + {tex_number(pair['kl'], unit)}"
         r"\end{aligned}"
     )
-    st.caption(pair["methods"])
+    details(pair["methods"])
 
     # -------------------------------------------------------------------- two candidates
     st.subheader("2 · Two candidate models: which one fits the data?")
@@ -687,7 +734,7 @@ def render_cross_entropy() -> None:
         shift_default,
         shift_spec.step,
         integer=shift_spec.integer,
-        help=f"How far candidate B's {shift} is from the data's.",
+        help=f"How far candidate B's ${shift_spec.symbol}$ is from the data's.",
     )
     st.markdown(
         f"Candidate **A** is exactly $p$. Candidate **B** is the same {p_fam.title.lower()} with "
@@ -702,17 +749,17 @@ def render_cross_entropy() -> None:
     a_col, b_col = st.columns(2, gap="medium")
     a_col.metric(
         f"H(p, A) ({unit})",
-        number(cands["A"]["ce"]),
+        num(cands["A"]["ce"]),
         delta="= H(p): A is p",
         delta_color="off",
         delta_arrow="off",
     )
     b_col.metric(
         f"H(p, B) ({unit})",
-        number(cands["B"]["ce"]),
+        num(cands["B"]["ce"]),
         delta="inf"
         if math.isinf(cands["B"]["ce"])
-        else f"{cands['B']['ce'] - cands['A']['ce']:+.3f} {unit} vs A",
+        else f"+{num(cands['B']['ce'] - cands['A']['ce'], unit)} vs A",
         delta_color="inverse",
     )
     a_col.vega_lite_chart(cands["A"]["spec"], width="stretch")
@@ -723,7 +770,7 @@ def render_cross_entropy() -> None:
         st.caption("With no offset B is A, and the two cross-entropies are equal.")
     else:
         st.caption(
-            f"A scores {number(cands['A']['ce'], unit)}, B scores {number(cands['B']['ce'], unit)}: "
+            f"A scores {num(cands['A']['ce'], unit)}, B scores {num(cands['B']['ce'], unit)}: "
             f"the gap is KL(p ‖ B), what B loses by being off."
         )
 
@@ -738,9 +785,10 @@ def render_cross_entropy() -> None:
     held = {**q_values, **p_values} if q_key == p_key else q_values
     rest = tuple(sorted((k, v) for k, v in held.items() if k != param))
     land = memo("landscape", p_key, p_items, q_key, rest, param, unit)
+    sym = f"${q_spec(q_key, rest, param, q_values[param]).symbol}$"  # the parameter in prose
     if land["argmin"] is None:
         st.warning(
-            f"H(p, q) is infinite for every value of {param}, so there is no curve to draw: "
+            f"H(p, q) is infinite for every value of {sym}, so there is no curve to draw: "
             f"{land['reason'] or 'q gives zero probability where p does not'}."
         )
     else:
@@ -750,27 +798,27 @@ def render_cross_entropy() -> None:
         )
         touches = land["kl_min"] < 1e-9
         if q_key == p_key:
-            held_text = f"Here q equals p in every parameter but {param}. "
+            held_text = f"Here q equals p in every parameter but {sym}. "
         else:
             held_text = "Here q keeps the other parameters set in section 1. "
         if touches:
             min_text = "q = p there, and KL touches 0"
         elif q_key == p_key:
-            min_text = f"KL = {number(land['kl_min'], unit)} there"
+            min_text = f"KL = {num(land['kl_min'], unit)} there"
         else:
             min_text = (
-                f"KL = {number(land['kl_min'], unit)} there: this {q_fam.title.lower()} "
+                f"KL = {num(land['kl_min'], unit)} there: this {q_fam.title.lower()} "
                 f"cannot match the {p_fam.title.lower()} exactly"
             )
         st.markdown(
-            f"{held_text}Both curves are lowest at {param} = **{land['argmin']:.3g}** "
-            f"({min_text}). They are one curve shifted by H(p) = {number(land['h_p'], unit)}, "
+            f"{held_text}Both curves are lowest at {sym} = **{num(land['argmin'])}** "
+            f"({min_text}). They are one curve shifted by H(p) = {num(land['h_p'], unit)}, "
             "which does not depend on q: training on cross-entropy minimises KL."
         )
     notes = []
     if land["n_inf"] and land["argmin"] is not None:
         notes.append(
-            f"Left out of the plot: {land['n_inf']} values of {param} where H(p, q) = inf "
+            f"Left out of the plot: {land['n_inf']} values of {sym} where H(p, q) = inf "
             f"({land['reason'] or 'q gives probability 0 where p does not'})."
         )
     if land["numerical"]:
@@ -779,7 +827,7 @@ def render_cross_entropy() -> None:
             f"error ≤ {land['error']:.1e} {unit}."
         )
     if notes:
-        st.caption(" ".join(notes))
+        details(*notes)
 
     # ----------------------------------------------------------- forward vs reverse KL
     st.subheader("4 · Forward or reverse KL: cover the modes or pick one")
@@ -826,11 +874,12 @@ def render_cross_entropy() -> None:
         scale = 1.0 if unit == "nats" else 1 / math.log(2)
         fw, rv = records["forward"][-1], records["reverse"][-1]
         summary_ph.markdown(
-            f"After {FIT_STEPS} steps. **Forward:** $\\mu$ = {fw[1]:.3f}, $\\sigma$ = {fw[2]:.3f} "
-            f"(p's mean {mixture.mean:.3f} and standard deviation {mixture.std:.3f}: moment "
-            f"matching), KL = {number(fw[3] * scale, unit)}. **Reverse:** $\\mu$ = {rv[1]:.3f}, "
-            f"$\\sigma$ = {rv[2]:.3f} (p's modes sit at {mixture.mean1:g} and {mixture.mean2:g}, "
-            f"each with standard deviation {mixture.sigma1:g}), KL = {number(rv[3] * scale, unit)}."
+            f"After {FIT_STEPS} steps. **Forward:** $\\mu$ = {num(fw[1])}, "
+            f"$\\sigma$ = {num(fw[2])} (p's mean {num(mixture.mean)} and standard deviation "
+            f"{num(mixture.std)}: moment matching), KL = {num(fw[3] * scale, unit)}. "
+            f"**Reverse:** $\\mu$ = {num(rv[1])}, $\\sigma$ = {num(rv[2])} (p's modes sit at "
+            f"{num(mixture.mean1)} and {num(mixture.mean2)}, each with standard deviation "
+            f"{num(mixture.sigma1)}), KL = {num(rv[3] * scale, unit)}."
         )
         error = max(records["error"].values()) * scale
         method = (
@@ -846,7 +895,7 @@ def render_cross_entropy() -> None:
             "Press **Fit** to run them."
         )
         method = "Both KL divergences are integrated with Simpson's rule on a fixed grid. "
-    st.caption(
+    details(
         method + "Each step moves q's mean and log standard deviation against the gradient, "
         "scaled by q's Fisher information (a natural-gradient step)."
     )

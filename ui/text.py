@@ -7,9 +7,10 @@ coloured span, a formula or an icon. ``plain`` makes it so; ``clip`` shortens it
 
 from __future__ import annotations
 
+import math
 import re
 
-__all__ = ["clip", "clip_words", "plain", "shown"]
+__all__ = ["clip", "clip_words", "num", "percent", "plain", "shown"]
 
 LIMIT = 40  # characters of an outside value shown in a message
 JOINER = "\u2060"  # WORD JOINER: invisible, and no pattern that makes a link or an emoji crosses it
@@ -54,6 +55,41 @@ def clip_words(text: str, limit: int = LIMIT) -> str:
     """``text`` with every run of more than ``limit`` non-space characters shortened
     (a message quoting a long value keeps its sentence and loses the value's tail)."""
     return re.sub(rf"\S{{{limit + 1},}}", lambda m: clip(m.group(0), limit), text)
+
+
+def num(value: object, unit: str = "", digits: int = 4) -> str:
+    """A number as every page shows it: ``digits`` (4) significant digits, plain notation
+    from 1e-4 up (thousands separated by commas), scientific below; ``inf``/``-inf`` for
+    infinities and "undefined" for NaN or a missing value, never ``nan``."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "undefined"
+    if math.isnan(x):
+        text = "undefined"
+    elif math.isinf(x):
+        text = "inf" if x > 0 else "-inf"
+    elif x == 0:
+        text = "0"
+    elif abs(x) < 1e-4:
+        text = f"{x:.{digits - 1}e}"
+    else:
+        exponent = math.floor(math.log10(abs(float(f"{x:.{digits}g}"))))
+        places = digits - 1 - exponent  # negative: round to tens, hundreds, ...
+        decimals = max(places, 0)
+        text = f"{round(x, places):,.{decimals}f}"
+        if "." in text:  # 4 significant digits, without trailing zeros: 0.5, not 0.5000
+            text = text.rstrip("0").rstrip(".")
+    return f"{text} {unit}".strip() if unit else text
+
+
+def percent(value: object) -> str:
+    """A share in [0, 1] as a percentage with one decimal ("93.5%"); "undefined" for NaN."""
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "undefined"
+    return "undefined" if not math.isfinite(x) else f"{x:.1%}"
 
 
 def shown(markdown: str) -> str:

@@ -13,6 +13,7 @@ from probnn import compare
 from probnn import data as pdata
 from tests.pages import training_helpers as pages
 from ui.charts.generative import nats_text
+from ui.text import num
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 SMALL = {"n": "80", "model": "logistic"}  # quick fits: the page's own widgets, via the link
@@ -124,8 +125,8 @@ def test_probe_slider_moves_the_bayes_rule_numbers():
     gen, disc, _, _ = expected()
     p = compare.probe(gen, disc, (1.0, -0.5))
     text = " ".join(m.value for m in at.markdown)
-    assert f"**{p.generative_p1:.3f}**" in text
-    assert f"**{p.discriminative_p1:.3f}**" in text
+    assert f"**{num(p.generative_p1)}**" in text
+    assert f"**{num(p.discriminative_p1)}**" in text
     # the marker sits at the probe point on every plane chart
     for spec in charts(at):
         assert spec["layer"][-1]["data"]["values"] == [{"x1": 1.0, "x2": -0.5}]
