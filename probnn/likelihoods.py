@@ -1034,7 +1034,7 @@ class StudentT(Likelihood):
                 r" + \log\frac{\Gamma\big(\frac{\nu}{2}\big)\sqrt{\nu\pi}}"
                 r"{\Gamma\big(\frac{\nu+1}{2}\big)}",
                 "The power becomes a factor in front of a logarithm of the scaled squared "
-                "residual, and the Gamma functions collect into a term that depends only on "
+                "residual, and the $\\Gamma$ functions collect into a term that depends only on "
                 "$\\nu$ and $s$.",
             ),
             Step(

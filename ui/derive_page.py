@@ -32,6 +32,7 @@ from probnn import likelihoods, scoring
 from probnn.params import ParamSpec
 from ui import widgets
 from ui.charts import losses as charts
+from ui.info_pages import param_label
 from ui.text import clip_words, num, plain
 
 __all__ = ["NAMES", "render"]
@@ -327,7 +328,9 @@ def _controls() -> tuple[str, dict[str, float]]:
     if specs:
         cols = top[1].columns(len(specs))
         for col, spec in zip(cols, specs, strict=True):
-            values[spec.name] = widgets.slider(spec, key=spec.name, where=col)
+            values[spec.name] = widgets.slider(
+                spec, key=spec.name, where=col, label=param_label(spec)
+            )
     else:
         top[1].markdown(
             f"Nothing to set for the {cls.title.lower()} likelihood: every parameter it "
@@ -379,7 +382,7 @@ def _proof_section(name: str, lik) -> int:
     if not view.has_builtin:
         right.info(
             "PyTorch has no built-in Student-t loss. So the check compares probnn's NLL "
-            "(the density written out with log-gamma functions) with the negated mean of "
+            "(the density written out with $\\log\\Gamma$ functions) with the negated mean of "
             "torch.distributions.StudentT's log-density."
         )
     with st.expander(f"The first {min(view.size, PREVIEW_ROWS)} examples of the batch"):
@@ -457,7 +460,9 @@ def _regression_example(name: str, lik, values: dict[str, float]) -> None:
         st.markdown("Set the other curves' parameters here (the chosen one's are at the top):")
         cols = st.columns(max(len(extra), 2))
         for col, spec in zip(cols, extra, strict=False):
-            curve[spec.name] = widgets.slider(spec, key=spec.name, where=col)
+            curve[spec.name] = widgets.slider(
+                spec, key=spec.name, where=col, label=param_label(spec)
+            )
     sigma = float(curve.get("sigma", 1.0))
     df = float(curve.get("df", 3.0))
     scale = float(curve.get("scale", 1.0))

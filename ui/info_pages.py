@@ -30,7 +30,7 @@ from ui import widgets
 from ui.charts import info as charts
 from ui.text import num
 
-__all__ = ["memo", "render_cross_entropy", "render_entropy"]
+__all__ = ["memo", "param_label", "render_cross_entropy", "render_entropy"]
 
 UNITS = {"bits": 2.0, "nats": math.e}
 DETAILS = "Details"  # the expander that holds notes a student can skip
@@ -53,17 +53,44 @@ def arrow(frame: pd.DataFrame) -> bytes:
 
 def param_slider(spec: ParamSpec, key: str, where=None, **kwargs):
     """A URL-bound slider for ``spec`` whose bad-link messages name the link key."""
-    label = kwargs.pop("label", None) or f"${spec.symbol}$ ({meaning(spec)})"
+    label = kwargs.pop("label", None) or param_label(spec)
     return widgets.slider(
         dataclasses.replace(spec, name=key), key, where=where, label=label, **kwargs
     )
 
 
+def param_label(spec: ParamSpec, prefix: str = "") -> str:
+    """A slider's label: the parameter's symbol and what it is ("$\\sigma$ (standard
+    deviation)"), never its spelled-out name."""
+    return f"{prefix}${spec.symbol}$ ({meaning(spec)})" if spec.symbol else meaning(spec)
+
+
+GREEK_NAMES = {"pi", "mu", "sigma", "lambda", "nu", "eta", "epsilon", "rho", "theta"}
+# Words for parameters whose help is a whole sentence (the likelihoods' parameters).
+MEANINGS = {
+    "smoothing": "label smoothing",
+    "df": "degrees of freedom",
+    "scale": "noise scale",
+    "b": "noise scale",
+    "d": "distance between the modes",
+}
+
+
 def meaning(spec: ParamSpec) -> str:
-    """What a parameter is, in a few words, from its help: "standard deviation" for
-    sigma, "temperature" for T (the help's text before its first colon, bracket or stop)."""
-    words = spec.help.split(":")[0].split(" (")[0].rstrip(". ")
-    return (words[:1].lower() + words[1:]) if words else spec.name
+    """What a parameter is, in a few words: the help's text before its first colon,
+    semicolon, bracket or stop when that is short ("standard deviation" for sigma,
+    "temperature" for T), else a word of its own ("label smoothing"), else the
+    parameter's name unless that only spells out a Greek letter."""
+    words = spec.help.split(":")[0].split(";")[0].split(" (")[0].rstrip(". ")
+    if words and len(words.split()) <= 5:
+        return words[:1].lower() + words[1:]
+    if spec.name in MEANINGS:
+        return MEANINGS[spec.name]
+    base = spec.name.rstrip("0123456789")
+    if base.lower() in GREEK_NAMES or spec.name.startswith("_"):
+        words = spec.help.split(" of the ")[0].split(";")[0].rstrip(". ")
+        return words[:1].lower() + words[1:]
+    return spec.name.replace("_", " ")
 
 
 SYMBOLS = {r"\pi": "π", r"\mu": "μ", r"\sigma": "σ", r"\lambda": "λ", r"\nu": "ν", r"\ell": "ℓ"}
@@ -624,7 +651,7 @@ def render_entropy() -> None:
         f"b_{url_key('', spread)}",
         where=slider_col,
         default=b_default,
-        label=f"B's ${spec.symbol}$ ({spec.name})",
+        label=param_label(spec, "B's "),
     )
     b_items = tuple(sorted({**values, spread: b_value}.items()))
     b_result = memo("describe", key, b_items, unit)
