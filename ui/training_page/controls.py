@@ -8,7 +8,7 @@ import functools
 import streamlit as st
 
 from probnn import live
-from ui import frames, live_panel
+from ui import frames, keys, live_panel
 from ui.training_page.spec import STEP_SIZE, PageSpec, state_key
 
 BUTTONS_HELP = (
@@ -20,8 +20,9 @@ BUTTONS_HELP = (
 
 
 def controls(spec: PageSpec, usable: bool):
-    """The Train / Pause / Resume / Step / Reset row and what each button does; returns
-    the Train button's column (see :func:`train_button`) and the status slot.
+    """The Train / Pause / Resume / Step / Reset row and the keys that press them;
+    returns the Train button's slot (see :func:`train_button`). What each button does is
+    :data:`BUTTONS_HELP` (shown by the page under its settings).
 
     The buttons act in callbacks, which Streamlit runs before the script: Train starts
     the background thread at once, so training overlaps the redraw of the page, and
@@ -31,24 +32,25 @@ def controls(spec: PageSpec, usable: bool):
     pointer rests on the button, and its tooltip would cover the loss formula for the
     whole run (and make the browser place it again on every change of the page).
     """
-    cols = st.columns([1.1, 1, 1.1, 1.1, 1, 3.6], vertical_alignment="center")
+    row = st.container(horizontal=True, gap="small", key=state_key(spec, "buttons"))
+    train_slot = row.empty()
     buttons = [
         ("pause", "Pause"),
         ("resume", "Resume"),
         ("step", f"Step ×{STEP_SIZE}"),
         ("reset", "Reset"),
     ]
-    for col, (name, label) in zip(cols[1:], buttons, strict=False):
-        col.button(
+    for name, label in buttons:
+        row.button(
             label,
             key=state_key(spec, f"b_{name}"),
             disabled=not usable,
-            width="stretch",
+            width="content",
             on_click=on_button,
             args=(spec.key, name),
         )
-    st.caption(BUTTONS_HELP)
-    return cols[0], cols[5].empty()
+    keys.shortcuts(spec.key, usable, f"Step ×{STEP_SIZE}", state_key(spec, "buttons"))
+    return train_slot
 
 
 def train_button(spec: PageSpec, col, usable: bool, start: frames.Source | None) -> None:
@@ -63,7 +65,7 @@ def train_button(spec: PageSpec, col, usable: bool, start: frames.Source | None)
             key=state_key(spec, "b_train"),
             disabled=not usable,
             type="primary",
-            width="stretch",
+            width="content",
             on_click=on_button,
             args=(spec.key, "train"),
         )

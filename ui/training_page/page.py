@@ -7,10 +7,10 @@ import streamlit as st
 
 import probnn
 from probnn import likelihoods, live
-from ui import questions
+from ui import formula, layout, questions
 from ui.training_page.compare import compare_tab
 from ui.training_page.context import Context
-from ui.training_page.controls import controls, train_button
+from ui.training_page.controls import BUTTONS_HELP, controls, train_button
 from ui.training_page.floor import floor_note
 from ui.training_page.settings import settings_from_widgets
 from ui.training_page.spec import TABS, PageSpec, state_key
@@ -29,76 +29,103 @@ def _loss_latex(lik) -> str:
 def render(spec: PageSpec) -> None:
     """Draw the whole training area of a page and stream the run while it trains."""
     probnn.limit_threads()  # main.py does this too, but a page file can run without it
-    settings, dataset = settings_from_widgets(spec)
-    lv: live.LiveRun | None = st.session_state.get(state_key(spec, "live"))
-    ctx: Context | None = None
-    if settings is not None:
-        old = st.session_state.get(state_key(spec, "settings"))
-        if lv is None or old != settings:
-            before = lv.snapshot() if lv is not None else None
-            if before is not None and (before.status == "running" or before.note == STOPPED):
-                # still training, or stopped a moment ago by this very change (a new
-                # script run stops the one that was streaming the training)
-                st.session_state[state_key(spec, "msg")] = (
-                    f"The settings changed while training, so that run stopped at step "
-                    f"{before.step:,} and a new one was set up with the new settings. "
-                    "Press **Train** to train it."
-                )
-            if lv is not None:
-                lv.pause(wait=True)
-            ctx = Context(spec, settings, dataset)
-            lv = ctx.new_live(results=True)
-            st.session_state[state_key(spec, "live")] = lv
-            st.session_state[state_key(spec, "settings")] = settings
-            st.session_state[state_key(spec, "ctx")] = ctx
-        ctx = st.session_state[state_key(spec, "ctx")]
-    elif lv is not None:
-        lv.pause(wait=False)
-        lv = None
+    layout.training_style()
+    training_area(spec)
 
-    if ctx is not None:
-        st.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}")
-        floor_note(ctx)
-    questions.render(spec.key)
-    training_area(spec, lv is not None)
+
+def _set_up(spec: PageSpec, settings, dataset) -> tuple[live.LiveRun | None, Context | None]:
+    """The page's run and its drawing context for ``settings`` (a new run when they
+    changed), or (None, None) when the settings are unusable."""
+    lv: live.LiveRun | None = st.session_state.get(state_key(spec, "live"))
+    if settings is None:
+        if lv is not None:
+            lv.pause(wait=False)
+        return None, None
+    old = st.session_state.get(state_key(spec, "settings"))
+    if lv is None or old != settings:
+        before = lv.snapshot() if lv is not None else None
+        if before is not None and (before.status == "running" or before.note == STOPPED):
+            # still training, or stopped a moment ago by this very change (a new
+            # script run stops the one that was streaming the training)
+            st.session_state[state_key(spec, "msg")] = (
+                f"The settings changed while training, so that run stopped at step "
+                f"{before.step:,} and a new one was set up with the new settings. "
+                "Press **Train** to train it."
+            )
+        if lv is not None:
+            lv.pause(wait=True)
+        ctx = Context(spec, settings, dataset)
+        lv = ctx.new_live(results=True)
+        st.session_state[state_key(spec, "live")] = lv
+        st.session_state[state_key(spec, "settings")] = settings
+        st.session_state[state_key(spec, "ctx")] = ctx
+    return lv, st.session_state[state_key(spec, "ctx")]
 
 
 @st.fragment
-def training_area(spec: PageSpec, usable: bool) -> None:
-    """The buttons, the status line and the open view, streamed while a run trains.
+def training_area(spec: PageSpec) -> None:
+    """The whole training area, on one screen: on the left the buttons, the status line
+    and the settings that matter (data set, likelihood, learning rate; the rest folded),
+    on the right the open view (live training, comparison or loss surface), then the
+    loss formula, the floor and the page's question.
 
-    A fragment: a button or the view switcher reruns this part alone, so pressing Train
-    costs neither the server nor the browser a redraw of the settings above, and leaves
-    more of the CPU to the training that the button's callback has already started.
-    The run and its drawing context come from the session state, where :func:`render`
-    keeps them (a change of settings reruns the whole page).
+    A fragment: a button, a setting or the view switcher reruns this part alone, never
+    the lesson's introduction above it. The run and its drawing context live in the
+    session state (:func:`_set_up`).
     """
-    lv: live.LiveRun | None = st.session_state.get(state_key(spec, "live")) if usable else None
-    ctx: Context | None = st.session_state.get(state_key(spec, "ctx")) if usable else None
-    train_col, status_slot = controls(spec, lv is not None)
-    message = st.session_state.get(state_key(spec, "msg"))
-    if message:
-        st.info(message)
-
-    jobs: list[Job] = []
+    controls_col, view_col = st.columns(layout.TRAINING_COLUMNS, gap="medium")
+    with controls_col:
+        buttons = st.container()
+        slots: dict = {}
+        settings, dataset = settings_from_widgets(spec, slots)
+    lv, ctx = _set_up(spec, settings, dataset)
+    status_slot = slots.get("status") or controls_col.empty()
+    with buttons:
+        train_col = controls(spec, lv is not None)
+        message = st.session_state.get(state_key(spec, "msg"))
+        if message:
+            st.info(message)
     # Only the open view is computed and drawn; it is part of the link.
     names = list(TABS) if spec.loss_surface else list(TABS[:2])
-    open_tab = (
-        st.segmented_control(
-            "View",
-            names,
-            default=names[0],
-            required=True,
-            key="tab",
-            bind="query-params",
-            label_visibility="collapsed",
+    with controls_col:
+        open_tab = (
+            st.segmented_control(
+                "View",
+                names,
+                default=names[0],
+                required=True,
+                key="tab",
+                bind="query-params",
+            )
+            or names[0]
         )
-        or names[0]
+        if not layout.presenting():
+            st.caption(BUTTONS_HELP)
+    with view_col:
+        view_box = st.container()  # filled last: while a run trains, its loop stays there
+        if ctx is not None:
+            formula.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}", _loss_words(ctx.lik))
+            floor_note(ctx)
+        questions.render(spec.key)
+    with view_box:
+        _view(spec, lv, ctx, open_tab, train_col, status_slot, message)
+
+
+def _loss_words(lik) -> str:
+    """The loss formula in words, for a screen reader."""
+    return (
+        f"The loss L of theta, in nats: the average over the N training points of the "
+        f"negative log-likelihood of {lik.title}, which is {lik.loss_name}."
     )
+
+
+def _view(spec, lv, ctx, open_tab, train_col, status_slot, message) -> None:
+    """The open view of the page's run, and the loop that follows it while it trains."""
+    jobs: list[Job] = []
     slots = None
     start = None  # the stream whose run the Train button starts without a script run
     if lv is None:
-        status_slot.markdown("Fix the settings above to train.")
+        status_slot.markdown("Fix the settings to train.")
     else:
         chart = st.empty() if open_tab == TABS[0] else None
         slots = Slots(

@@ -12,7 +12,7 @@ from probnn import data as pdata
 from probnn import likelihoods, training
 from probnn.models import ACTIVATIONS
 from probnn.params import ParamSpec
-from ui import widgets
+from ui import thumbnails, widgets
 from ui.training_page.spec import (
     BATCHES,
     CAPS,
@@ -46,22 +46,51 @@ def _specs_of(name: str) -> tuple[ParamSpec, ...]:
     return tuple(likelihoods.REGISTRY[name].param_specs)
 
 
-def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Dataset | None]:
-    """Draw the settings panel; return the settings and the data set (None when unusable)."""
-    panel = st.expander("**Settings**: data, model, likelihood (the loss), optimiser")
-    col_data, col_model, col_lik, col_opt = panel.columns(4, gap="medium")
-    with col_data:
-        st.markdown("**Data**")
-        name = widgets.select("Data set", list(spec.datasets) + [CSV], "data")
-        st.caption(_data_label(name))
-        params: dict = {}
-        if name != CSV:
-            for p in pdata.GENERATORS[name].params:
-                params[p.name] = widgets.slider(
-                    p, DATA_KEYS.get(p.name, p.name), label=LABELS.get(p.name, p.name)
-                )
-    with col_model:
-        st.markdown("**Model**")
+def settings_from_widgets(
+    spec: PageSpec, slots: dict | None = None
+) -> tuple[Settings | None, pdata.Dataset | None]:
+    """Draw the settings panel; return the settings and the data set (None when unusable).
+
+    ``slots``: when given, ``slots["status"]`` becomes an empty slot under the settings
+    that matter (for the run's status line), above the folded ones."""
+    # What a lesson turns on stays in sight (the data set, the likelihood, the learning
+    # rate); the rest is folded. The data set is also a row of pictures (ui/thumbnails).
+    options = list(spec.datasets) + [CSV]
+    thumbnails.picker(spec.datasets, "data", options)
+    name = widgets.select(
+        "Data set",
+        options,
+        "data",
+        help=_data_label(thumbnails.current("data", options)),
+        label_visibility="collapsed",
+    )
+    is_count = name == "counts" or (name == CSV and st.session_state.get("lik") == "poisson")
+    options = list(spec.count_likelihoods if name == "counts" else spec.likelihoods)
+    if name == CSV and spec.count_likelihoods:
+        options += [o for o in spec.count_likelihoods if o not in options]
+    col_lik, col_lr = st.columns([1.35, 1], gap="small")
+    lik_name = widgets.select(
+        "Likelihood (loss)",
+        options,
+        "lik",
+        default=options[0],
+        where=col_lik,
+        help=_lik_label(thumbnails.current("lik", options)),
+    )
+    lik_params = {}
+    for p in _specs_of(lik_name):
+        lik_params[p.name] = widgets.slider(p, p.name)
+    lr = widgets.select("Learning rate", list(LEARNING_RATES), "lr", default=0.01, where=col_lr)
+    params: dict = {}
+    if name != CSV:
+        for p in pdata.GENERATORS[name].params:
+            params[p.name] = widgets.slider(
+                p, DATA_KEYS.get(p.name, p.name), label=LABELS.get(p.name, p.name)
+            )
+    if slots is not None:
+        slots["status"] = st.empty()
+    more = st.expander("Settings: model, optimiser, steps, seed")
+    with more:
         layers = widgets.integer(
             "Hidden layers",
             "layers",
@@ -78,30 +107,16 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
             label="Units per layer",
         )
         activation = widgets.select("Activation", list(ACTIVATIONS), "act", default="tanh")
-        seed = widgets.seed("seed")
-    is_count = name == "counts" or (name == CSV and st.session_state.get("lik") == "poisson")
-    with col_lik:
-        st.markdown("**Likelihood (the loss)**")
-        options = list(spec.count_likelihoods if name == "counts" else spec.likelihoods)
-        if name == CSV and spec.count_likelihoods:
-            options += [o for o in spec.count_likelihoods if o not in options]
-        lik_name = widgets.select("p(y | x)", options, "lik", default=options[0])
-        st.caption(_lik_label(lik_name))
-        lik_params = {}
-        for p in _specs_of(lik_name):
-            lik_params[p.name] = widgets.slider(p, p.name)
-    with col_opt:
-        st.markdown("**Optimiser**")
         optimiser = widgets.select(
             "Optimiser", ["adam", "sgd"], "opt", radio=True, help="sgd = SGD with momentum 0.9."
         )
-        lr = widgets.select("Learning rate", list(LEARNING_RATES), "lr", default=0.01)
         steps = widgets.integer(
             "Steps", "steps", low=10, high=MAX_STEPS, default=spec.default_steps
         )
         batch = widgets.select(
             "Batch size", list(BATCHES), "batch", default="full", help="full = every point."
         )
+        seed = widgets.seed("seed")
     csv_bits: dict = {}
     params_t = tuple(sorted(params.items()))
     if name == CSV:
@@ -138,7 +153,7 @@ def settings_from_widgets(spec: PageSpec) -> tuple[Settings | None, pdata.Datase
         eval_every=10,
         seed=int(seed),
     )
-    st.caption(_summary(label, params, config) + "  \n" + CAPS)
+    more.caption(_summary(label, params, config) + "  \n" + CAPS)
     settings = Settings(
         source="csv" if name == CSV else "synthetic",
         dataset=label,
