@@ -66,6 +66,7 @@ __all__ = [
 
 FINAL_STATES = ("finished", "diverged", "stopped")  # a run in one of these never moves again
 _EARLY = 0.003  # seconds: a snapshot this close to due is published now, not a chunk later
+_PACE_NAP = 0.05  # seconds: the longest sleep of a paced run between two looks at pause
 
 
 def _slots() -> int:
@@ -93,8 +94,7 @@ _ACTIVE = [0]  # number of LiveRun threads computing right now, in every session
 _OWNED_LOCK = threading.Lock()
 _OWNED: dict[Hashable, weakref.WeakSet] = {}
 OTHER_RUN = (
-    "Paused: another of your runs started (one training at a time). Press Resume to "
-    "continue."
+    "Paused: another of your runs started (one training at a time). Press Resume to continue."
 )
 
 
@@ -199,6 +199,10 @@ class LiveRun:
         None: the run is an owner of its own.
     group : runs of one owner that train together (the runs of a comparison share a
         group); None: a group of its own.
+    pace : steps per second the thread keeps to (at most; a slow machine or a busy
+        compute slot makes it slower), so that a run lasts long enough to watch; None:
+        as fast as it can. Between paced chunks the thread sleeps *outside* the compute
+        slot, which other runs use meanwhile. :meth:`set_pace` changes it mid-run.
 
     All public methods are safe to call from any thread. The Run itself is only ever
     touched while holding the run lock, so it is advanced by one thread at a time and
@@ -219,8 +223,11 @@ class LiveRun:
         history: bool = True,
         owner: Hashable | None = None,
         group: Hashable | None = None,
+        pace: float | None = None,
     ):
         self._factory = factory
+        self._pace = _pace_value(pace)
+        self._pace_from = (time.monotonic(), 0)  # (when, step) the pace counts from
         self.owner = owner if owner is not None else object()
         self.group = group if group is not None else object()
         self._observe = observe
@@ -339,6 +346,7 @@ class LiveRun:
             self._want_running = True
             self._note = None
             self._last_seen = time.monotonic()
+            self._pace_from = (self._last_seen, int(self.run.step))
             self._changed()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="probnn-live", daemon=True)
@@ -346,6 +354,39 @@ class LiveRun:
         return self
 
     resume = start
+
+    @property
+    def pace(self) -> float | None:
+        """Steps per second the thread keeps to; None: as fast as it can."""
+        return self._pace
+
+    def set_pace(self, pace: float | None) -> LiveRun:
+        """Train at most ``pace`` steps per second from now on (None, 0 or a value that is
+        not a positive finite number: as fast as possible)."""
+        value = _pace_value(pace)
+        if value != self._pace:
+            with self._state:
+                self._pace = value
+                self._pace_from = (time.monotonic(), int(self.run.step))
+        return self
+
+    def _paced(self) -> tuple[int | None, float]:
+        """(steps due now, seconds until the next one is due) under the pace; (None, 0)
+        when the run is not paced. Never more than half a second behind: a run held up
+        (by the compute slot, a slow machine) goes on at the pace, without a burst."""
+        pace = self._pace
+        if pace is None:
+            return None, 0.0
+        now = time.monotonic()
+        t0, s0 = self._pace_from
+        step = int(self.run.step)
+        due = math.floor(s0 + 1 + pace * (now - t0)) - step
+        if due > max(1.0, 0.5 * pace):
+            self._pace_from = (now, step)
+            due = 1
+        if due >= 1:
+            return int(due), 0.0
+        return 0, t0 + (step - s0) / pace - now + 1e-4
 
     def pause(self, *, wait: bool = True, note: str | None = None) -> LiveRun:
         """Stop advancing after the current chunk (and, with ``wait``, until it is done)."""
@@ -551,10 +592,19 @@ class LiveRun:
                             self._thread = None
                             return
                     continue
+                due, wait = self._paced()
+                if due == 0:
+                    # paced: sleep until the next step is due, without the compute slot
+                    # (other runs compute meanwhile), looking at pause requests often
+                    time.sleep(min(max(wait, 0.001), _PACE_NAP))
+                    continue
                 with _SHARE.turn(self.owner), self._run_lock:
                     # sized once the slot is ours: time spent waiting for it (other runs'
                     # chunks) may already have made the next frame due
-                    self._advance(self._chunk())
+                    n = self._chunk()
+                    if due is not None:
+                        n = min(n, max(1, self._paced()[0] or 1))
+                    self._advance(n)
                     # (a chunk cut to end at the due time may end a hair early)
                     due = time.monotonic() - self._published_at >= self.publish_every - _EARLY
                     if due or self.status in FINAL_STATES:
@@ -565,6 +615,16 @@ class LiveRun:
             with self._state:
                 if self._thread is threading.current_thread():
                     self._thread = None
+
+
+def _pace_value(pace) -> float | None:
+    """A pace in steps per second, or None (as fast as possible) for None, 0 or anything
+    that is not a positive finite number."""
+    try:
+        value = float(pace) if pace is not None else None
+    except (TypeError, ValueError):
+        return None
+    return value if value is not None and math.isfinite(value) and value > 0 else None
 
 
 def _spread(n: int, max_points: int) -> np.ndarray:

@@ -611,11 +611,12 @@ function marker(g, shape, x, y, r) {
 // canvas's size and copied onto each frame (one image copy instead of hundreds of
 // markers); redrawn when the canvas, the box, the scales or the points change (`slot`:
 // one layer per plot of the canvas).
-function pointLayer(entry, box, map, pts, styles, radius, dpr, slot = 0) {
+function pointLayer(entry, box, map, pts, styles, radius, dpr, slot = 0, radii = null) {
   const { canvas } = entry;
   const key = [
     canvas.width, canvas.height, dpr, box.x, box.y, box.w, box.h,
     map.px(0), map.px(1), map.py(0), map.py(1), radius, JSON.stringify(styles), signature(pts),
+    radii ? radii.join(",") : "",
   ].join("|");
   entry.layers = entry.layers || [];
   entry.layerKeys = entry.layerKeys || [];
@@ -625,7 +626,7 @@ function pointLayer(entry, box, map, pts, styles, radius, dpr, slot = 0) {
     layer.height = canvas.height;
     const g = layer.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    points(g, box, map, pts, styles, radius);
+    points(g, box, map, pts, styles, radii || radius);
     entry.layers[slot] = layer;
     entry.layerKeys[slot] = key;
   }
@@ -657,7 +658,7 @@ function points(g, box, map, pts, styles, radius) {
   g.clip();
   for (let i = 0; i < pts.x.length; i++) {
     const s = styles[pts.c[i]] || styles[0];
-    marker(g, s.shape, map.px(pts.x[i]), map.py(pts.y[i]), radius);
+    marker(g, s.shape, map.px(pts.x[i]), map.py(pts.y[i]), Array.isArray(radius) ? radius[i] : radius);
     g.globalAlpha = s.alpha ?? 1;
     g.fillStyle = s.fill;
     g.fill();
@@ -669,6 +670,29 @@ function points(g, box, map, pts, styles, radius) {
     }
   }
   g.restore();
+}
+
+// The radius of each point when the points are sized by their surprise -log q(y|x)
+// (null otherwise): the area grows linearly with it above the least surprised point's.
+function sizes(r, radius) {
+  if (!r.size_by_surprise || !r.surprise) return null;
+  const [lo] = range([r.surprise]);
+  return r.surprise.map((v) =>
+    v === null || !isFinite(v) ? radius : Math.round(10 * Math.min(15, Math.sqrt(radius * radius * 0.5 + 14 * (v - lo)))) / 10,
+  );
+}
+
+// Under the map or fit, when the points are sized by their surprise: what the size says.
+function surpriseKey(g, r, x, y) {
+  if (!r.size_by_surprise) return;
+  const mean = r.surprise_mean === null || r.surprise_mean === undefined ? "" : `; mean over the training points ${fmt(r.surprise_mean)} nats`;
+  text(g, `point area: surprise −log q(y|x)${mean}`, x, y, { size: 15, colour: INK });
+}
+
+// True when every finite value is above 0 (a log scale can show them all).
+function positive(arrays) {
+  for (const values of arrays) for (const v of values || []) if (v !== null && isFinite(v) && v <= 0) return false;
+  return true;
 }
 
 function lineKey(g, x, y, colour, dash, name) {
@@ -726,15 +750,26 @@ function paint(entry, parent, d) {
 
   // the loss curves
   const loss = { x: 66, y: 34, w: leftWidth - 82, h: Math.round(height * 0.46) };
-  const floor = d.floor && isFinite(d.floor.value) ? d.floor : null;
-  let [lo, hi] = range(d.series.map((s) => s.y).concat(floor ? [[floor.value]] : []));
-  if (!isFinite(lo)) [lo, hi] = [0, 1];
-  if (lo >= 0 && lo < 0.4 * hi) lo = 0;
+  // on a log scale (asked for, and every loss above 0) the curves are drawn as log10
+  const raw = d.floor && isFinite(d.floor.value) ? d.floor : null;
+  const log = Boolean(d.log) && positive(d.series.map((s) => s.y).concat(raw ? [[raw.value]] : []));
+  const ys = d.series.map((s) => (log ? s.y.map((v) => (v > 0 ? Math.log10(v) : null)) : s.y));
+  const floor = raw && { ...raw, value: log ? Math.log10(raw.value) : raw.value };
+  let [lo, hi] = range(ys.concat(floor ? [[floor.value]] : []));
+  if (!isFinite(lo)) [lo, hi] = log ? [-2, 0] : [0, 1];
+  if (!log && lo >= 0 && lo < 0.4 * hi) lo = 0;
   const xd = { lo: 0, hi: Math.max(1, d.steps), fixed: false };
-  const lossMap = frame(g, loss, xd, { lo, hi }, { yTitle: d.loss_title });
+  const scale = log ? decades(lo, hi) : { lo, hi, at: null };
+  let yTitle = d.loss_title;
+  if (d.log) yTitle += log ? ", log scale" : " (log scale: losses ≤ 0)";
+  const lossMap = frame(g, loss, xd, { lo: scale.lo, hi: scale.hi, fixed: log }, {
+    yTitle,
+    yLabel: log ? (t) => power(10 ** t) : label,
+    yAt: scale.at,
+  });
   layout.boxes.push({ kind: "loss", box: loss, map: lossMap });
-  if (floor) floorLine(g, loss, lossMap, floor, d.series[1]);
-  d.series.forEach((s, i) => polyline(g, loss, lossMap, s.x, s.y, s.colour, i ? [7, 4] : []));
+  if (floor) floorLine(g, loss, lossMap, floor, { x: d.series[1].x, y: ys[1] });
+  d.series.forEach((s, i) => polyline(g, loss, lossMap, s.x, ys[i], s.colour, i ? [7, 4] : []));
 
   // the test metric
   const metric = { x: 66, y: loss.y + loss.h + 36, w: loss.w, h: height - (loss.y + loss.h + 36) - 46 };
@@ -764,8 +799,9 @@ function paint(entry, parent, d) {
     }
     const map = frame(g, box, xdm, ydm, { xTitle: r.x_title, yTitle: r.y_title, grid: false });
     layout.boxes.push({ kind: "map", box, map });
-    copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 4, dpr));
+    copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 4, dpr, 0, sizes(r, 4)));
     legendMap(g, r, box.x, box.y + box.h + 58);
+    surpriseKey(g, r, box.x, box.y + box.h + 88);
   } else {
     const [xa, xb] = range([r.points.x, r.x]);
     const ydm = { lo: r.y_domain[0], hi: r.y_domain[1], fixed: false };
@@ -785,9 +821,10 @@ function paint(entry, parent, d) {
       g.fill();
       g.restore();
     }
-    copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 3.2, dpr));
+    copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 3.2, dpr, 0, sizes(r, 3.2)));
     polyline(g, box, map, r.x, r.mean, r.colour, [], 3);
     legendFit(g, r, box.x, box.y + box.h + 58);
+    surpriseKey(g, r, box.x, box.y + box.h + 88);
   }
 }
 
@@ -1187,7 +1224,8 @@ function dataPoint(r, map, X, Y, what) {
   const i = nearestPoint(r.points, map, X, Y, 7);
   if (i < 0) return null;
   const name = esc(r.names[r.points.c[i]] ?? "");
-  return `${what}: ${name}<br>${esc(r.x_title)} = ${fmt(r.points.x[i])}, ${esc(r.y_title)} = ${fmt(r.points.y[i])}`;
+  const surprise = r.surprise ? `<br>surprise −log q(y|x) = ${fmt(r.surprise[i])} nats` : "";
+  return `${what}: ${name}<br>${esc(r.x_title)} = ${fmt(r.points.x[i])}, ${esc(r.y_title)} = ${fmt(r.points.y[i])}${surprise}`;
 }
 
 function hover(entry, event) {

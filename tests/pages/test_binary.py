@@ -380,7 +380,9 @@ def test_a_streamed_run_trains_after_the_script_run_has_ended(monkeypatch):
 
 
 def test_the_streams_last_frame_brings_the_results_the_page_would_draw(monkeypatch):
-    at, lv, source = streamed_run(monkeypatch, {"steps": 2000, "seed": 3})
+    # as fast as it can go: at a watchable pace nobody would look at it for 40 s here,
+    # and a run nobody looks at pauses itself
+    at, lv, source = streamed_run(monkeypatch, {"steps": 2000, "seed": 3, "pace": "fastest"})
     assert lv.wait(60)
     last = source.frame()
     assert last["running"] is False and last["rerun"] is False  # nothing more to say

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -146,7 +147,12 @@ def test_a_run_whose_page_reads_its_stream_is_not_paused_while_it_waits(moons):
         for _ in range(30):  # 0.6 s, three heartbeats, without a single snapshot
             lv.watched()
             time.sleep(0.02)
-    assert lv.wait(timeout=60)
+    # and goes on reading it while the run trains (300 steps may take more than a
+    # heartbeat on a busy machine)
+    deadline = time.monotonic() + 60
+    while not lv.wait(timeout=0.02) and time.monotonic() < deadline:
+        lv.watched()
+    assert lv.wait(timeout=1)
     snap = lv.snapshot()
     assert snap.status == "finished" and snap.note is None
 
@@ -410,9 +416,7 @@ def test_a_failing_listener_is_dropped_and_the_run_goes_on(moons):
 def test_a_chunk_ends_when_the_next_frame_is_due(moons):
     """Chunks are about ``chunk_seconds`` long, but cut short at the next publishing time,
     so frames come every ``publish_every`` seconds rather than at chunk boundaries."""
-    lv = live.LiveRun.create(
-        config(steps=10_000), moons, chunk_seconds=0.025, publish_every=0.085
-    )
+    lv = live.LiveRun.create(config(steps=10_000), moons, chunk_seconds=0.025, publish_every=0.085)
     assert lv._chunk() == 1  # no step timed yet
     lv._seconds_per_step = 0.001
     lv._published_at = time.monotonic()  # just published: a whole chunk fits
@@ -449,3 +453,40 @@ def test_an_owner_trains_one_thing_at_a_time(moons):
     finally:
         for lv in (page, cmp_a, cmp_b, neighbour):
             lv.pause(wait=True)
+
+
+def test_a_paced_run_takes_the_same_steps_as_a_fast_one(moons):
+    fast = live.LiveRun.create(config(steps=30), moons)
+    paced = live.LiveRun.create(config(steps=30), moons, pace=400)
+    for lv in (fast, paced):
+        lv.start()
+        assert lv.wait(timeout=60)
+        assert lv.snapshot().status == "finished"
+    assert paced.pace == 400.0 and fast.pace is None
+    np.testing.assert_array_equal(fast.run.history.train_loss, paced.run.history.train_loss)
+
+
+def test_a_paced_run_sleeps_without_the_compute_slot_and_pauses_at_once(moons):
+    # 2 steps a second: 200 steps would take 100 s; meanwhile another owner gets the slot
+    lv = live.LiveRun.create(config(steps=200), moons, pace=2, owner="paced")
+    lv.start()
+    got = threading.Event()
+
+    def other() -> None:
+        with live._SHARE.turn("another student"):
+            got.set()
+
+    while lv.snapshot().step < 1:  # the run has had its first turn
+        lv.wait(timeout=0.01)
+    threading.Thread(target=other, daemon=True).start()
+    assert got.wait(timeout=30)
+    lv.pause(wait=True)  # a sleeping run looks at pause requests between short naps
+    snap = lv.snapshot()
+    assert snap.status == "paused" and 1 <= snap.step < 200
+
+
+@pytest.mark.parametrize("bad", [0, -3, float("nan"), float("inf"), "fast", None])
+def test_a_pace_that_is_not_a_positive_number_means_fastest(moons, bad):
+    lv = live.LiveRun.create(config(steps=5), moons, pace=10)
+    assert lv.set_pace(bad).pace is None
+    assert lv.set_pace(25).pace == 25.0

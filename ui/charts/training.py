@@ -196,6 +196,7 @@ def live_panel_data(
     right: dict | None = None,
     view: dict | None = None,
     floor: dict | None = None,
+    options: dict | None = None,
     height: int = 470,
 ) -> dict:
     """One frame of the live panel.
@@ -206,8 +207,13 @@ def live_panel_data(
     picture ``url``, or the fitted ``x, mean, lo, hi``). ``floor``: the data's floor
     H(Y|X) drawn as a labelled line on the loss chart, ``value`` (nats), ``label`` and
     ``gap`` (the text of test loss - floor, None before the first evaluation); None: no
-    line (a user's CSV has no known floor).
+    line (a user's CSV has no known floor). ``options``: ``log`` (the loss axis on a
+    log scale, drawn so when every loss is above 0) and ``surprise`` (the points sized by
+    their surprise -log q(y|x) under the current model: ``view["surprise"]``, one per
+    point, which the hover shows in any case, with ``view["surprise_mean"]``, its mean
+    over the training points).
     """
+    options = options or {}
     frame = {
         "id": panel_id,
         "label": label,
@@ -237,6 +243,7 @@ def live_panel_data(
         },
         "right": None,
         "floor": None,
+        "log": bool(options.get("log")),
     }
     if floor is not None and np.isfinite(floor["value"]):
         frame["floor"] = {
@@ -257,6 +264,15 @@ def live_panel_data(
                 lo=_live(view["lo"]) if band else None,
                 hi=_live(view["hi"]) if band else None,
             )
+        if frame["right"] is not None:
+            surprise = view.get("surprise")
+            count = len(right["points"]["x"])
+            ok = surprise is not None and len(surprise) == count
+            frame["right"]["surprise"] = _live(surprise) if ok else None
+            frame["right"]["surprise_mean"] = (
+                _live([view["surprise_mean"]])[0] if ok and "surprise_mean" in view else None
+            )
+            frame["right"]["size_by_surprise"] = bool(options.get("surprise")) and ok
     return frame
 
 

@@ -47,6 +47,9 @@ class Context:
         self.points = self._points()
         self.floor = floor_of(dataset)
         self.gap_is_kl = gap_is_kl(dataset, self.lik)
+        # how the run is shown, set by the page (ui/training_page/pace.py): the loss axis
+        # on a log scale, the points sized by their surprise
+        self.options = {"log": False, "surprise": False}
         self.panel: dict | None = None  # the static part of the live panel's right side
         if self.classification and self.d == 2:
             self.xs, self.ys = live.plane(dataset, GRID)
@@ -72,10 +75,12 @@ class Context:
         """The data drawn under the model: at most MAX_DRAWN points (a seeded subsample)."""
         ds = self.dataset
         X, y = ds.X_train.numpy(), ds.y_train.numpy()
+        self.keep, self.keep_test = np.zeros(0, np.int64), np.zeros(0, np.int64)
         if self.classification:
             if self.d != 2:
                 return pd.DataFrame({"x": [], "y": [], "label": []})
             keep = _subsample(len(X), MAX_DRAWN, self.settings.seed)
+            self.keep = keep
             labels = np.asarray(self.names, dtype=object)[y[keep]]
             return pd.DataFrame({"x": X[keep, 0], "y": X[keep, 1], "label": labels})
         if self.d != 1:
@@ -85,6 +90,7 @@ class Context:
             _subsample(len(X), MAX_DRAWN * 3 // 4, self.settings.seed),
             _subsample(len(Xt), MAX_DRAWN // 4, self.settings.seed),
         )
+        self.keep, self.keep_test = keep, keep_t
         return pd.DataFrame(
             {
                 "x": np.concatenate([X[keep, 0], Xt[keep_t, 0]]),
@@ -101,6 +107,8 @@ class Context:
         out: dict = {"curves": live.curves(run)}
         if results and getattr(run, "status", None) in RESULTS_STATES:
             out["after"] = self.results_of(run)
+        if self.panel is not None:
+            out.update(self.surprise_of(run))
         if self.classification and self.d == 2:
             probs = np.asarray(run.predict_grid(self.xs, self.ys), dtype=np.float64)
             # (ny, nx) or (ny, nx, C): turned into one picture's colours here, in the
@@ -112,6 +120,22 @@ class Context:
             for c in ("x", "mean", "lo", "hi"):
                 out[c] = frame[c].to_numpy(dtype=np.float32)
         return out
+
+    def surprise_of(self, run) -> dict:
+        """The surprise -log q(y|x) (nats) of each drawn point under the run's current
+        model (``surprise``, in the order of the drawn points) and its mean over all the
+        training points (``surprise_mean``): with full batches, the training loss the
+        run records for its next step (:func:`probnn.live.surprise`)."""
+        ds = self.dataset
+        try:
+            train = live.surprise(run, ds.X_train.numpy(), ds.y_train.numpy())
+            drawn = train[self.keep]
+            if len(self.keep_test):
+                Xt, yt = ds.X_test.numpy()[self.keep_test], ds.y_test.numpy()[self.keep_test]
+                drawn = np.concatenate([drawn, live.surprise(run, Xt, yt)])
+        except (RuntimeError, ValueError):  # a model that cannot say (shapes): no sizes
+            return {}
+        return {"surprise": drawn.astype(np.float32), "surprise_mean": float(train.mean())}
 
     def results_of(self, run) -> dict:
         """The after-training chart (calibration or residuals on the test set), the number

@@ -12,6 +12,7 @@ from ui.training_page.compare import compare_tab
 from ui.training_page.context import Context
 from ui.training_page.controls import BUTTONS_HELP, controls, train_button
 from ui.training_page.floor import floor_note
+from ui.training_page.pace import view_options
 from ui.training_page.settings import settings_from_widgets
 from ui.training_page.spec import TABS, PageSpec, state_key
 from ui.training_page.surface import surface_tab
@@ -106,6 +107,7 @@ def training_area(spec: PageSpec) -> None:
         if ctx is not None:
             formula.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}", _loss_words(ctx.lik))
             floor_note(ctx)
+            view_options(spec, lv, ctx)  # pace, log scale, surprise: ui/training_page/pace.py
         questions.render(spec.key)
     with view_box:
         _view(spec, lv, ctx, open_tab, train_col, status_slot, message)

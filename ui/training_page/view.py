@@ -152,6 +152,7 @@ def _panel_frame(ctx: Context, snap: live.Snapshot) -> dict:
         right=ctx.panel,
         view=snap.view,
         floor=floor_of_frame(ctx, curves["test"]),
+        options=ctx.options,
     )
     frame["version"] = snap.version
     frame["running"] = snap.status == "running"
