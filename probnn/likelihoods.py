@@ -531,6 +531,12 @@ class Bernoulli(Likelihood):
         ]
 
 
+def _scaled(factor: float, loss: str) -> str:
+    """LaTeX of ``factor`` times the named loss, the factor left out when it is 1."""
+    name = rf"\mathrm{{{loss}}}"
+    return name if factor == 1 else rf"{factor:.4g}\,{name}"
+
+
 @register("categorical")
 class Categorical(Likelihood):
     """Categorical label with probabilities softmax(z): cross-entropy.
@@ -741,7 +747,7 @@ class Gaussian(Likelihood):
             constant,
             r"\mathcal{L}_{\text{NLL}} = \frac{1}{2\sigma^2}\,\mathrm{MSE}"
             r" + \log\sigma + \tfrac{1}{2}\log(2\pi)"
-            rf" = {factor:.4g}\,\mathrm{{MSE}} {constant:+.4g}",
+            rf" = {_scaled(factor, 'MSE')} {constant:+.4g}",
             f"With $\\sigma = {s:g}$ the NLL is the mean squared error times {factor:.4g} plus "
             f"{constant:.4g}; neither depends on the network, so both have the same minimum.",
         )
@@ -902,8 +908,8 @@ class Laplace(Likelihood):
             factor,
             constant,
             r"\mathcal{L}_{\text{NLL}} = \frac{1}{b}\,\mathrm{L1} + \log(2b)"
-            rf" = {factor:.4g}\,\mathrm{{L1}} {constant:+.4g}",
-            f"With b = {b:g} the NLL is the mean absolute error times {factor:.4g} plus "
+            rf" = {_scaled(factor, 'L1')} {constant:+.4g}",
+            f"With $b = {b:g}$ the NLL is the mean absolute error times {factor:.4g} plus "
             f"{constant:.4g}; neither depends on the network, so both have the same minimum.",
         )
 

@@ -386,7 +386,15 @@ def _proof_section(name: str, lik) -> int:
             "torch.distributions.StudentT's log-density."
         )
     with st.expander(f"The first {min(view.size, PREVIEW_ROWS)} examples of the batch"):
-        st.dataframe(view.preview, hide_index=True, width="stretch")
+        st.dataframe(
+            view.preview,
+            hide_index=True,
+            width="stretch",
+            column_config={  # 4 significant digits, as every number on the page
+                name: st.column_config.NumberColumn(format="%.4g")
+                for name in view.preview.column_names
+            },
+        )
     return int(classes)
 
 

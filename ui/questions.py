@@ -55,15 +55,16 @@ QUESTIONS: dict[str, Question] = {
         "reading drops to 0.",
     ),
     "derive_loss": Question(
-        "Which distribution for $y$ turns its negative log-likelihood into the mean squared "
-        "error? Pick your candidate below and read the last step of its derivation.",
-        "The Gaussian with a fixed standard deviation $\\sigma$. Its negative log-likelihood "
-        "is $\\frac{1}{2\\sigma^2}\\,\\mathrm{MSE} + \\log \\sigma + \\tfrac12 \\log 2\\pi$: a "
-        "factor and a constant that do not depend on the network, so the minimum is the "
-        "least-squares one. Section 2 checks the relation on a random batch; with "
-        "$\\sigma = 1$ the factor is $\\tfrac12$. The Laplace gives the absolute error "
-        "instead, and the Gaussian with a learned variance keeps a $\\log \\sigma^2$ term "
-        "that the network controls.",
+        "The Gaussian, open below, leads to the mean squared error. Which distribution for "
+        "$y$ leads to the absolute error $\\lvert y - \\mu \\rvert$ instead? And fitted to "
+        "a sample with one outlier, will it pick the mean or the median?",
+        "The Laplace. Its negative log-likelihood is "
+        "$\\lvert y - \\mu \\rvert / b + \\log(2b)$: the absolute error times a positive "
+        "factor plus a constant, neither of which moves the minimum, so the derivation "
+        "lands on the mean absolute error (L1). Choose it and read the last step. In "
+        "section 4, set the model to a constant: the Gaussian fit is the mean, which the "
+        "outlier drags upwards, and the Laplace fit is the median, which the outlier "
+        "hardly moves.",
     ),
     "generative": Question(
         "Lower the share of class 1 to 0.2. Which way will the generative model's boundary "
