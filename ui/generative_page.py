@@ -272,7 +272,7 @@ COVARIANCE = Choice(
 NETWORK = Choice(
     "model",
     "#### Discriminative: $p(y \\mid x)$",
-    "Network f(x), with p(y=1 | x) = σ(f(x))",
+    "Network $f(x)$, with $p(y{=}1 \\mid x) = \\sigma(f(x))$",
     tuple(compare.DISCRIMINATIVE_MODELS),
     "mlp",
     "Trained by full-batch Adam (learning rate 0.05, 300 steps) on binary "
@@ -418,7 +418,9 @@ def _side_by_side(settings: tuple, covariance: str, model_key: str):
 
     left, right = st.columns(2, gap="large")
     _posterior_column(left, "Bayes' rule", pr.generative_p1, g["heat"], g["test"], (px, py))
-    _posterior_column(right, "σ(f(x))", pr.discriminative_p1, f["heat"], f["test"], (px, py))
+    _posterior_column(
+        right, "$\\sigma(f(x))$", pr.discriminative_p1, f["heat"], f["test"], (px, py)
+    )
     st.caption(
         "Both heatmaps share one colour scale: blue where class 0 is likely, white at 0.5 "
         "(the decision boundary), orange where class 1 is likely. Dots are training points; "
