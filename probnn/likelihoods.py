@@ -666,7 +666,9 @@ class Categorical(Likelihood):
                 r"\quad z = f_\theta(x) \in \mathbb{R}^{C}",
                 "The network outputs one logit per class, and the softmax turns these C "
                 "numbers into probabilities that are positive and add up to one; the label is "
-                "then a draw from that categorical distribution.",
+                "then a draw from that categorical distribution. The formulas number the "
+                "classes $1, \\dots, C$; PyTorch's labels count from 0, so class $k$ has the "
+                "label $k - 1$.",
             ),
             *_common_steps(),
             Step(

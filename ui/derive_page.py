@@ -131,7 +131,7 @@ def _batch_preview(name: str, output, target, per_example) -> pd.DataFrame:
         batch.insert(0, "network output", out.tolist())
     else:
         for k in range(out.shape[1]):
-            head = f"z{k}"
+            head = f"z{k + 1}"  # the logits z_1 .. z_C, numbered as in the formulas
             if name == "gaussian_learned_variance":
                 head = "μ" if k == 0 else "s = log σ²"
             batch.insert(k, head, out[:, k].tolist())
