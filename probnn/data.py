@@ -255,6 +255,15 @@ def _noise_spec(default: float, high: float = 1.0, help: str = "") -> ParamSpec:
     )
 
 
+def _noise_help(sd: str, scale: str) -> str:
+    """The noise slider's help for a 2-D set: what its number is, as a standard deviation."""
+    return (
+        f"The standard deviation of the Gaussian added to each coordinate of a point is "
+        f"{sd} ({scale}; the data are then centred and rescaled together). 0 is clean; "
+        "more noise makes the classes overlap, and the floor H(Y|X) rises."
+    )
+
+
 def _classes_spec(what: str) -> ParamSpec:
     return ParamSpec(
         "n_classes",
@@ -474,7 +483,10 @@ GENERATORS: dict[str, Generator] = {
             "blobs",
             "Two blobs",
             _BIN,
-            (_n_spec(), _noise_spec(0.3)),
+            (
+                _n_spec(),
+                _noise_spec(0.65, help=_noise_help("0.1 + noise", "the centres are 2.1 apart")),
+            ),
             _gen_blobs,
             "Two round Gaussian clouds; a straight line separates them.",
             raw=_draw_blobs,
@@ -483,7 +495,10 @@ GENERATORS: dict[str, Generator] = {
             "moons",
             "Two moons",
             _BIN,
-            (_n_spec(), _noise_spec(0.3)),
+            (
+                _n_spec(),
+                _noise_spec(0.6, help=_noise_help("0.5 × noise", "the half circles have radius 1")),
+            ),
             _gen_moons,
             "Two interleaved half circles; the boundary has to bend.",
             raw=_draw_moons,
@@ -492,7 +507,12 @@ GENERATORS: dict[str, Generator] = {
             "circles",
             "Circles",
             _BIN,
-            (_n_spec(), _noise_spec(0.3)),
+            (
+                _n_spec(),
+                _noise_spec(
+                    0.6, help=_noise_help("0.3 × noise", "the circles have radii 1 and 0.5")
+                ),
+            ),
             _gen_circles,
             "A small circle inside a large one; no straight line separates them.",
             raw=_draw_circles,
@@ -501,7 +521,10 @@ GENERATORS: dict[str, Generator] = {
             "xor",
             "XOR",
             _BIN,
-            (_n_spec(), _noise_spec(0.2)),
+            (
+                _n_spec(),
+                _noise_spec(0.4, help=_noise_help("0.5 × noise", "the squares have side 0.9")),
+            ),
             _gen_xor,
             "Opposite quadrants share a class; needs a hidden layer.",
             raw=_draw_xor,
@@ -510,7 +533,15 @@ GENERATORS: dict[str, Generator] = {
             "spiral",
             "Spiral",
             _BIN,
-            (_n_spec(), _noise_spec(0.2)),
+            (
+                _n_spec(),
+                _noise_spec(
+                    0.55,
+                    help=_noise_help(
+                        "0.5 × noise × the gap between the arms", "the spiral has radius 1"
+                    ),
+                ),
+            ),
             _gen_spiral,
             "Two interleaved spiral arms; the hardest of the binary sets.",
             raw=_draw_spiral,
@@ -519,7 +550,14 @@ GENERATORS: dict[str, Generator] = {
             "multi_blobs",
             "Blobs (several classes)",
             _MULTI,
-            (_n_spec(), _noise_spec(0.3), _classes_spec("blobs")),
+            (
+                _n_spec(),
+                _noise_spec(
+                    0.85,
+                    help=_noise_help("0.15 + noise", "the centres sit on a circle of radius 2"),
+                ),
+                _classes_spec("blobs"),
+            ),
             _gen_multi_blobs,
             "Gaussian clouds on a ring, one per class.",
             raw=_draw_multi_blobs,
@@ -528,7 +566,16 @@ GENERATORS: dict[str, Generator] = {
             "multi_spirals",
             "Spirals (several classes)",
             _MULTI,
-            (_n_spec(), _noise_spec(0.2), _classes_spec("spiral arms")),
+            (
+                _n_spec(),
+                _noise_spec(
+                    0.5,
+                    help=_noise_help(
+                        "0.5 × noise × the gap between the arms", "the spiral has radius 1"
+                    ),
+                ),
+                _classes_spec("spiral arms"),
+            ),
             _gen_multi_spirals,
             "One spiral arm per class.",
             raw=_draw_multi_spirals,
@@ -559,8 +606,9 @@ GENERATORS: dict[str, Generator] = {
                 _n_spec(),
                 _noise_spec(
                     0.5,
-                    help="Noise level; the spread of y grows "
-                    "tenfold from the left end of x to the right.",
+                    help="The standard deviation of the Gaussian added to y grows linearly "
+                    "in x, tenfold: from 0.15 × noise at the left end of x to 1.5 × noise "
+                    "at the right.",
                 ),
             ),
             _gen_hetero,

@@ -32,7 +32,7 @@ def plain_run(steps: int, **kw) -> training.Run:
         kw.pop("data", "moons"),
         seed=kw.get("seed", 0),
         n=kw.pop("n", 400),
-        noise=kw.pop("noise", 0.3),
+        noise=kw.pop("noise", 0.6),  # the page's default: moons that overlap
     )
     cfg = training.TrainConfig(steps=steps, **{"likelihood": "bernoulli", **kw})
     run = training.Run(cfg, ds)

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from probnn.data import GENERATORS
 from tests.pages.link_model import Browser, bound, choices, pure_link, view
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -80,7 +81,8 @@ def test_a_data_sets_own_noise_follows_it_and_the_run_is_the_same():
     b.change("seed", 7)
     b.change("steps", 30)
     assert b.link == {"data": "xor", "seed": "7", "steps": "30"}
-    assert b.at.slider(key="noise").value == 0.2  # xor's own default, as a fresh link shows
+    # xor's own default, as a fresh link shows
+    assert b.at.slider(key="noise").value == GENERATORS["xor"].spec("noise").default
     fresh = same_view(b)
     runs = []
     for at in (b.at, fresh.at):
@@ -91,13 +93,17 @@ def test_a_data_sets_own_noise_follows_it_and_the_run_is_the_same():
 
 
 def test_a_chosen_value_stays_when_its_default_moves():
+    moons, xor = (GENERATORS[k].spec("noise").default for k in ("moons", "xor"))
+    chosen = 0.5
+    assert chosen not in (moons, xor)
     b = Browser("lessons/binary.py")
-    b.change("noise", 0.5)
+    b.change("noise", chosen)
     b.change("data", "xor")
-    assert b.at.slider(key="noise").value == 0.5
-    assert b.link == {"noise": "0.5", "data": "xor"}
+    assert b.at.slider(key="noise").value == chosen
+    assert b.link == {"noise": str(chosen), "data": "xor"}
     same_view(b)
-    b.change("noise", 0.3)  # moons' default, not xor's: it stays in the link
+    b.change("noise", moons)  # moons' default, not xor's: it stays in the link
+    assert b.link == {"noise": str(moons), "data": "xor"}
     b.change("data", "moons")
     assert b.link == {}
     same_view(b)
@@ -106,7 +112,7 @@ def test_a_chosen_value_stays_when_its_default_moves():
 def test_multi_spirals_brings_its_own_noise():
     b = Browser("lessons/multiclass.py")
     b.change("data", "multi_spirals")
-    assert b.at.slider(key="noise").value == 0.2
+    assert b.at.slider(key="noise").value == GENERATORS["multi_spirals"].spec("noise").default
     same_view(b)
 
 

@@ -28,7 +28,7 @@ def test_renders_and_trains_like_probnn():
     assert status(at).startswith("**Step 0 / 20** · ready")
     at = click(at, "train")
     assert status(at).startswith("**Step 20 / 20** · finished")
-    ds = data.make("multi_blobs", seed=0, n=400, noise=0.3, n_classes=3)
+    ds = data.make("multi_blobs", seed=0, n=400, noise=0.85, n_classes=3)  # the defaults
     ref = training.Run(training.TrainConfig(likelihood="categorical", steps=20), ds)
     ref.advance(20)
     assert f"train loss **{number(float(ref.history.train_loss[19]))}** nats" in status(at)
@@ -39,9 +39,7 @@ def test_renders_and_trains_like_probnn():
     frame = live_frame(at)
     assert frame["label"] == "step 20 / 20"
     # to the 5 significant digits that a frame carries (charts.LIVE_DIGITS)
-    assert frame["series"][0]["y"][-1] == pytest.approx(
-        float(ref.history.train_loss[19]), rel=1e-4
-    )
+    assert frame["series"][0]["y"][-1] == pytest.approx(float(ref.history.train_loss[19]), rel=1e-4)
     right = frame["right"]
     grid = training_page.GRID
     assert right["kind"] == "map" and (right["picture"]["w"], right["picture"]["h"]) == (grid, grid)

@@ -24,7 +24,7 @@ def test_gaussian_by_default_trains_like_probnn_with_a_band():
     assert at.title[0].value == "Regression"
     assert at.selectbox(key="lik").value == "gaussian"
     assert status(at).startswith("**Step 20 / 20** · finished")
-    ds = data.make("sine", seed=0, n=400, noise=0.2)
+    ds = data.make("heteroscedastic", seed=0, n=400, noise=0.5)  # the page's default data
     ref = training.Run(training.TrainConfig(likelihood="gaussian", steps=20), ds)
     ref.advance(20)
     assert f"train loss **{number(float(ref.history.train_loss[19]))}** nats" in status(at)
@@ -40,7 +40,7 @@ def test_gaussian_by_default_trains_like_probnn_with_a_band():
 
 def test_sigma_slider_changes_the_loss_as_probnn_says():
     at = click(open_page({"steps": 10, "sigma": 2.0}), "train")
-    ds = data.make("sine", seed=0, n=400, noise=0.2)
+    ds = data.make("heteroscedastic", seed=0, n=400, noise=0.5)  # the page's default data
     cfg = training.TrainConfig(likelihood="gaussian", likelihood_params={"sigma": 2.0}, steps=10)
     ref = training.Run(cfg, ds)
     ref.advance(10)
@@ -83,9 +83,9 @@ def test_csv_with_one_feature_gives_a_fitted_curve():
 
 
 def test_comparison_off_the_outlier_data_says_whose_data_it_trains_on():
-    at = open_page({"c_steps": 10, "tab": "Compare likelihoods"})  # the page opens on sine
-    said = [m.value for m in at.markdown if m.value.startswith("**Data:")]
-    assert said and "the comparison's own, not this page's sine" in said[0]
+    at = open_page({"c_steps": 10, "tab": "Compare likelihoods"})  # the page opens on
+    said = [m.value for m in at.markdown if m.value.startswith("**Data:")]  # growing noise
+    assert said and "the comparison's own, not this page's heteroscedastic" in said[0]
     at.button(key=f"tp.{KEY}.b_cmp").click().run()
     for r in at.session_state[f"tp.{KEY}.cmp"]["live"]:
         assert r.run.dataset.name == "outliers"
