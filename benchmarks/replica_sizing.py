@@ -53,7 +53,7 @@ class Tab(Student):
 async def _visit(url: str, n: int, first: int, click: str | None, timeout: float):
     """``n`` students open the binary page (and press ``click``) at once; returns them
     once each is done (their tabs stay open)."""
-    args = Namespace(page="binary", query="", click=click, until=None, timeout=timeout)
+    args = Namespace(page="binary", query="pace=fastest", click=click, until=None, timeout=timeout)
     students = [Tab(first + i, args) for i in range(n)]
     deadline = time.perf_counter() + timeout
     tasks = [asyncio.ensure_future(s.run(url, deadline)) for s in students]
@@ -100,9 +100,23 @@ async def _measure(port: int, pid: int, sessions: int, trainers: int, timeout: f
 def _once(sessions: int, trainers: int, timeout: float) -> dict:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(480):
             if healthy(f"http://127.0.0.1:{port}"):
@@ -134,31 +148,37 @@ def main() -> int:
         walls.append(bare_compute({}, "binary"))
         cpus.append(time.process_time() - cpu0)
     bare = min(cpus)  # CPU seconds: what other processes on the machine change least
-    print(f"bare compute of the default run on the binary page: {bare:.2f} CPU s "
-          f"(wall {min(walls):.2f} s)")
+    print(
+        f"bare compute of the default run on the binary page: {bare:.2f} CPU s "
+        f"(wall {min(walls):.2f} s)"
+    )
     runs = []
     for r in range(args.repeats):
         m = _once(args.sessions, args.trainers, args.timeout)
         runs.append(m)
-        print(f"run {r + 1}: idle {m['idle']:.0f} MB, warm {m['warm']:.0f} MB, "
-              f"{args.sessions} open sessions {m['sessions']:.0f} MB "
-              f"({m['per_session']:.1f} MB each), {args.trainers} training: peak "
-              f"{m['peak']:.0f} MB ({m['per_trainer']:.1f} MB each beyond a session), "
-              f"after {m['after']:.0f} MB; server CPU {m['cpu_per_open']:.2f} s per page "
-              f"opened, {m['cpu_per_run']:.2f} s per run "
-              f"({m['cpu_per_run'] / bare:.2f} x bare); last done {m['last_done']:.1f} s",
-              flush=True)
+        print(
+            f"run {r + 1}: idle {m['idle']:.0f} MB, warm {m['warm']:.0f} MB, "
+            f"{args.sessions} open sessions {m['sessions']:.0f} MB "
+            f"({m['per_session']:.1f} MB each), {args.trainers} training: peak "
+            f"{m['peak']:.0f} MB ({m['per_trainer']:.1f} MB each beyond a session), "
+            f"after {m['after']:.0f} MB; server CPU {m['cpu_per_open']:.2f} s per page "
+            f"opened, {m['cpu_per_run']:.2f} s per run "
+            f"({m['cpu_per_run'] / bare:.2f} x bare); last done {m['last_done']:.1f} s",
+            flush=True,
+        )
 
     def span(key: str, fmt: str = ".0f") -> str:
         values = [m[key] for m in runs]
         return f"{min(values):{fmt}}-{max(values):{fmt}}"
 
-    print(f"sizing: idle {span('idle')} MB, warm {span('warm')} MB, per open session "
-          f"{span('per_session', '.1f')} MB, per training student "
-          f"{span('per_trainer', '.1f')} MB, peak with {1 + args.sessions} sessions and "
-          f"{args.trainers} training {span('peak')} MB, server CPU per page opened "
-          f"{span('cpu_per_open', '.2f')} s, per default run {span('cpu_per_run', '.2f')} s "
-          f"(bare compute {bare:.2f} CPU s)")
+    print(
+        f"sizing: idle {span('idle')} MB, warm {span('warm')} MB, per open session "
+        f"{span('per_session', '.1f')} MB, per training student "
+        f"{span('per_trainer', '.1f')} MB, peak with {1 + args.sessions} sessions and "
+        f"{args.trainers} training {span('peak')} MB, server CPU per page opened "
+        f"{span('cpu_per_open', '.2f')} s, per default run {span('cpu_per_run', '.2f')} s "
+        f"(bare compute {bare:.2f} CPU s)"
+    )
     return 0
 
 

@@ -60,7 +60,7 @@ def stop(proc: subprocess.Popen, grace: float = 15) -> None:
             proc.wait()
 
 
-def train_once(origin: str, query: str = "", cookies: bool = False):
+def train_once(origin: str, query: str = "pace=fastest", cookies: bool = False):
     """One simulated student (benchmarks/classroom.py) opens the binary page at ``origin``
     and presses Train as the browser does; the student, once its run is over."""
     import asyncio

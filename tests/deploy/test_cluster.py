@@ -20,8 +20,11 @@ CONFIG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
 
 
 def _haproxy():
-    need(None if shutil.which(local_cluster.HAPROXY) or shutil.which("haproxy") else
-         "no haproxy (apt-get install -y haproxy)")
+    need(
+        None
+        if shutil.which(local_cluster.HAPROXY) or shutil.which("haproxy")
+        else "no haproxy (apt-get install -y haproxy)"
+    )
     return local_cluster.HAPROXY
 
 
@@ -29,22 +32,29 @@ def test_the_config_is_valid_as_it_is_and_as_the_cluster_writes_it(tmp_path):
     haproxy = _haproxy()
     ok = subprocess.run([haproxy, "-c", "-f", str(CONFIG)], capture_output=True, text=True)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    text = local_cluster.config(CONFIG.read_text(), 9000, 9001,
-                                [("r1", 9101), ("r2", 9102), ("r3", 9103)])
+    text = local_cluster.config(
+        CONFIG.read_text(), 9000, 9001, [("r1", 9101), ("r2", 9102), ("r3", 9103)]
+    )
     assert "    bind 127.0.0.1:9000" in text and "    bind 127.0.0.1:9001" in text
     servers = [line.strip() for line in text.splitlines() if line.strip().startswith("server ")]
     assert servers == [f"server r{i} 127.0.0.1:910{i} cookie r{i}" for i in (1, 2, 3)]
     (tmp_path / "cluster.cfg").write_text(text)
-    ok = subprocess.run([haproxy, "-c", "-f", str(tmp_path / "cluster.cfg")],
-                        capture_output=True, text=True)
+    ok = subprocess.run(
+        [haproxy, "-c", "-f", str(tmp_path / "cluster.cfg")], capture_output=True, text=True
+    )
     assert ok.returncode == 0, ok.stdout + ok.stderr
 
 
 def test_the_config_holds_what_a_class_needs():
     text = CONFIG.read_text()
-    for line in ("cookie probnn_replica insert indirect nocache httponly",
-                 "option httpchk GET /_stcore/health", "http-check expect string ok",
-                 "timeout tunnel 2h", "timeout server 75s", "option redispatch"):
+    for line in (
+        "cookie probnn_replica insert indirect nocache httponly",
+        "option httpchk GET /_stcore/health",
+        "http-check expect string ok",
+        "timeout tunnel 2h",
+        "timeout server 75s",
+        "option redispatch",
+    ):
         assert f"    {line}\n" in text, line
 
 
@@ -78,7 +88,9 @@ def test_a_students_websocket_start_and_stream_all_reach_one_replica(cluster):
 
     async def lesson():
         deadline = time.perf_counter() + 120
-        args = Namespace(page="binary", query="", click="Train", until=None, timeout=120)
+        args = Namespace(
+            page="binary", query="pace=fastest", click="Train", until=None, timeout=120
+        )
         url = cluster.url.replace("http://", "ws://") + "/_stcore/stream"
         return await asyncio.gather(*(Browser(i, args).run(url, deadline) for i in range(4)))
 
