@@ -22,6 +22,8 @@ const INK = "#111111";
 const MUTED = "#4a4a4a";
 const GRID = "#e4e6ea";
 const AXIS = "#9aa0a6";
+const TICK = 16; // px: tick labels (a projector at the back of a room)
+const TITLE = 17; // px: axis titles
 const panels = new Map(); // panel id -> { box, canvas, tip, map, pixels, layer, layout, frame }
 const statuses = new Map(); // panel id -> the element of its status line
 const blocks = new Map(); // results id -> { root, heading, left, holder, right, link, table }
@@ -427,7 +429,7 @@ function create() {
     border: "1px solid #9aa0a6",
     borderRadius: "4px",
     padding: "4px 8px",
-    font: `15px ${FONT}`,
+    font: `16px ${FONT}`,
     color: INK,
     whiteSpace: "nowrap",
     zIndex: 5,
@@ -499,7 +501,7 @@ function range(arrays) {
 
 // ------------------------------------------------------------------------ drawing
 
-function text(g, value, x, y, { size = 14, weight = "normal", colour = MUTED, align = "left", baseline = "middle" } = {}) {
+function text(g, value, x, y, { size = 16, weight = "normal", colour = MUTED, align = "left", baseline = "middle" } = {}) {
   g.font = `${weight} ${size}px ${FONT}`;
   g.fillStyle = colour;
   g.textAlign = align;
@@ -533,7 +535,7 @@ function frame(g, box, xd, yd, { xTitle, yTitle, xTicks = 5, yTicks = 5, grid = 
       g.lineTo(box.x + box.w, y);
       g.stroke();
     }
-    text(g, yLabel(t, ys), box.x - 7, y, { align: "right" });
+    text(g, yLabel(t, ys), box.x - 7, y, { align: "right", size: TICK });
   }
   for (const t of ticks(x0, x1, xs)) {
     const x = Math.round(px(t)) + 0.5;
@@ -544,12 +546,12 @@ function frame(g, box, xd, yd, { xTitle, yTitle, xTicks = 5, yTicks = 5, grid = 
       g.lineTo(x, box.y + box.h);
       g.stroke();
     }
-    text(g, label(t, xs), x, box.y + box.h + 13, { align: "center" });
+    text(g, label(t, xs), x, box.y + box.h + 14, { align: "center", size: TICK });
   }
   g.strokeStyle = AXIS;
   g.strokeRect(box.x + 0.5, box.y + 0.5, box.w, box.h);
-  if (xTitle) text(g, xTitle, box.x + box.w / 2, box.y + box.h + 34, { size: 15, colour: INK, align: "center" });
-  if (yTitle) vtext(g, yTitle, box.x - 50, box.y + box.h / 2, { size: 15, colour: INK });
+  if (xTitle) text(g, xTitle, box.x + box.w / 2, box.y + box.h + 36, { size: TITLE, colour: INK, align: "center" });
+  if (yTitle) vtext(g, yTitle, box.x - 52, box.y + box.h / 2, { size: TITLE, colour: INK });
   const ix = (X) => x0 + ((X - box.x) / box.w) * (x1 - x0);
   const iy = (Y) => y0 + ((box.y + box.h - Y) / box.h) * (y1 - y0);
   return { px, py, ix, iy };
@@ -686,7 +688,7 @@ function sizes(r, radius) {
 function surpriseKey(g, r, x, y) {
   if (!r.size_by_surprise) return;
   const mean = r.surprise_mean === null || r.surprise_mean === undefined ? "" : `; mean over the training points ${fmt(r.surprise_mean)} nats`;
-  text(g, `point area: surprise −log q(y|x)${mean}`, x, y, { size: 15, colour: INK });
+  text(g, `point area: surprise −log q(y|x)${mean}`, x, y, { size: 16, colour: INK });
 }
 
 // True when every finite value is above 0 (a log scale can show them all).
@@ -704,8 +706,8 @@ function lineKey(g, x, y, colour, dash, name) {
   g.lineTo(x + 26, y);
   g.stroke();
   g.setLineDash([]);
-  text(g, name, x + 32, y, { size: 15, colour: INK });
-  g.font = `15px ${FONT}`;
+  text(g, name, x + 32, y, { size: 16, colour: INK });
+  g.font = `16px ${FONT}`;
   return x + 32 + g.measureText(name).width + 22;
 }
 
@@ -713,13 +715,13 @@ function lineKey(g, x, y, colour, dash, name) {
 
 // Size the canvas to its parent's width and the frame's height; returns the context,
 // cleared, in CSS pixels.
-function surface(entry, parent, d, minWidth) {
+function surface(entry, parent, d, minWidth, fixed) {
   const { canvas } = entry;
   entry.frame = d;
   entry.layout = { data: d, boxes: [] };
   const width = Math.max(minWidth, Math.floor(parent.clientWidth || d.width || 760));
   entry.width = parent.clientWidth;
-  const height = d.height;
+  const height = fixed || d.height;
   const dpr = window.devicePixelRatio || 1;
   if (canvas.width !== Math.round(width * dpr) || canvas.height !== Math.round(height * dpr)) {
     canvas.width = Math.round(width * dpr);
@@ -733,12 +735,22 @@ function surface(entry, parent, d, minWidth) {
   return { g, width, height, dpr, layout: entry.layout };
 }
 
+// Paint a frame; the canvas then names where its plots are (data-boxes: kind, x, y, w,
+// h in CSS pixels), for tests and tools that look at the picture.
 function paint(entry, parent, d) {
+  draw(entry, parent, d);
+  const boxes = (entry.layout ? entry.layout.boxes : []).map(({ kind, box }) => [kind, box.x, box.y, box.w, box.h]);
+  entry.canvas.dataset.boxes = JSON.stringify(boxes);
+}
+
+function draw(entry, parent, d) {
   if (d.kind === "scatter") return scatter(entry, parent, d);
   if (d.kind === "compare") return compare(entry, parent, d);
-  const { g, width, height, dpr, layout } = surface(entry, parent, d, 560);
+  const place = panelLayout(Math.max(300, Math.floor(parent.clientWidth || 760)), d);
+  const { g, width, dpr, layout } = surface(entry, parent, d, 300, place.height);
+  const height = place.curves; // the curves' part of the canvas
   const colours = entry.map; // the p(y|x) picture at its own size
-  const leftWidth = d.right ? Math.round(width * 0.47) : width;
+  const leftWidth = place.leftWidth;
 
   // header: the step and the legend of the loss curves
   text(g, d.label, 66, 12, { size: 16, weight: "bold", colour: INK });
@@ -755,7 +767,11 @@ function paint(entry, parent, d) {
   const log = Boolean(d.log) && positive(d.series.map((s) => s.y).concat(raw ? [[raw.value]] : []));
   const ys = d.series.map((s) => (log ? s.y.map((v) => (v > 0 ? Math.log10(v) : null)) : s.y));
   const floor = raw && { ...raw, value: log ? Math.log10(raw.value) : raw.value };
-  let [lo, hi] = range(ys.concat(floor ? [[floor.value]] : []));
+  let [lo, hi] = range(ys);
+  if (!isFinite(lo) && floor) {
+    // no curve yet: the floor in a range that a first loss will not upset much
+    [lo, hi] = log ? [floor.value - 1, Math.max(0, floor.value + 1)] : [Math.min(0, floor.value), Math.max(1, 2 * floor.value)];
+  } else if (floor) [lo, hi] = [Math.min(lo, floor.value), Math.max(hi, floor.value)];
   if (!isFinite(lo)) [lo, hi] = log ? [-2, 0] : [0, 1];
   if (!log && lo >= 0 && lo < 0.4 * hi) lo = 0;
   const xd = { lo: 0, hi: Math.max(1, d.steps), fixed: false };
@@ -786,9 +802,8 @@ function paint(entry, parent, d) {
 
   if (!d.right) return;
   const r = d.right;
-  const left = leftWidth + 70;
-  const size = Math.min(width - left - 14, height - 120);
-  const box = { x: left, y: 10, w: size, h: size };
+  const { size } = place.map;
+  const box = { x: place.map.x, y: place.map.y, w: size, h: size };
   if (r.kind === "map") {
     const xdm = { lo: r.extent[0], hi: r.extent[1], fixed: true };
     const ydm = { lo: r.extent[2], hi: r.extent[3], fixed: true };
@@ -800,8 +815,8 @@ function paint(entry, parent, d) {
     const map = frame(g, box, xdm, ydm, { xTitle: r.x_title, yTitle: r.y_title, grid: false });
     layout.boxes.push({ kind: "map", box, map });
     copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 4, dpr, 0, sizes(r, 4)));
-    legendMap(g, r, box.x, box.y + box.h + 58);
-    surpriseKey(g, r, box.x, box.y + box.h + 88);
+    const below = legendMap(g, r, box.x, box.y + box.h + 58);
+    surpriseKey(g, r, box.x, below + 26);
   } else {
     const [xa, xb] = range([r.points.x, r.x]);
     const ydm = { lo: r.y_domain[0], hi: r.y_domain[1], fixed: false };
@@ -844,9 +859,9 @@ function floorLine(g, box, map, floor, test) {
   g.lineTo(box.x + box.w, y);
   g.stroke();
   g.setLineDash([]);
-  const above = y - box.y > 24;
-  // on the left, where the curves are still high: the label stays clear of them
-  text(g, floor.label, box.x + 8, above ? y - 11 : y + 12, { size: 16, colour: FLOOR, weight: "bold" });
+  // under the line, where no expected loss goes, on the right: clear of the curves
+  const below = box.y + box.h - y > 24;
+  text(g, floor.label, box.x + box.w - 8, below ? y + 13 : y - 12, { size: 16, colour: FLOOR, weight: "bold", align: "right" });
   const n = test && test.y ? test.y.length : 0;
   if (n && floor.gap && test.y[n - 1] !== null && isFinite(test.y[n - 1])) {
     const X = Math.round(map.px(test.x[n - 1])) + 0.5;
@@ -876,6 +891,24 @@ function floorLine(g, box, map, floor, test) {
     }
   }
   g.restore();
+}
+
+// Where the parts of the live panel go at this width: the curves on the left and the
+// map (or fit) on the right, as wide as its column lets it be (the canvas grows taller
+// with it); below 600 px the curves above and the map under them, as wide as the page.
+function panelLayout(width, d) {
+  const base = d.height || 470;
+  if (!d.right) return { height: base, curves: base, leftWidth: width, map: null };
+  const legend = d.right.kind === "map" && d.right.names.length > 3 ? 170 : 150;
+  if (width < 600) {
+    const curves = 420;
+    const size = Math.max(160, width - 70 - 14);
+    return { height: curves + 16 + size + legend, curves, leftWidth: width, map: { x: 70, y: curves + 16, size } };
+  }
+  const leftWidth = Math.round(width * 0.47);
+  const left = leftWidth + 70;
+  const size = Math.max(200, Math.min(width - left - 14, 720));
+  return { height: Math.max(base, size + 10 + legend), curves: Math.max(base, size + 10 + legend), leftWidth, map: { x: left, y: 10, size } };
 }
 
 // The comparison of likelihoods: the same data trained under each. A classifier's runs
@@ -983,7 +1016,7 @@ function keyLines(g, runs, room, x, y) {
   let used = 0;
   let count = 1;
   for (const run of runs) {
-    g.font = `15px ${FONT}`;
+    g.font = `16px ${FONT}`;
     const w = 32 + g.measureText(run.title).width;
     if (used > 0 && used + w > room) {
       count += 1;
@@ -1040,7 +1073,7 @@ function scatter(entry, parent, d) {
     const hi = Math.max(...d.n);
     const y = height - 16;
     text(g, `dot area: ${d.size_title}`, box.x, y);
-    g.font = `14px ${FONT}`;
+    g.font = `16px ${FONT}`;
     let x = box.x + g.measureText(`dot area: ${d.size_title}`).width + 16;
     const keys = lo === hi ? [hi] : [lo, hi];
     for (const [v, r] of keys.map((k) => [k, radius(d.n.indexOf(k))])) {
@@ -1074,9 +1107,8 @@ function spread(values, include) {
 }
 
 function legendMap(g, r, x, y) {
-  const start = x;
   if (r.gradient) {
-    text(g, r.gradient.title, x, y - 8, { size: 15, colour: INK });
+    text(g, r.gradient.title, x, y - 8, { size: 16, colour: INK });
     const w = 180;
     const grad = g.createLinearGradient(x, 0, x + w, 0);
     r.gradient.stops.forEach(([at, colour]) => grad.addColorStop(at, colour));
@@ -1088,10 +1120,23 @@ function legendMap(g, r, x, y) {
     [0, 0.5, 1].forEach((t) => text(g, t.toFixed(1), x + t * w, y + 28, { align: "center" }));
     x += w + 34;
   } else {
-    text(g, "colour: most probable class (paler = less sure)", x, y - 8, { size: 15, colour: INK });
+    const title = "colour: most probable class (paler = less sure)";
+    g.font = `16px ${FONT}`;
+    if (x + g.measureText(title).width > g.canvas.clientWidth - 4) {
+      // a narrow panel: on two lines
+      text(g, "colour: most probable class", x, y - 8, { size: 16, colour: INK });
+      text(g, "(paler = less sure)", x, y + 14, { size: 16, colour: INK });
+      y += 22;
+    } else text(g, title, x, y - 8, { size: 16, colour: INK });
   }
   let yy = r.gradient ? y + 9 : y + 12;
+  const from = x; // where the names start (after the colour scale, when there is one)
   r.names.forEach((name, i) => {
+    g.font = `16px ${FONT}`;
+    if (x > from && x + 16 + g.measureText(name).width > g.canvas.clientWidth - 4) {
+      x = from; // the next name does not fit on this line
+      yy += 22;
+    }
     const s = r.styles[i];
     marker(g, s.shape, x + 6, yy, 5);
     g.fillStyle = s.fill;
@@ -1099,14 +1144,11 @@ function legendMap(g, r, x, y) {
     g.strokeStyle = s.stroke || INK;
     g.lineWidth = 0.8;
     g.stroke();
-    text(g, name, x + 16, yy, { size: 15, colour: INK });
-    g.font = `15px ${FONT}`;
+    text(g, name, x + 16, yy, { size: 16, colour: INK });
+    g.font = `16px ${FONT}`;
     x += 16 + g.measureText(name).width + 20;
-    if (!r.gradient && x > g.canvas.clientWidth - 90) {
-      x = start;
-      yy += 22;
-    }
   });
+  return Math.max(yy, r.gradient ? y + 28 : yy);
 }
 
 function legendFit(g, r, x, y, mean = true) {
@@ -1117,8 +1159,8 @@ function legendFit(g, r, x, y, mean = true) {
     g.fillStyle = s.fill;
     g.fill();
     g.globalAlpha = 1;
-    text(g, name, x + 16, y, { size: 15, colour: INK });
-    g.font = `15px ${FONT}`;
+    text(g, name, x + 16, y, { size: 16, colour: INK });
+    g.font = `16px ${FONT}`;
     x += 16 + g.measureText(name).width + 20;
   });
   if (!mean) return;
@@ -1128,7 +1170,7 @@ function legendFit(g, r, x, y, mean = true) {
     g.fillStyle = r.colour;
     g.fillRect(x, y - 8, 26, 16);
     g.globalAlpha = 1;
-    text(g, "mean \u00b1 2 sd", x + 32, y, { size: 15, colour: INK });
+    text(g, "mean \u00b1 2 sd", x + 32, y, { size: 16, colour: INK });
   }
 }
 

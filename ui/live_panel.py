@@ -53,9 +53,10 @@ def draw(slot, frame: dict, events: dict[str, Callable[[], None]] | None = None)
         _PANEL(
             data=data,
             key=f"{frame['id']}.{mount[1]}",
-            # without a height, the element takes its content's: the comparison's maps
-            # follow the page's width, the results block is laid out by the page
-            height=int(frame["height"]) if frame.get("height") else "content",
+            # without a height, the element takes its content's: the live panel's map and
+            # the comparison's maps follow the page's width (the canvas grows taller with
+            # them; below 600 px the panel stacks), the results block is laid out by the page
+            height=int(frame["height"]) if frame.get("height") and "kind" in frame else "content",
             width="stretch",
             **{f"on_{name}_change": callback for name, callback in events.items()},
         )

@@ -34,7 +34,10 @@ def floor_line(ctx: Context, test: float) -> str:
     text = f"floor H(Y|X) **{number(ctx.floor.value)}** nats · "
     gap = num(test - ctx.floor.value)
     if ctx.gap_is_kl:
-        return text + f"gap test loss − floor = KL(truth ‖ model) ≈ **{gap}** nats"
+        text += f"gap test loss − floor = KL(truth ‖ model) ≈ **{gap}** nats"
+        if test - ctx.floor.value < 0:
+            text += " (below 0 by chance: the test set is a small sample)"
+        return text
     return text + f"gap test loss − floor **{gap}** nats (not a KL: this loss is not −log p(y|x))"
 
 
@@ -56,7 +59,9 @@ CAVEAT = (
     "E_x[H(p(y|x))], computed from the generator's own construction ({method}). The "
     "test loss is an average over {n:,} test points, so it scatters around the model's "
     "expected loss by its sampling error (about ±{se} nats here): the gap is an "
-    "estimate, and a model close to the truth can show a gap a little below 0."
+    "estimate, and a model close to the truth can show a gap a little below 0. On these "
+    "test points the true p(y|x) itself scores {own} nats, against its expectation, the "
+    "floor, of {floor} nats."
 )
 
 
@@ -76,19 +81,29 @@ def floor_note(ctx: Context | None) -> None:
         "Move the noise slider and the floor moves."
     )
     ds = ctx.dataset
-    se = _test_loss_se(ctx)
+    se, own = _truth_on_test(ctx)
     with st.expander("About the floor and the gap"):
-        st.caption(CAVEAT.format(method=ctx.floor.method.rstrip("."), n=len(ds.y_test), se=se))
+        st.caption(
+            CAVEAT.format(
+                method=ctx.floor.method.rstrip("."),
+                n=len(ds.y_test),
+                se=se,
+                own=own,
+                floor=number(ctx.floor.value),
+            )
+        )
 
 
-def _test_loss_se(ctx: Context) -> str:
-    """The standard error of a test loss near the floor: the spread of the truth's own
-    surprise -log p(y|x) over the test points, over the square root of their number."""
+def _truth_on_test(ctx: Context) -> tuple[str, str]:
+    """The standard error of a test loss near the floor (the spread of the truth's own
+    surprise -log p(y|x) over the test points, over the square root of their number) and
+    the truth's own test loss on these points, as texts."""
     ds = ctx.dataset
     try:
         surprise = -truth.log_prob(ds, ds.X_test, ds.y_test)
     except Exception:  # noqa: BLE001 - no number rather than no page
-        return "–"
+        return "–", "–"
     if len(surprise) < 2 or not np.isfinite(surprise).all():
-        return "–"
-    return number(float(np.std(surprise, ddof=1) / np.sqrt(len(surprise))))
+        return "–", "–"
+    se = float(np.std(surprise, ddof=1) / np.sqrt(len(surprise)))
+    return number(se), number(float(surprise.mean()))

@@ -27,7 +27,8 @@ def view_options(spec: PageSpec, lv: live.LiveRun | None, ctx) -> None:
     map or fit sized by their surprise -log q(y|x) under the current model."""
     if ctx is None:
         return
-    pace_col, log_col, surprise_col = st.columns([3, 1.4, 1.8], vertical_alignment="bottom")
+    pace_col = st.container()
+    log_col, surprise_col = st.columns(2, vertical_alignment="bottom")
     pace = widgets.select(
         "Pace (optimiser steps per second)",
         list(PACES),

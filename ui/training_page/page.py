@@ -83,6 +83,7 @@ def training_area(spec: PageSpec) -> None:
     status_slot = slots.get("status") or controls_col.empty()
     with buttons:
         train_col = controls(spec, lv is not None)
+        view_options(spec, lv, ctx)  # pace, log scale, surprise: ui/training_page/pace.py
         message = st.session_state.get(state_key(spec, "msg"))
         if message:
             st.info(message)
@@ -107,7 +108,6 @@ def training_area(spec: PageSpec) -> None:
         if ctx is not None:
             formula.latex(_loss_latex(ctx.lik) + r"\quad\text{(nats)}", _loss_words(ctx.lik))
             floor_note(ctx)
-            view_options(spec, lv, ctx)  # pace, log scale, surprise: ui/training_page/pace.py
         questions.render(spec.key)
     with view_box:
         _view(spec, lv, ctx, open_tab, train_col, status_slot, message)
