@@ -58,9 +58,9 @@ function onKey(event) {
   else if (event.key === "ArrowRight") label = S.data.step;
   else if (event.key === "r" || event.key === "R") label = "Reset";
   if (!label) return;
-  // Space on another focused button presses that button, as always
+  // Space on another focused button or link presses that one, as always
   const focused = target && target.closest("button, a, summary");
-  if (focused && label !== S.data.step && !OWN.test((focused.innerText || "").trim())) return;
+  if (focused && event.key === " " && !OWN.test((focused.innerText || "").trim())) return;
   const pressed = button(box, label);
   if (!pressed || pressed.disabled) return;
   event.preventDefault();

@@ -21,16 +21,27 @@ import streamlit as st
 
 from ui.formula import SR_CLASS
 
-__all__ = ["PRESENT_KEY", "TRAINING_COLUMNS", "presenting", "style", "training_style"]
+__all__ = [
+    "PRESENT_COLUMNS",
+    "PRESENT_KEY",
+    "TRAINING_COLUMNS",
+    "columns",
+    "presenting",
+    "style",
+    "training_style",
+]
 
 PRESENT_KEY = "present"  # the presenter switch's widget key and link parameter
-TRAINING_COLUMNS = [1, 2]  # a training page: controls | the open view
+TRAINING_COLUMNS = [1, 2.2]  # a training page: controls | the open view
+# in the presenter view the sidebar is folded: a wider view would make the panel (whose
+# map grows with its width) taller than the projector's screen
+PRESENT_COLUMNS = [1, 1.7]
 
 _CSS = f"""
 <style>
 .stMainBlockContainer {{ padding-top: 3.25rem; padding-bottom: 3rem; }}
 @media (min-width: 1000px) {{
-  .stMainBlockContainer {{ padding-left: 2.5rem; padding-right: 2.5rem; }}
+  .stMainBlockContainer {{ padding-left: 1.5rem; padding-right: 1.5rem; }}
 }}
 .{SR_CLASS} {{ position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }}
@@ -50,7 +61,8 @@ _CSS = f"""
 
 _TRAINING_CSS = """
 <style>
-.stMainBlockContainer h1 { padding-top: 0; font-size: 2.5rem; }
+.stMainBlockContainer h1 { padding-top: 0; padding-bottom: 0.4rem; font-size: 2.3rem; }
+.stMainBlockContainer .katex-display { margin: 0.4em 0; }
 .probnn-keys { font-size: 0.85rem; color: #4a4a4a; margin: 0; }
 .probnn-keys kbd { font: inherit; font-weight: 600; border: 1px solid #9aa0a6;
   border-radius: 4px; padding: 0 0.3em; background: #f6f7f9; color: #111; }
@@ -59,12 +71,11 @@ _TRAINING_CSS = """
 
 _PRESENT_CSS = """
 <style>
-html { font-size: 19px; }
-.stMainBlockContainer { padding-top: 2.25rem; }
+html { font-size: 18px; }
 .stMainBlockContainer [data-testid="stCaptionContainer"] { display: none; }
 .stMainBlockContainer [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]) {
   display: none; }
-.stMainBlockContainer h1 { font-size: 2.2rem; }
+.stMainBlockContainer h1 { font-size: 2.1rem; }
 </style>
 """
 
@@ -85,3 +96,8 @@ def style() -> None:
 def training_style() -> None:
     """What a training page adds to the style sheet."""
     st.html(_TRAINING_CSS)
+
+
+def columns() -> list[float]:
+    """A training page's column widths: controls | the open view."""
+    return PRESENT_COLUMNS if presenting() else TRAINING_COLUMNS

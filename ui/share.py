@@ -20,7 +20,7 @@ from ui.text import plain
 
 __all__ = ["KEY", "MAX_LINK", "qr_code", "qr_png", "share_buttons"]
 
-KEY = "share"  # the buttons' component key (and their CSS class, .st-key-share)
+KEY = "probnn_share"  # the buttons' component key (and their CSS class, .st-key-probnn_share)
 MAX_LINK = 2000  # characters: longer links are not drawn (a QR code of them is too dense)
 BORDER = 4  # modules of white around the code, as the QR standard asks
 
@@ -64,7 +64,7 @@ export default function (component) {
 """
 
 _CSS = """
-.st-key-share { position: fixed; top: 0.55rem; right: 3.75rem; z-index: 999991;
+.st-key-probnn_share { position: fixed; top: 0.55rem; right: 3.75rem; z-index: 999991;
   width: auto !important; }
 .probnn-share { display: flex; gap: 0.5rem; align-items: center; }
 .probnn-share button { font: inherit; font-size: 0.95rem; min-height: 2.25rem;
@@ -75,7 +75,7 @@ _CSS = """
 .probnn-share-said { font-size: 0.9rem; color: #1a5c2e; background: #ffffff; }
 .probnn-share-said:empty { display: none; }
 @media (max-width: 600px) {
-  .st-key-share { right: 3.25rem; top: 0.6rem; }
+  .st-key-probnn_share { right: 3.25rem; top: 0.6rem; }
   .probnn-share button { font-size: 0.85rem; padding: 0.15rem 0.5rem; min-height: 2.75rem; }
 }
 """

@@ -67,7 +67,7 @@ export default function (component) {
 
 _CSS = """
 .probnn-thumbs { display: flex; gap: 0.3rem; }
-.probnn-thumb { flex: 1 1 0; min-width: 0; max-width: 5.5rem; display: flex;
+.probnn-thumb { flex: 1 1 0; min-width: 0; max-width: 4rem; display: flex;
   flex-direction: column; align-items: stretch; gap: 0.05rem; padding: 0.15rem 0.15rem 0.05rem;
   border: 2px solid #d5d9e0; border-radius: 0.45rem; background: #ffffff; color: #111111;
   font: inherit; font-size: 0.7rem; line-height: 1.15; cursor: pointer; }

@@ -78,15 +78,15 @@ def distribution_chart(
     if "series" not in frame:
         frame["series"] = "p(x)"
     order = _order(frame, "series", series)
-    color = alt.Color(
-        "series:N",
-        scale=_colors(order),
-        sort=order,
-        # a filled disc per series, never a dashed ring
-        legend=alt.Legend(title=None, symbolDash=[1, 0], symbolStrokeWidth=0, symbolOpacity=1)
+    # a filled disc per series, never a dashed ring; the colour and the dash of a series
+    # share this one legend (the same field: Vega-Lite merges them, and two different
+    # legend settings would conflict in the browser's console)
+    series_legend = (
+        alt.Legend(title=None, symbolDash=[1, 0], symbolStrokeWidth=0, symbolOpacity=1)
         if legend
-        else None,
+        else None
     )
+    color = alt.Color("series:N", scale=_colors(order), sort=order, legend=series_legend)
     y_title = "p(x)" if kind == "discrete" else "density p(x)"
     y_scale = alt.Scale(domain=[0, y_max]) if y_max else alt.Undefined
     y = alt.Y("p:Q", title=y_title, scale=y_scale, stack=None)  # overlaid, never stacked
@@ -118,7 +118,7 @@ def distribution_chart(
             "series:N",
             scale=alt.Scale(domain=order, range=[[1, 0]] + [[10, 4]] * (len(order) - 1)),
             sort=order,
-            legend=None,
+            legend=series_legend,
         )
         layered = alt.layer(
             chart.mark_area(opacity=0.18, clip=True).encode(**enc),

@@ -278,11 +278,13 @@ def fits_chart(
     labels = [FIT_LABELS.get(k, k) for k in kinds]
     if not isinstance(lines, str) and "label" not in lines:
         lines = lines.assign(label=[FIT_LABELS.get(k, k) for k in lines["fit"]])
+    # colour and dash share one legend (the same field; different settings would conflict)
+    fits_legend = alt.Legend(orient="top-left", title="fitted under", columns=1,
+                             fillColor="white", padding=8, labelLimit=320,
+                             symbolStrokeWidth=3, symbolSize=300)  # fmt: skip
     colour = alt.Color("label:N", scale=alt.Scale(domain=labels,
                        range=[FIT_COLORS.get(k, PALETTE[7]) for k in kinds]),
-                       legend=alt.Legend(orient="top-left", title="fitted under", columns=1,
-                                         fillColor="white", padding=8, labelLimit=320,
-                                         symbolStrokeWidth=3, symbolSize=300))  # fmt: skip
+                       legend=fits_legend)  # fmt: skip
     drawn = (
         _chart(lines, height)
         .mark_line(strokeWidth=3.5)
@@ -291,7 +293,7 @@ def fits_chart(
             y=alt.Y("y:Q", title="target y"),
             color=colour,
             strokeDash=alt.StrokeDash("label:N", scale=alt.Scale(
-                domain=labels, range=[[1, 0], [8, 4], [2, 3]][: len(labels)]), legend=None),
+                domain=labels, range=[[1, 0], [8, 4], [2, 3]][: len(labels)]), legend=fits_legend),
             tooltip=[alt.Tooltip("label:N", title="fitted under")],
         )
     )  # fmt: skip

@@ -74,7 +74,7 @@ def training_area(spec: PageSpec) -> None:
     the lesson's introduction above it. The run and its drawing context live in the
     session state (:func:`_set_up`).
     """
-    controls_col, view_col = st.columns(layout.TRAINING_COLUMNS, gap="medium")
+    controls_col, view_col = st.columns(layout.columns(), gap="medium")
     with controls_col:
         buttons = st.container()
         slots: dict = {}
