@@ -109,10 +109,12 @@ STATES = [
     ("lessons/entropy.py", {"family": "bernoulli"}),
     ("lessons/entropy.py", {"family": "student_t"}),
     ("lessons/entropy.py", {"family": "mixture"}),
+    ("lessons/entropy.py", {"family": "poisson"}),
     ("lessons/cross_entropy.py", {}),
     ("lessons/cross_entropy.py", {"p_family": "categorical"}),
     ("lessons/cross_entropy.py", {"p_family": "poisson", "sweep": "rate"}),
     ("lessons/cross_entropy.py", {"q_family": "laplace"}),
+    ("lessons/cross_entropy.py", {"q_family": "uniform"}),  # infinite, with a reason
     ("lessons/generative.py", {"n": "200"}),
     *[("lessons/derive_loss.py", {"likelihood": name}) for name in derive_page.NAMES],
     ("lessons/derive_loss.py", {"likelihood": "categorical", "smoothing": "0.1"}),
