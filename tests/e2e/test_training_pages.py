@@ -80,9 +80,9 @@ def losses(texts: list[str]) -> list[float]:
 @pytest.mark.parametrize(
     ("page", "query"),
     [
-        ("binary", "steps=3000&n=300"),
-        ("multiclass", "steps=3000&n=300"),
-        ("regression", "steps=3000&n=300&lr=0.001"),
+        ("binary", "steps=3000&n=300&pace=fastest"),
+        ("multiclass", "steps=3000&n=300&pace=fastest"),
+        ("regression", "steps=3000&n=300&lr=0.001&pace=fastest"),
     ],
 )
 def test_train_streams_a_falling_loss(tab, shots, page, query):
@@ -92,7 +92,10 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     tab.page.evaluate(WATCH)
     frames = []  # the panel reads its frames from the app's own routes while it trains
     tab.page.on("response", lambda r: frames.append(r.url) if FRAMES in r.url else None)
-    tab.page.on("requestfailed", lambda r: frames.append(f"failed: {r.failure}") if FRAMES in r.url else None)
+    tab.page.on(
+        "requestfailed",
+        lambda r: frames.append(f"failed: {r.failure}") if FRAMES in r.url else None,
+    )
     tab.page.get_by_role("button", name="Train", exact=True).click()
     wait_status(tab, r"^Step [\d,]+ / [\d,]+ · finished")
     tab.settle()
@@ -104,9 +107,7 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     assert len([url for url in frames if "/_probnn/start/" in url]) == 1, frames
     assert tab.page.evaluate("window.__scriptRuns") == 0
     assert any("/_probnn/stream/" in url for url in frames), frames
-    assert all(
-        "/_probnn/st" in url or url == "failed: net::ERR_ABORTED" for url in frames
-    ), frames
+    assert all("/_probnn/st" in url or url == "failed: net::ERR_ABORTED" for url in frames), frames
     seen = tab.page.evaluate("window.__status")
     steps = steps_in(seen)
     # The status line changes with the panel's frames (or twice a second without the
@@ -115,7 +116,7 @@ def test_train_streams_a_falling_loss(tab, shots, page, query):
     assert len(steps) >= 3, seen  # the page streamed while training, not only at the end
     values = losses(seen)
     assert values and values[-1] < values[0], seen
-    assert tab.page.get_by_text("After training").count() == 1
+    assert tab.page.get_by_text("After training", exact=True).count() == 1
     # the panel painted the last frame
     last = max(steps)
     assert tab.page.locator(CHART).first.get_attribute("aria-label") == f"step {last:,} / {last:,}"
@@ -182,11 +183,13 @@ def test_frames_come_one_at_a_time_when_the_stream_cannot_get_through(tab):
     """A proxy may refuse or hold back a streamed response: the panel then asks for its
     frames one request at a time, and the page still shows the run as it trains."""
     tab.page.route("**/_probnn/stream/**", lambda route: route.abort())
-    tab.open("binary?steps=3000&n=300", timeout_ms=120_000)
+    tab.open("binary?steps=3000&n=300&pace=fastest", timeout_ms=120_000)
     tab.page.locator(CHART).first.wait_for(timeout=90_000)
     tab.page.evaluate(WATCH)
     asked = []
-    tab.page.on("response", lambda r: asked.append(r.status) if "/_probnn/frame/" in r.url else None)
+    tab.page.on(
+        "response", lambda r: asked.append(r.status) if "/_probnn/frame/" in r.url else None
+    )
     tab.page.get_by_role("button", name="Train", exact=True).click()
     wait_status(tab, r"^Step [\d,]+ / [\d,]+ · finished")
     tab.settle()
@@ -203,14 +206,14 @@ def test_with_no_frame_route_reachable_the_page_draws_the_run_itself(tab, shots)
     the panel says so to the page (a rerun), which then sends the run's frames as
     elements and draws its results."""
     tab.page.route("**/_probnn/**", lambda route: route.abort())
-    tab.open("binary?steps=3000&n=300", timeout_ms=120_000)
+    tab.open("binary?steps=3000&n=300&pace=fastest", timeout_ms=120_000)
     tab.page.locator(CHART).first.wait_for(timeout=90_000)
     tab.page.evaluate(WATCH)
     tab.page.get_by_role("button", name="Train", exact=True).click()
     wait_status(tab, r"^Step 3,000 / 3,000 · finished")
     tab.settle()
     assert len(steps_in(tab.page.evaluate("window.__status"))) >= 3  # it moved meanwhile
-    tab.page.get_by_text("After training").wait_for(timeout=30_000)
+    tab.page.get_by_text("After training", exact=True).wait_for(timeout=30_000)
     # no history route either: Streamlit's download button under the block
     tab.page.get_by_role("button", name="Download the history (CSV)").wait_for(timeout=30_000)
     tab.shot(shots, "train-binary-no-routes")
@@ -221,7 +224,9 @@ def test_a_run_that_diverges_in_the_browser_says_why(tab, shots):
     """The stream's last frame of a diverged run asks for a rerun: the page shows the
     reason and the hint. (These settings diverge at step 660, well after the panel has
     started to follow the run.)"""
-    query = "data=xor&n=400&noise=0.3&opt=sgd&lr=1.0&layers=3&units=64&act=relu&steps=3000"
+    query = (
+        "data=xor&n=400&noise=0.3&opt=sgd&lr=1.0&layers=3&units=64&act=relu&steps=3000&pace=fastest"
+    )
     tab.open(f"binary?{query}", timeout_ms=120_000)
     tab.page.locator(CHART).first.wait_for(timeout=90_000)
     tab.page.evaluate(WATCH)
@@ -238,13 +243,15 @@ def test_a_run_that_diverges_in_the_browser_says_why(tab, shots):
 
 
 def test_the_live_panel_names_what_is_under_the_pointer(tab, shots):
-    tab.open("binary?steps=200&n=300", timeout_ms=120_000)
+    tab.open("binary?steps=200&n=300&pace=fastest", timeout_ms=120_000)
     tab.page.get_by_role("button", name="Train", exact=True).click()
     wait_status(tab, r"^Step 200 / 200 · finished")
     tab.settle()
     panel = tab.page.locator(CHART).first
     panel.scroll_into_view_if_needed()
-    tip = tab.page.locator(".probnn-live-tip").first  # the live panel's (the after chart has one too)
+    tip = tab.page.locator(
+        ".probnn-live-tip"
+    ).first  # the live panel's (the after chart has one too)
     box = panel.bounding_box()
     tab.page.mouse.move(box["x"] + 160, box["y"] + 90)  # over the loss curves
     tip.wait_for(state="visible", timeout=10_000)
@@ -268,7 +275,9 @@ def test_the_live_panel_names_what_is_under_the_pointer(tab, shots):
         if cal_tip.is_visible():
             found = cal_tip.inner_text()
             break
-    assert re.search(r"mean predicted: [\d.]+\s+observed frequency: [\d.]+\s+test points: \d+", found), found
+    assert re.search(
+        r"mean predicted: [\d.]+\s+observed frequency: [\d.]+\s+test points: \d+", found
+    ), found
     # a narrower window: the finished panel is repainted to the new width
     width = panel.evaluate("c => c.clientWidth")
     tab.page.set_viewport_size({"width": 1100, "height": 900})
@@ -280,7 +289,7 @@ def test_the_live_panel_names_what_is_under_the_pointer(tab, shots):
 
 def test_pause_and_resume_in_the_browser(tab, shots):
     tab.open("")
-    tab.open("binary?steps=3000&n=300", timeout_ms=120_000)
+    tab.open("binary?steps=3000&n=300&pace=fastest", timeout_ms=120_000)
     tab.page.get_by_role("button", name="Train", exact=True).click()
     wait_status(tab, r"^Step [1-9][\d,]* / 3,000 · training")
     tab.page.get_by_role("button", name="Pause", exact=True).click()
@@ -301,7 +310,7 @@ def test_switching_views_and_changing_settings_mid_run(tab, shots):
     """The view switcher reruns the training area alone, so the run trains on; a change
     of settings mid-run stops it, sets up a new one and says so."""
     tab.open("")
-    tab.open("binary?steps=5000&n=2000", timeout_ms=120_000)
+    tab.open("binary?steps=5000&n=2000&pace=fastest", timeout_ms=120_000)
     page = tab.page
     page.get_by_role("button", name="Train", exact=True).click()
     wait_status(tab, r"^Step [1-9][\d,]* / 5,000 · training")
