@@ -91,8 +91,12 @@ def test_a_live_frame_of_long_curves_is_short():
     rng = np.random.default_rng(0)
     loss = 0.05 + np.cumsum(rng.random(300))[::-1] / 100
     curves = dict(
-        CURVES, train_step=np.arange(300), train_loss=loss, eval_step=np.arange(300),
-        test_loss=loss + 0.01, test_metric=rng.random(300),
+        CURVES,
+        train_step=np.arange(300),
+        train_loss=loss,
+        eval_step=np.arange(300),
+        test_loss=loss + 0.01,
+        test_metric=rng.random(300),
     )
     frame = charts.live_panel_data("p", label="x", steps=300, curves=curves, metric_name="m")
     text = json.dumps(frame["series"][0]["y"], separators=(",", ":"))
@@ -108,9 +112,10 @@ def test_picture_is_the_colour_bytes_from_the_top_row_down():
     assert (raw["w"], raw["h"]) == (3, 2)
     data = np.frombuffer(base64.b64decode(raw["rgb"]), dtype=np.uint8).reshape(2, 3, 3)
     assert (data[0] == RGB[1]).all() and (data[1] == RGB[0]).all()  # the top row first
-    assert charts.picture(np.full((1, 1, 3), 300.0))["rgb"] == base64.b64encode(
-        bytes([255, 255, 255])
-    ).decode()
+    assert (
+        charts.picture(np.full((1, 1, 3), 300.0))["rgb"]
+        == base64.b64encode(bytes([255, 255, 255])).decode()
+    )
 
 
 def test_live_panel_map_carries_the_picture_classes_and_legend():
@@ -121,8 +126,13 @@ def test_live_panel_map_carries_the_picture_classes_and_legend():
         features=["f1", "f2"],
     )
     frame = charts.live_panel_data(
-        "p", label="step 1 / 2", steps=2, curves=CURVES, metric_name="accuracy",
-        right=static, view={"rgb": RGB},
+        "p",
+        label="step 1 / 2",
+        steps=2,
+        curves=CURVES,
+        metric_name="accuracy",
+        right=static,
+        view={"rgb": RGB},
     )
     right = frame["right"]
     assert right["picture"] == charts.picture(RGB) and "picture" not in static
@@ -138,14 +148,22 @@ def test_live_panel_map_carries_the_picture_classes_and_legend():
     )
     # a most-probable-class picture (categorical model) has no colour-scale legend
     multi = charts.live_panel_data(
-        "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=multi,
+        "p",
+        label="x",
+        steps=2,
+        curves=CURVES,
+        metric_name="accuracy",
+        right=multi,
         view={"rgb": RGB, "multi": True},
     )["right"]
     assert multi["gradient"] is None and len(multi["styles"]) == 3
     # no picture observed yet: the panel shows the curves only
-    assert charts.live_panel_data(
-        "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=static, view={}
-    )["right"] is None
+    assert (
+        charts.live_panel_data(
+            "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=static, view={}
+        )["right"]
+        is None
+    )
 
 
 def test_live_panel_fit_draws_a_band_only_where_the_likelihood_has_a_spread():
@@ -272,7 +290,10 @@ def test_compare_panel_of_classifiers_has_a_picture_per_run_and_log_curves():
     )
     json.dumps(frame, allow_nan=False)  # strict JSON: NaN went out as null
     assert frame["kind"] == "compare" and frame["height"] is None  # the canvas sizes it
-    assert [r["title"] for r in frame["runs"]] == ["cross-entropy · step 5", "squared error · step 4"]
+    assert [r["title"] for r in frame["runs"]] == [
+        "cross-entropy · step 5",
+        "squared error · step 4",
+    ]
     assert [r["colour"] for r in frame["runs"]] == PALETTE[:2]
     assert frame["curve"]["log"] and frame["curve"]["title"].endswith(", log scale")
     assert frame["curve"]["series"] == [{"x": [10, 20], "y": [0.7, None]}, {"x": [], "y": []}]
@@ -303,5 +324,58 @@ def test_compare_panel_of_regressions_overlays_the_means_on_one_grid():
     assert frame["height"] == 470 and frame["curve"]["log"] is False
     top = frame["top"]
     assert top["kind"] == "fit" and top["x"] == pytest.approx(list(xs), rel=1e-4)
-    assert top["means"][0] == pytest.approx(list(xs * 2), rel=1e-4) and top["means"][1] == [None] * 4
+    assert (
+        top["means"][0] == pytest.approx(list(xs * 2), rel=1e-4) and top["means"][1] == [None] * 4
+    )
     assert len({r["colour"] for r in frame["runs"]}) == 3
+
+
+def test_live_panel_floor_log_scale_and_surprise():
+    static = charts.panel_map(
+        {"x0": -1.0, "x1": 1.0, "y0": -1.0, "y1": 1.0},
+        POINTS,
+        class_names=["a", "b"],
+        features=["f1", "f2"],
+    )
+    floor = {"value": 0.2079, "label": "floor H(Y|X) = 0.2079 nats", "gap": "KL gap 0.1 nats"}
+    view = {"rgb": RGB, "surprise": np.array([0.1, 2.0, 0.5]), "surprise_mean": 0.8667}
+    frame = charts.live_panel_data(
+        "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=static,
+        view=view, floor=floor, options={"log": True, "surprise": True},
+    )  # fmt: skip
+    assert frame["floor"] == floor and frame["log"] is True
+    right = frame["right"]
+    assert right["surprise"] == pytest.approx([0.1, 2.0, 0.5])
+    assert right["surprise_mean"] == pytest.approx(0.8667)
+    assert right["size_by_surprise"] is True
+    json.dumps(frame, allow_nan=False)
+    # no floor (a CSV), no log scale, points at one size; the hover still has the surprise
+    plain = charts.live_panel_data(
+        "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=static, view=view
+    )
+    assert plain["floor"] is None and plain["log"] is False
+    assert plain["right"]["size_by_surprise"] is False and plain["right"]["surprise"]
+    # a non-finite floor is no line; a surprise that does not match the points is left out
+    odd = charts.live_panel_data(
+        "p", label="x", steps=2, curves=CURVES, metric_name="accuracy", right=static,
+        view=dict(view, surprise=np.zeros(2)), floor=dict(floor, value=float("-inf")),
+        options={"surprise": True},
+    )  # fmt: skip
+    assert odd["floor"] is None
+    assert odd["right"]["surprise"] is None and odd["right"]["size_by_surprise"] is False
+
+
+def test_the_comparison_carries_the_floor_when_given():
+    static = charts.panel_map(
+        {"x0": -1.0, "x1": 1.0, "y0": -1.0, "y1": 1.0},
+        POINTS,
+        class_names=["a", "b"],
+        features=["f1", "f2"],
+    )
+    args = dict(
+        runs=["a", "b"], titles=["a", "b"], steps=10, yardstick="test cross-entropy (nats)",
+        curves=[([0, 10], [0.7, 0.3]), ([0, 10], [0.7, 0.5])], right=static, views=[None, None],
+    )  # fmt: skip
+    assert charts.compare_panel_data("c", **args)["floor"] is None
+    floor = {"value": 0.2, "label": "floor H(Y|X) = 0.2 nats"}
+    assert charts.compare_panel_data("c", floor=floor, **args)["floor"] == floor
