@@ -71,7 +71,7 @@ _TRAINING_CSS = """
 
 _PRESENT_CSS = """
 <style>
-html { font-size: 18px; }
+html { font-size: 19px !important; }
 .stMainBlockContainer [data-testid="stCaptionContainer"] { display: none; }
 .stMainBlockContainer [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]) {
   display: none; }

@@ -81,9 +81,10 @@ def training_area(spec: PageSpec) -> None:
         settings, dataset = settings_from_widgets(spec, slots)
     lv, ctx = _set_up(spec, settings, dataset)
     status_slot = slots.get("status") or controls_col.empty()
+    with slots.get("options") or controls_col:
+        view_options(spec, lv, ctx)  # pace, log scale, surprise: ui/training_page/pace.py
     with buttons:
         train_col = controls(spec, lv is not None)
-        view_options(spec, lv, ctx)  # pace, log scale, surprise: ui/training_page/pace.py
         message = st.session_state.get(state_key(spec, "msg"))
         if message:
             st.info(message)

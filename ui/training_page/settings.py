@@ -52,7 +52,8 @@ def settings_from_widgets(
     """Draw the settings panel; return the settings and the data set (None when unusable).
 
     ``slots``: when given, ``slots["status"]`` becomes an empty slot under the settings
-    that matter (for the run's status line), above the folded ones."""
+    that matter (for the run's status line) and ``slots["options"]`` a container under
+    it, both above the folded settings."""
     # What a lesson turns on stays in sight (the data set, the likelihood, the learning
     # rate); the rest is folded. The data set is also a row of pictures (ui/thumbnails).
     options = list(spec.datasets) + [CSV]
@@ -89,6 +90,7 @@ def settings_from_widgets(
             )
     if slots is not None:
         slots["status"] = st.empty()
+        slots["options"] = st.container()  # how the run is shown: pace, scales (page.py)
     more = st.expander("Settings: model, optimiser, steps, seed")
     with more:
         layers = widgets.integer(
