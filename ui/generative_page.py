@@ -208,8 +208,11 @@ def curve_view(name, noise, share, covariance, model_key, seeds, sizes) -> dict:
         "Lines: mean over seeds; bands: lowest to highest seed."
     )
     table = wide.copy()
+    for column in table.columns:
+        if column[0] == "accuracy":  # a percentage, as everywhere
+            table[column] = 100 * table[column]
     table.columns = [
-        f"{'log-loss (nats)' if m == 'log_loss' else 'accuracy'}, {k}" for m, k in table.columns
+        f"{'log-loss (nats)' if m == 'log_loss' else 'accuracy (%)'}, {k}" for m, k in table.columns
     ]
     return {
         "log_loss": _spec(charts.curve_chart(summary, "log_loss")),
@@ -577,7 +580,18 @@ def _learning_curve_section(settings: tuple, covariance: str, model_key: str) ->
             right.vega_lite_chart(curve["accuracy"], width="content")
             st.markdown(curve["text"])
             with st.expander("The numbers (mean over seeds)"):
-                st.dataframe(curve["table"], hide_index=True, width="stretch")
+                st.dataframe(
+                    curve["table"],
+                    hide_index=True,
+                    width="stretch",
+                    column_config={  # 4 significant digits; accuracy in percent
+                        name: st.column_config.NumberColumn(
+                            format="%.1f%%" if name.startswith("accuracy") else "%.4g"
+                        )
+                        for name in curve["table"].columns
+                        if name != "size"
+                    },
+                )
     else:
         st.caption(
             f"Press the button to fit both models {len(sizes) * len(seeds)} times each "

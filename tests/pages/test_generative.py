@@ -166,6 +166,8 @@ def test_learning_curve_button_draws_the_curve():
     assert len(charts(at)) == before + 2  # log-loss and accuracy against size
     table = at.dataframe[-1].value
     assert table["size"].tolist() == [10, 20, 50]
+    accuracy = [c for c in table.columns if c.startswith("accuracy (%)")]
+    assert len(accuracy) == 2 and all(0 <= v <= 100 for c in accuracy for v in table[c])
     assert "With **10** training points" in texts(at)
     # a rerun (another widget moves) keeps the curve for the same settings
     at.slider(key="x1").set_value(0.5).run()
