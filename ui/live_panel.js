@@ -859,13 +859,16 @@ function floorLine(g, box, map, floor, test) {
   g.lineTo(box.x + box.w, y);
   g.stroke();
   g.setLineDash([]);
-  // under the line, where no expected loss goes, on the right: clear of the curves
-  const below = box.y + box.h - y > 24;
-  text(g, floor.label, box.x + box.w - 8, below ? y + 13 : y - 12, { size: 16, colour: FLOOR, weight: "bold", align: "right" });
   const n = test && test.y ? test.y.length : 0;
-  if (n && floor.gap && test.y[n - 1] !== null && isFinite(test.y[n - 1])) {
+  const last = n && floor.gap && test.y[n - 1] !== null && isFinite(test.y[n - 1]);
+  const Y = last ? Math.max(box.y, Math.min(box.y + box.h, map.py(test.y[n - 1]))) : y;
+  const under = Y > y + 0.5; // the test loss below the floor (by chance: a small test set)
+  // under the line, where no expected loss goes, on the right: clear of the curves (over
+  // it when the test loss has dipped below)
+  const below = box.y + box.h - y > 24 && !under;
+  text(g, floor.label, box.x + box.w - 8, below ? y + 13 : y - 12, { size: 16, colour: FLOOR, weight: "bold", align: "right" });
+  if (last) {
     const X = Math.round(map.px(test.x[n - 1])) + 0.5;
-    const Y = Math.max(box.y, Math.min(box.y + box.h, map.py(test.y[n - 1])));
     if (Math.abs(Y - y) > 6) {
       g.strokeStyle = FLOOR;
       g.lineWidth = 1.5;
@@ -882,9 +885,9 @@ function floorLine(g, box, map, floor, test) {
     const room = g.measureText(floor.gap).width + 12;
     const right = X + room < box.x + box.w;
     if (Math.abs(Y - y) < 30) {
-      // a short bracket: the gap's text above it, clear of the floor's label
-      const top = Math.max(box.y + 10, Math.min(Y, y) - 14);
-      text(g, floor.gap, right ? X + 4 : X - 4, top, { size: 16, colour: FLOOR, align: right ? "left" : "right" });
+      // a short bracket: the gap's text beyond it, on the side away from the floor's label
+      const at = under ? Math.min(box.y + box.h - 10, Math.max(Y, y) + 14) : Math.max(box.y + 10, Math.min(Y, y) - 14);
+      text(g, floor.gap, right ? X + 4 : X - 4, at, { size: 16, colour: FLOOR, align: right ? "left" : "right" });
     } else {
       const mid = Math.max(box.y + 10, Math.min(box.y + box.h - 10, (Y + y) / 2));
       text(g, floor.gap, right ? X + 8 : X - 8, mid, { size: 16, colour: FLOOR, align: right ? "left" : "right" });

@@ -271,5 +271,6 @@ def compare_floor_text(cctx: Context) -> str:
         f"**Floor H(Y|X) = {number(cctx.floor.value)} nats**{line}: the truth's, whatever "
         f"likelihood a network is fitted with. Each network's {GAP} is {what} minus the "
         "floor: an estimate of the KL divergence of its p(y|x) from the truth, so the "
-        "smaller the better, and none can be meaningfully below 0."
+        "smaller the better. A KL is never below 0; a gap can be, a little, by chance, "
+        "because the test set is a sample."
     )
