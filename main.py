@@ -3,7 +3,7 @@
 import streamlit as st
 
 import probnn
-from ui import layout, nav, runs, share, widgets
+from ui import a11y, layout, nav, runs, share, widgets
 
 probnn.limit_threads()
 presenting = layout.presenting()
@@ -31,6 +31,7 @@ presenting = widgets.toggle(
 )
 layout.style()
 share.share_buttons(presenting)
+a11y.fixes()
 # one training at a time: a run trains on in the background when its page is left (the
 # live panel follows it from the server), so leaving the page pauses it
 runs.pause_elsewhere(page.url_path, st.session_state)

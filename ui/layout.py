@@ -43,6 +43,7 @@ _CSS = f"""
 @media (min-width: 1000px) {{
   .stMainBlockContainer {{ padding-left: 1.5rem; padding-right: 1.5rem; }}
 }}
+.st-key-probnn_a11y {{ display: none !important; }}
 .{SR_CLASS} {{ position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px;
   overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }}
 [data-testid="stElementContainer"]:has(> .stHtml .{SR_CLASS}),

@@ -1,0 +1,59 @@
+"""Accessibility in Chromium: axe-core (the npm package in tests/e2e/axe, installed by
+.ci/run) finds no serious or critical violation on any page, a chart's toolbar is one
+tab stop, and a label written in LaTeX is spoken as words."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from ui import nav
+
+pytestmark = pytest.mark.e2e
+
+AXE = Path(__file__).with_name("axe") / "node_modules" / "axe-core" / "axe.min.js"
+PAGES = [("", "home")] + [(p.url, p.url) for p in nav.built()]
+SCAN = """async () => {
+  const r = await axe.run(document, { resultTypes: ['violations'] });
+  return r.violations
+    .filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}): ` +
+         v.nodes.slice(0, 2).map(n => n.target.join(' ')).join(' | '));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_script():
+    if not AXE.exists():
+        missing = f"axe-core is not installed ({AXE}); run: npm ci --prefix tests/e2e/axe"
+        if os.environ.get("PROBNN_REQUIRE_BROWSER") == "1":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    return str(AXE)
+
+
+@pytest.mark.parametrize(("url", "name"), PAGES, ids=[n for _, n in PAGES])
+def test_axe_finds_nothing_serious(tab, axe_script, url, name):
+    tab.open(url)
+    tab.page.wait_for_timeout(600)  # the page-wide fixes run after each redraw
+    tab.page.add_script_tag(path=axe_script)
+    assert tab.page.evaluate(SCAN) == []
+
+
+def test_a_chart_toolbar_is_one_tab_stop_and_labels_are_words(tab):
+    tab.open("entropy")
+    page = tab.page
+    page.locator("[data-testid=stElementToolbar]").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(600)
+    stops = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stElementToolbar]')].map(bar =>
+             [...bar.querySelectorAll('button')].filter(b => b.tabIndex >= 0).length)"""
+    )
+    assert stops and all(n == 1 for n in stops), stops
+    labels = page.evaluate(
+        "() => [...document.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label'))"
+    )
+    assert any("mu (" in label for label in labels)  # "$\\mu$ (location)" as words
+    assert not [label for label in labels if "$" in label or "\\" in label]
