@@ -796,7 +796,13 @@ function draw(entry, parent, d) {
     const [a, b] = range([m.y]);
     md = isFinite(a) ? { lo: a, hi: b } : { lo: 0, hi: 1 };
   }
-  const metricMap = frame(g, metric, xd, md, { xTitle: "optimiser step", yTitle: m.title, yTicks: 2 });
+  const percent = m.title === "accuracy"; // shown as a percentage
+  const metricMap = frame(g, metric, xd, md, {
+    xTitle: "optimiser step",
+    yTitle: percent ? "accuracy (%)" : m.title,
+    yTicks: 2,
+    yLabel: percent ? (t) => `${Math.round(t * 100)}` : label,
+  });
   layout.boxes.push({ kind: "metric", box: metric, map: metricMap });
   polyline(g, metric, metricMap, m.x, m.y, m.colour, []);
 
@@ -1232,8 +1238,10 @@ function describe(layout, X, Y) {
     return lines.length ? `${esc(d.curve.title)}<br>${lines.join("<br>")}` : null;
   }
   if (kind === "loss" || kind === "metric") {
-    const series = kind === "loss" ? d.series : [{ name: d.metric.title, x: d.metric.x, y: d.metric.y }];
-    const lines = atStep(series, map.ix(X), kind === "loss" ? " nats" : "");
+    const percent = kind === "metric" && d.metric.title === "accuracy";
+    const ys = percent ? d.metric.y.map((v) => (v === null ? null : 100 * v)) : d.metric.y;
+    const series = kind === "loss" ? d.series : [{ name: d.metric.title, x: d.metric.x, y: ys }];
+    const lines = atStep(series, map.ix(X), kind === "loss" ? " nats" : percent ? " %" : "");
     if (kind === "loss" && d.floor) lines.push(esc(d.floor.label));
     return lines.length ? lines.join("<br>") : null;
   }

@@ -146,6 +146,13 @@ def recent(run: training.Run, k: int = 2) -> pd.DataFrame:
     return _loss_units(frame.dropna().tail(k))
 
 
+def _cell(column: str, value: float) -> str:
+    """One value of the table: 4 significant digits, an accuracy as a percentage."""
+    if "accuracy" in column and value == value:
+        return f"{number(100.0 * float(value))} %"
+    return number(value).replace("-", "\u2212")
+
+
 def last_table(frame: pd.DataFrame) -> dict:
     """The last recorded steps as a small table, one row per quantity: ``head`` (column
     titles) and ``rows`` (a quantity, then its formatted value at each step).
@@ -157,7 +164,7 @@ def last_table(frame: pd.DataFrame) -> dict:
         return {"head": [], "rows": []}
     head = ["", *(f"step {int(v):,}" for v in frame["step"])]
     rows = [
-        [str(c).replace("_", " "), *(number(v).replace("-", "\u2212") for v in frame[c])]
+        [str(c).replace("_", " "), *(_cell(str(c), v) for v in frame[c])]
         for c in frame.columns
         if c != "step"
     ]
