@@ -27,7 +27,7 @@ def shortcuts(page: str, usable: bool, step_label: str, row_key: str) -> None:
     ``row_key`` (``step_label`` is the Step button's label)."""
     _KEYS(
         key=f"keys.{page}",
-        data={"usable": bool(usable), "step": step_label, "row": css_key(row_key)},
+        data={"kind": "keys", "usable": bool(usable), "step": step_label, "row": css_key(row_key)},
         width="stretch",
         height="content",
     )

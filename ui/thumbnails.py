@@ -142,6 +142,7 @@ def picker(datasets: tuple[str, ...], key: str, options: list[str]) -> None:
     _PICKER(
         key=f"{key}.thumbs",
         data={
+            "kind": "thumbnails",
             "label": "Data set",
             "names": list(names),
             "items": list(_items(names)),

@@ -1,6 +1,6 @@
 """Accessibility in Chromium: axe-core (the npm package in tests/e2e/axe, installed by
 .ci/run) finds no serious or critical violation on any page, a chart's toolbar is one
-tab stop, and a label written in LaTeX is spoken as words."""
+tab stop, a label written in LaTeX is spoken as words, and every formula has words."""
 
 from __future__ import annotations
 
@@ -57,3 +57,8 @@ def test_a_chart_toolbar_is_one_tab_stop_and_labels_are_words(tab):
     )
     assert any("mu (" in label for label in labels)  # "$\\mu$ (location)" as words
     assert not [label for label in labels if "$" in label or "\\" in label]
+    formulas = page.evaluate(
+        "() => [...document.querySelectorAll('.katex')].map(k => k.getAttribute('aria-label'))"
+    )
+    assert formulas and all(f and f.startswith("Formula: ") for f in formulas), formulas
+    assert any("sum" in f or "integral" in f for f in formulas)  # made from the TeX source
