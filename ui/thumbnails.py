@@ -12,6 +12,7 @@ if the select box had been used.
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import streamlit as st
@@ -32,6 +33,8 @@ SHORT = {  # a word under each thumbnail (the full title is its name for a scree
 }  # fmt: skip
 
 _JS = r"""
+const PICTURES = __PICTURES__; // name -> SVG markup, drawn once by the server (ui/thumbnails.py)
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let row = parentElement.querySelector(".probnn-thumbs");
@@ -51,7 +54,7 @@ export default function (component) {
       b.dataset.name = item.name;
       b.title = item.title;
       b.setAttribute("aria-label", item.title);
-      b.innerHTML = item.svg + `<span aria-hidden="true">${item.short}</span>`;
+      b.innerHTML = (PICTURES[item.name] || "") + `<span aria-hidden="true">${item.short}</span>`;
       b.addEventListener("click", () => {
         if (b.getAttribute("aria-pressed") !== "true") setTriggerValue("pick", item.name);
       });
@@ -78,8 +81,6 @@ _CSS = """
   box-shadow: inset 0 0 0 1px #1f5fbf; font-weight: 600; }
 .probnn-thumb:focus-visible { outline: 3px solid #1f5fbf; outline-offset: 2px; }
 """
-
-_PICKER = st.components.v2.component("probnn_thumbnails", js=_JS, css=_CSS, isolate_styles=False)
 
 
 def _scaled(values: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -122,6 +123,20 @@ def svg(name: str) -> str:
     )
 
 
+def _pictures() -> str:
+    """Every thumbnail, as a JavaScript object literal: the pictures travel once, in the
+    component's code, instead of with every script run."""
+    return json.dumps({name: svg(name) for name in [*pdata.GENERATORS, CSV]})
+
+
+_PICKER = st.components.v2.component(
+    "probnn_thumbnails",
+    js=_JS.replace("__PICTURES__", _pictures()),
+    css=_CSS,
+    isolate_styles=False,
+)
+
+
 @functools.lru_cache(maxsize=16)
 def _items(names: tuple[str, ...]) -> tuple[dict, ...]:
     out = []
@@ -131,7 +146,7 @@ def _items(names: tuple[str, ...]) -> tuple[dict, ...]:
         else:
             title = pdata.GENERATORS[name].title
             short = SHORT.get(name, title)
-        out.append({"name": name, "title": title, "short": short, "svg": svg(name)})
+        out.append({"name": name, "title": title, "short": short})
     return tuple(out)
 
 

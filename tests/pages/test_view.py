@@ -61,7 +61,7 @@ def test_the_thumbnails_show_the_page_data_sets_and_the_links_choice(page, names
     picker = _picker(at)
     assert picker["names"] == names
     assert picker["selected"] == names[0] == at.selectbox(key="data").value
-    assert all(item["svg"].startswith("<svg") for item in picker["items"])
+    assert [item["name"] for item in picker["items"]] == names
     linked = open_page(f"lessons/{page}.py", {"data": names[1]})
     assert _picker(linked)["selected"] == names[1] == linked.selectbox(key="data").value
 
@@ -70,3 +70,13 @@ def test_the_thumbnails_follow_the_select_box():
     at = open_page("lessons/regression.py")
     at.selectbox(key="data").set_value("outliers").run()
     assert _picker(at)["selected"] == "outliers"
+
+
+def test_every_generator_has_a_thumbnail_of_its_points():
+    from probnn import data as pdata
+    from ui import thumbnails
+
+    for name in pdata.GENERATORS:
+        picture = thumbnails.svg(name)
+        assert picture.startswith("<svg") and picture.count("<path") >= 1, name
+    assert thumbnails.svg("blobs").count("<path") == 2  # one path per class
