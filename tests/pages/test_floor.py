@@ -37,7 +37,13 @@ def test_floor_line_and_gap_on_every_page_with_synthetic_data(key):
     line = status(at)
     assert f"floor H(Y|X) **{number(expected)}** nats" in line
     assert f"KL(truth ‖ model) ≈ **{gap}** nats" in line
-    assert f"**{gap}** nats" in results(at)["right"]
+    right = results(at)["right"]
+    assert f"**{gap}** nats" in right
+    # and the paired estimate: the truth's own loss on the same test points taken away
+    ds = page.live(at).run.dataset
+    own = float(-truth.log_prob(ds, ds.X_test, ds.y_test).mean())
+    assert f"itself scores **{number(own)}** nats" in right
+    assert f"the truth's own = **{number(test_loss - own)}** nats" in right
     # said once under the formula, with the sampling caveat folded away
     captions = [c.value for c in at.caption]
     assert any(c.startswith(f"**Floor H(Y|X) = {number(expected)} nats**") for c in captions)
