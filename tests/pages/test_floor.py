@@ -81,3 +81,20 @@ def test_no_floor_for_a_csv():
     assert "H(Y|X)" not in status(at)
     assert any(c.value.startswith("Floor unknown for your own data") for c in at.caption)
     assert not any("the gap is an estimate" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize(
+    ("key", "query"),
+    [
+        ("binary", {"lik": "gaussian_probability"}),  # a density over a 0/1 label
+        ("regression", {"data": "counts", "lik": "gaussian"}),  # a density over counts
+    ],
+)
+def test_a_loss_of_another_kind_than_the_truth_gets_the_floor_but_no_kl(key, query):
+    page = TrainingPage(key)
+    at = page.click(page.open({**query, "steps": 10}), "train")
+    assert not at.exception
+    line = status(at)
+    assert "floor H(Y|X)" in line and "not a KL" in line and "KL(truth" not in line
+    assert live_frame(at)["floor"]["gap"].startswith("gap ")
+    assert "itself scores" not in results(at)["right"]  # no paired KL either
