@@ -687,8 +687,16 @@ function sizes(r, radius) {
 // Under the map or fit, when the points are sized by their surprise: what the size says.
 function surpriseKey(g, r, x, y) {
   if (!r.size_by_surprise) return;
-  const mean = r.surprise_mean === null || r.surprise_mean === undefined ? "" : `; mean over the training points ${fmt(r.surprise_mean)} nats`;
-  text(g, `point area: surprise −log q(y|x)${mean}`, x, y, { size: 16, colour: INK });
+  const head = "point area: surprise \u2212log q(y|x)";
+  const known = r.surprise_mean !== null && r.surprise_mean !== undefined;
+  const mean = known ? `mean over the training points ${fmt(r.surprise_mean)} nats` : "";
+  g.font = `16px ${FONT}`;
+  if (!mean || x + g.measureText(`${head}; ${mean}`).width <= g.canvas.clientWidth - 4) {
+    text(g, mean ? `${head}; ${mean}` : head, x, y, { size: 16, colour: INK });
+  } else {
+    text(g, head, x, y, { size: 16, colour: INK }); // a narrow panel: on two lines
+    text(g, mean, x, y + 22, { size: 16, colour: INK });
+  }
 }
 
 // True when every finite value is above 0 (a log scale can show them all).
@@ -844,8 +852,8 @@ function draw(entry, parent, d) {
     }
     copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 3.2, dpr, 0, sizes(r, 3.2)));
     polyline(g, box, map, r.x, r.mean, r.colour, [], 3);
-    legendFit(g, r, box.x, box.y + box.h + 58);
-    surpriseKey(g, r, box.x, box.y + box.h + 88);
+    const below = legendFit(g, r, box.x, box.y + box.h + 58);
+    surpriseKey(g, r, box.x, below + 30);
   }
 }
 
@@ -908,8 +916,9 @@ function floorLine(g, box, map, floor, test) {
 function panelLayout(width, d) {
   const base = d.height || 470;
   if (!d.right) return { height: base, curves: base, leftWidth: width, map: null };
-  const legend = d.right.kind === "map" && d.right.names.length > 3 ? 170 : 150;
+  let legend = d.right.kind === "map" && d.right.names.length > 3 ? 170 : 150;
   if (width < 600) {
+    legend += 40; // a narrow panel's legends take more lines
     const curves = 420;
     const size = Math.max(160, width - 70 - 14);
     return { height: curves + 16 + size + legend, curves, leftWidth: width, map: { x: 70, y: curves + 16, size } };
@@ -1161,6 +1170,7 @@ function legendMap(g, r, x, y) {
 }
 
 function legendFit(g, r, x, y, mean = true) {
+  const x0 = x;
   r.names.forEach((name, i) => {
     const s = r.styles[i];
     marker(g, s.shape, x + 6, y, 4.5);
@@ -1172,15 +1182,22 @@ function legendFit(g, r, x, y, mean = true) {
     g.font = `16px ${FONT}`;
     x += 16 + g.measureText(name).width + 20;
   });
-  if (!mean) return;
+  if (!mean) return y;
+  const start = x0;
   x = lineKey(g, x, y, r.colour, [], "mean");
   if (r.lo && r.hi) {
+    g.font = `16px ${FONT}`;
+    if (x + 32 + g.measureText("mean \u00b1 2 sd").width > g.canvas.clientWidth - 4) {
+      x = start; // a narrow panel: the band's key on a line of its own
+      y += 24;
+    }
     g.globalAlpha = 0.22;
     g.fillStyle = r.colour;
     g.fillRect(x, y - 8, 26, 16);
     g.globalAlpha = 1;
     text(g, "mean \u00b1 2 sd", x + 32, y, { size: 16, colour: INK });
   }
+  return y;
 }
 
 // ------------------------------------------------------------------------ tooltips
