@@ -98,3 +98,22 @@ def test_a_loss_of_another_kind_than_the_truth_gets_the_floor_but_no_kl(key, que
     assert "floor H(Y|X)" in line and "not a KL" in line and "KL(truth" not in line
     assert live_frame(at)["floor"]["gap"].startswith("gap ")
     assert "itself scores" not in results(at)["right"]  # no paired KL either
+
+
+CASES = [
+    ("binary", name) for name in ("moons", "blobs", "circles", "xor", "spiral")
+] + [("multiclass", "multi_blobs"), ("multiclass", "multi_spirals")] + [
+    ("regression", name) for name in ("heteroscedastic", "sine", "linear", "outliers", "counts")
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("key", "name"), CASES)
+def test_every_synthetic_data_set_has_its_floor_on_the_page(key, name):
+    page = TrainingPage(key)
+    at = page.open({"data": name})
+    assert not at.exception
+    settings = _settings(at, key)
+    assert settings.dataset == name
+    expected = truth.floor(name, **dict(settings.data_params)).value
+    assert live_frame(at)["floor"]["value"] == pytest.approx(expected)
+    assert f"floor H(Y|X) **{number(expected)}** nats" in status(at)
