@@ -13,6 +13,7 @@
 const S = (window.__probnnA11y = window.__probnnA11y || { on: false, timer: 0 });
 
 export default function () {
+  installKeys();
   if (S.on) return;
   S.on = true;
   const run = () => {

@@ -12,7 +12,6 @@ if the select box had been used.
 from __future__ import annotations
 
 import functools
-import json
 
 import numpy as np
 import streamlit as st
@@ -22,7 +21,7 @@ from ui.charts import PALETTE
 
 __all__ = ["current", "picker", "svg"]
 
-POINTS = 90  # points drawn in a thumbnail
+POINTS = 70  # points drawn in a thumbnail (its SVG travels with every script run: small)
 SIZE = 56  # the thumbnail's drawing box, in SVG units (and about in pixels)
 CSV = "csv"
 SHORT = {  # a word under each thumbnail (the full title is its name for a screen reader)
@@ -33,8 +32,6 @@ SHORT = {  # a word under each thumbnail (the full title is its name for a scree
 }  # fmt: skip
 
 _JS = r"""
-const PICTURES = __PICTURES__; // name -> SVG markup, drawn once by the server (ui/thumbnails.py)
-
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   let row = parentElement.querySelector(".probnn-thumbs");
@@ -54,7 +51,7 @@ export default function (component) {
       b.dataset.name = item.name;
       b.title = item.title;
       b.setAttribute("aria-label", item.title);
-      b.innerHTML = (PICTURES[item.name] || "") + `<span aria-hidden="true">${item.short}</span>`;
+      b.innerHTML = item.svg + `<span aria-hidden="true">${item.short}</span>`;
       b.addEventListener("click", () => {
         if (b.getAttribute("aria-pressed") !== "true") setTriggerValue("pick", item.name);
       });
@@ -103,7 +100,7 @@ def svg(name: str) -> str:
     ds = pdata.make(name, seed=0)
     X = ds.X_train.numpy()[:POINTS]
     y = ds.y_train.numpy()[:POINTS]
-    pad, r = 4.0, 1.7
+    pad, r = 4.0, 1.5
     if X.shape[1] >= 2:
         xs, ys = _scaled(X[:, 0], pad, SIZE - pad), _scaled(X[:, 1], SIZE - pad, pad)
         groups = [(PALETTE[int(c) % len(PALETTE)], y == c) for c in np.unique(y)]
@@ -113,8 +110,7 @@ def svg(name: str) -> str:
     paths = []
     for colour, mask in groups:
         d = "".join(
-            f"M{a - r:.1f} {b - r:.1f}h{2 * r:g}v{2 * r:g}h{-2 * r:g}z"
-            for a, b in zip(xs[mask], ys[mask], strict=True)
+            f"M{a - r:.0f} {b - r:.0f}h3v3h-3z" for a, b in zip(xs[mask], ys[mask], strict=True)
         )
         paths.append(f'<path d="{d}" fill="{colour}"/>')
     return (
@@ -123,15 +119,9 @@ def svg(name: str) -> str:
     )
 
 
-def _pictures() -> str:
-    """Every thumbnail, as a JavaScript object literal: the pictures travel once, in the
-    component's code, instead of with every script run."""
-    return json.dumps({name: svg(name) for name in [*pdata.GENERATORS, CSV]})
-
-
 _PICKER = st.components.v2.component(
     "probnn_thumbnails",
-    js=_JS.replace("__PICTURES__", _pictures()),
+    js=_JS,
     css=_CSS,
     isolate_styles=False,
 )
@@ -146,7 +136,7 @@ def _items(names: tuple[str, ...]) -> tuple[dict, ...]:
         else:
             title = pdata.GENERATORS[name].title
             short = SHORT.get(name, title)
-        out.append({"name": name, "title": title, "short": short})
+        out.append({"name": name, "title": title, "short": short, "svg": svg(name)})
     return tuple(out)
 
 

@@ -1,5 +1,6 @@
 """Accessibility in Chromium: axe-core (the npm package in tests/e2e/axe, installed by
-.ci/run) finds no serious or critical violation on any page, a chart's toolbar is one
+.ci/run) finds no serious or critical violation on any page, every chart has a text
+summary as its accessible name, a chart's toolbar is one
 tab stop, a label written in LaTeX is spoken as words, and every formula has words."""
 
 from __future__ import annotations
@@ -40,6 +41,12 @@ def test_axe_finds_nothing_serious(tab, axe_script, url, name):
     tab.page.wait_for_timeout(600)  # the page-wide fixes run after each redraw
     tab.page.add_script_tag(path=axe_script)
     assert tab.page.evaluate(SCAN) == []
+    # every chart has a text summary of its own, not Vega's "Vega visualization"
+    names = tab.page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]"
+        ".map(c => c.getAttribute('aria-label'))"
+    )
+    assert all(n and n != "Vega visualization" for n in names), names
 
 
 def test_a_chart_toolbar_is_one_tab_stop_and_labels_are_words(tab):

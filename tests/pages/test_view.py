@@ -62,6 +62,7 @@ def test_the_thumbnails_show_the_page_data_sets_and_the_links_choice(page, names
     assert picker["names"] == names
     assert picker["selected"] == names[0] == at.selectbox(key="data").value
     assert [item["name"] for item in picker["items"]] == names
+    assert all(item["svg"].startswith("<svg") for item in picker["items"])
     linked = open_page(f"lessons/{page}.py", {"data": names[1]})
     assert _picker(linked)["selected"] == names[1] == linked.selectbox(key="data").value
 

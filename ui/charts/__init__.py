@@ -27,6 +27,8 @@ __all__ = [
     "base",
     "finish",
     "spec",
+    "described",
+    "peak_text",
 ]
 
 # The theme's categorical colours (see .streamlit/config.toml), in a fixed order so a
@@ -120,3 +122,38 @@ def with_data(chart_spec: dict, **datasets) -> dict:
     out = dict(chart_spec)
     out["datasets"] = dict(datasets)
     return out
+
+
+def described(builder, words):
+    """``builder`` whose charts carry a short text summary, ``words(*args, **kwargs)``:
+    what the chart shows and its key number. Vega-Lite's top-level ``description``
+    becomes the chart's accessible name in the browser (what a screen reader says for
+    it, instead of "Vega visualization")."""
+    import functools
+
+    @functools.wraps(builder)
+    def build(*args, **kwargs):
+        chart = builder(*args, **kwargs)
+        try:
+            text = words(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - a summary never stops a chart
+            text = ""
+        return chart.properties(description=text) if text else chart
+
+    return build
+
+
+def peak_text(frame, x: str, y: str, by: str | None = None, *, what: str = "highest") -> str:
+    """ "<series>: highest <y> 0.3989 at <x> = 0" for each series of a long-form frame."""
+    if not isinstance(frame, pd.DataFrame) or frame.empty or y not in frame or x not in frame:
+        return ""
+    groups = frame.groupby(by, sort=False) if by and by in frame else [("", frame)]
+    parts = []
+    for name, g in groups:
+        g = g[np.isfinite(pd.to_numeric(g[y], errors="coerce"))]
+        if g.empty:
+            continue
+        row = g.loc[g[y].idxmax() if what == "highest" else g[y].idxmin()]
+        head = f"{name}: " if name != "" else ""
+        parts.append(f"{head}{what} {y} {number(row[y])} at {x} = {number(row[x])}")
+    return "; ".join(parts)

@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 import pyarrow as pa
 
-from ui.charts import INK, PALETTE, TITLE_SIZE, spec, unit_title
+from ui.charts import INK, PALETTE, TITLE_SIZE, described, number, spec, unit_title
 from ui.charts import finish as _finish
 
 __all__ = [
@@ -331,3 +331,35 @@ def with_marker(chart_spec: dict, x1: float, x2: float) -> dict:
     }
     out["layer"] = [*chart_spec["layer"], ring]
     return out
+
+
+# A short text summary of each chart (its accessible name): what it shows, its key number.
+def _density_words(points, ellipses, bounds, **_):
+    n = len(points) if isinstance(points, pd.DataFrame) else 0
+    return f"The {n} training points by class, with contours of each class's fitted Gaussian density p(x | y)."
+
+
+def _posterior_words(grid, points, bounds, **_):
+    if isinstance(grid, pd.DataFrame) and "p1" in grid and len(grid):
+        share = float((grid["p1"] > 0.5).mean())
+        return (
+            f"p(y = 1 | x) over the plane as colour, from 0 to 1, with the data on top; "
+            f"class 1 is the more probable on {share:.0%} of the plane."
+        )
+    return "p(y = 1 | x) over the plane as colour, from 0 to 1, with the data on top."
+
+
+def _curve_words(summary, metric, **_):
+    frame = summary[summary["metric"] == metric]
+    if frame.empty:
+        return ""
+    biggest = frame[frame["size"] == frame["size"].max()]
+    ends = "; ".join(
+        f"{MODEL_TITLES.get(r.model, r.model)}: {number(r.mean)}" for r in biggest.itertuples()
+    )
+    return f"A learning curve: mean {metric.replace('_', ' ')} over seeds against the training-set size. At {int(biggest['size'].iloc[0])} points, {ends}."
+
+
+density_chart = described(density_chart, _density_words)
+posterior_chart = described(posterior_chart, _posterior_words)
+curve_chart = described(curve_chart, _curve_words)

@@ -19,7 +19,18 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from ui.charts import HEIGHT, LABEL_SIZE, PALETTE, TITLE_SIZE, base, number, spec, unit_title
+from ui.charts import (
+    HEIGHT,
+    LABEL_SIZE,
+    PALETTE,
+    TITLE_SIZE,
+    base,
+    described,
+    number,
+    peak_text,
+    spec,
+    unit_title,
+)
 from ui.charts import finish as _finish
 
 __all__ = [
@@ -360,3 +371,54 @@ def trace_chart(
             ],
         )
     )
+
+
+# A short text summary of each chart (its accessible name): what it shows, its key number.
+def _distribution_words(frame, *, kind="continuous", **_):
+    what = "Bars of the probability p(x)" if kind == "discrete" else "Curves of the density p(x)"
+    series = list(dict.fromkeys(frame["series"])) if "series" in frame else ["p(x)"]
+    return f"{what} of {', '.join(map(str, series))} against x. " + peak_text(
+        frame, "x", "p", "series" if "series" in frame else None
+    )
+
+
+def _contribution_words(frame, *, unit="nats", **_):
+    total = float(frame["contribution"].sum()) if "contribution" in frame else float("nan")
+    return f"The terms of the entropy, one per x: -p(x) log p(x) in {unit}. " + (
+        f"They add up to about {number(total)} {unit} (for a pmf exactly H(p))."
+        if total == total
+        else ""
+    )
+
+
+def _info_bar_words(h_p, kl, unit, **_):
+    return (
+        f"Two bars of equal length: H(p, q) = {number(h_p + kl)} {unit} is H(p) = "
+        f"{number(h_p)} {unit} plus KL(p || q) = {number(kl)} {unit}."
+    )
+
+
+def _sweep_words(frame, *, param_title="the parameter", unit="nats", argmin=None, **_):
+    low = "" if argmin is None else f" Both are lowest at {param_title} = {number(argmin)}."
+    return f"H(p, q) and KL(p || q) in {unit} as {param_title} of q changes.{low}"
+
+
+def _trace_words(frame, *, y_title="value", unit=None, **_):
+    last = (
+        frame.sort_values("step").groupby("series", sort=False).tail(1)
+        if "series" in frame
+        else frame.tail(1)
+    )
+    ends = (
+        "; ".join(f"{r.series}: {number(r.value)}" for r in last.itertuples())
+        if "series" in frame
+        else ""
+    )
+    return f"{unit_title(y_title, unit)} at each gradient step. Last values: {ends}."
+
+
+distribution_chart = described(distribution_chart, _distribution_words)
+contribution_chart = described(contribution_chart, _contribution_words)
+info_bar_chart = described(info_bar_chart, _info_bar_words)
+sweep_chart = described(sweep_chart, _sweep_words)
+trace_chart = described(trace_chart, _trace_words)

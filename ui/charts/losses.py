@@ -20,7 +20,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ui.charts import HEIGHT, PALETTE, unit_title, with_data
+from ui.charts import HEIGHT, PALETTE, described, unit_title, with_data
 from ui.charts import spec as _spec
 
 __all__ = [
@@ -310,3 +310,45 @@ def fits_chart(
         )
     )  # fmt: skip
     return _big(drawn + dots)
+
+
+# A short text summary of each chart (its accessible name): what it shows, its key number.
+def _bernoulli_words(frame, x="pi", **_):
+    return (
+        "The loss in nats of one example with label y = 1 and with y = 0, against the "
+        + ("predicted probability pi." if x == "pi" else "logit z.")
+        + " Cross-entropy grows without bound where the model is confidently wrong; "
+        "squared error stays below 1."
+    )
+
+
+def _categorical_words(frame, x="p_true", **_):
+    return (
+        "The loss in nats of one example against "
+        + (
+            "the probability of its true class."
+            if x == "p_true"
+            else "the logit margin of its true class."
+        )
+        + " It is 0 when that probability is 1 and grows without bound as it goes to 0."
+    )
+
+
+def _regression_words(frame, what="loss", highlight=None, **_):
+    shown = "the loss above its minimum" if what == "loss" else "the pull d loss / d r"
+    return f"For each likelihood, {shown} against the residual r = y - mu; zero at r = 0."
+
+
+def _poisson_words(frame, **_):
+    return "The Poisson loss in nats of one count against the predicted rate; each curve is lowest where the rate equals the count."
+
+
+def _fits_words(points, lines, **_):
+    return "A sample as dots (the outlier in red) and the line fitted under each likelihood: Gaussian, Laplace and Student-t."
+
+
+bernoulli_chart = described(bernoulli_chart, _bernoulli_words)
+categorical_chart = described(categorical_chart, _categorical_words)
+regression_chart = described(regression_chart, _regression_words)
+poisson_chart = described(poisson_chart, _poisson_words)
+fits_chart = described(fits_chart, _fits_words)

@@ -49,7 +49,7 @@ def controls(spec: PageSpec, usable: bool):
             on_click=on_button,
             args=(spec.key, name),
         )
-    keys.shortcuts(spec.key, usable, f"Step ×{STEP_SIZE}", state_key(spec, "buttons"))
+    keys.shortcuts()
     return train_slot
 
 
