@@ -38,3 +38,16 @@ def test_peak_text_skips_what_is_not_finite():
     frame = pd.DataFrame({"x": [0.0, 1.0, 2.0], "y": [float("inf"), 2.0, 1.0]})
     assert peak_text(frame, "x", "y") == "highest y 2 at x = 1"
     assert peak_text(frame, "x", "y", what="lowest") == "lowest y 1 at x = 2"
+
+
+def test_axis_and_legend_text_is_16_px_or_more():
+    from ui.charts import losses
+
+    frame = pd.DataFrame({"x": [0, 1], "p": [0.5, 0.5], "series": ["p", "p"]})
+    specs = [
+        info.finish(info.distribution_chart(frame, kind="discrete")).to_dict(),
+        losses.spec(losses.bernoulli_chart("curves")),
+    ]
+    for spec in specs:
+        assert spec["config"]["axis"]["labelFontSize"] >= 16
+        assert spec["config"]["legend"]["labelFontSize"] >= 16

@@ -35,8 +35,8 @@ __all__ = [
 # series keeps its colour across charts: data/p first, model/q second.
 PALETTE = ["#1f5fbf", "#e8710a", "#1a9850", "#c2185b", "#7b3fb5", "#00838f", "#8d6e00", "#5f6368"]
 HEIGHT = 260  # default chart height in pixels; readable on a projector
-LABEL_SIZE = 14  # axis labels, legend labels: readable on a projector
-TITLE_SIZE = 15
+LABEL_SIZE = 16  # axis labels, legend labels: readable on a projector (16 px at any width)
+TITLE_SIZE = 17
 INK = "#222222"  # axis and legend text
 
 

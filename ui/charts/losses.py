@@ -63,9 +63,9 @@ def _chart(data: Data, height: int) -> alt.Chart:
 def _big(chart):
     """Axis and legend text large enough to read on a projector."""
     return chart.configure_axis(
-        labelFontSize=14, titleFontSize=15, titleFontWeight="normal", labelColor="#333333",
+        labelFontSize=16, titleFontSize=17, titleFontWeight="normal", labelColor="#333333",
         titleColor="#222222",
-    ).configure_legend(labelFontSize=14, labelColor="#222222")  # fmt: skip
+    ).configure_legend(labelFontSize=16, labelColor="#222222")  # fmt: skip
 
 
 FIT_LABELS = {
@@ -88,7 +88,7 @@ def _colour(colours: list[str] | None = None, **legend: Any) -> alt.Color:
 
 def _legend(columns: int = 2, title: str | None = None) -> alt.Legend:
     return alt.Legend(orient="bottom", title=title, columns=columns, labelLimit=320,
-                      labelFontSize=14, symbolStrokeWidth=3)  # fmt: skip
+                      labelFontSize=16, symbolStrokeWidth=3)  # fmt: skip
 
 
 def _ordered(frame: pd.DataFrame, columns: list[str], **extra: Any) -> pd.DataFrame:
