@@ -13,6 +13,7 @@ import streamlit as st
 
 from probnn import truth
 from ui.charts import number
+from ui.text import plain
 
 if TYPE_CHECKING:  # annotations only: the context builds its results with this module
     from ui.training_page.context import Context
@@ -56,7 +57,7 @@ def floor_of_frame(ctx: Context, test: float) -> dict | None:
 
 CAVEAT = (
     "The floor is a property of the data's generator, not of this sample: H(Y|X) = "
-    "E_x[H(p(y|x))], computed from the generator's own construction ({method}). The "
+    "E_x[H(p(y|x))], computed from the generator's own construction. {method}. The "
     "test loss is an average over {n:,} test points, so it scatters around the model's "
     "expected loss by its sampling error (about ±{se} nats here): the gap is an "
     "estimate, and a model close to the truth can show a gap a little below 0. On these "
@@ -85,7 +86,7 @@ def floor_note(ctx: Context | None) -> None:
     with st.expander("About the floor and the gap"):
         st.caption(
             CAVEAT.format(
-                method=ctx.floor.method.rstrip("."),
+                method=plain(ctx.floor.method.rstrip(".")),
                 n=len(ds.y_test),
                 se=se,
                 own=own,
