@@ -828,6 +828,14 @@ function draw(entry, parent, d) {
     }
     const map = frame(g, box, xdm, ydm, { xTitle: r.x_title, yTitle: r.y_title, grid: false });
     layout.boxes.push({ kind: "map", box, map });
+    if (r.truth) {
+      // the true p(y|x) in place of the model's: say so on the picture
+      const note = "the truth: Bayes-optimal p(y|x)";
+      g.font = `bold 16px ${FONT}`;
+      g.fillStyle = "rgba(255,255,255,0.85)";
+      g.fillRect(box.x + 6, box.y + 6, g.measureText(note).width + 12, 26);
+      text(g, note, box.x + 12, box.y + 19, { weight: "bold", colour: INK });
+    }
     copyLayer(g, pointLayer(entry, box, map, r.points, r.styles, 4, dpr, 0, sizes(r, 4)));
     const below = legendMap(g, r, box.x, box.y + box.h + 58);
     surpriseKey(g, r, box.x, below + 26);

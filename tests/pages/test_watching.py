@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from probnn import live
+from probnn import live, truth
 from tests.pages.link_model import Browser
 from tests.pages.training_helpers import TrainingPage, live_frame, status
+from ui.charts import training as charts
 from ui.training_page import pace as pace_module
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -85,3 +86,31 @@ def test_mean_surprise_over_the_training_points_is_the_training_loss(key):
     run.step(10)
     expected = live.surprise(run.run, ds.X_train.numpy(), ds.y_train.numpy())
     assert surprise == pytest.approx(expected, rel=1e-4, abs=1e-6)
+
+
+@pytest.mark.parametrize("key", ["binary", "multiclass"])
+def test_the_map_can_show_the_true_p_y_given_x_in_place_of_the_models(key):
+    browser = Browser(f"lessons/{key}.py", {"steps": "10", "pace": "fastest"})
+    ctx = browser.at.session_state[f"tp.{key}.ctx"]
+    expected = charts.picture(
+        charts.probability_colours(truth.bayes_grid(ctx.dataset, ctx.xs, ctx.ys))
+    )
+    browser.at.button(key=f"tp.{key}.b_train").click().run()
+    model = live_frame(browser.at)["right"]
+    assert model["truth"] is False and model["picture"] != expected
+    browser.change("truth", True)
+    assert browser.link["truth"] == "true"
+    right = live_frame(browser.at)["right"]
+    assert right["truth"] is True and right["picture"] == expected
+    assert browser.at.session_state[f"tp.{key}.live"].snapshot().step == 10  # same run
+
+
+def test_no_truth_to_show_for_a_fit_or_a_csv():
+    regression = TrainingPage("regression").open()
+    assert not [t for t in regression.toggle if t.key == "truth"]
+    page = TrainingPage("binary")
+    rows = "".join(f"{i % 7},{(i * 3) % 5},{i % 2}\n" for i in range(60))
+    at = page.open({"data": "csv"})
+    page.upload(at, "points.csv", ("x1,x2,label\n" + rows).encode())
+    assert not at.exception
+    assert not [t for t in at.toggle if t.key == "truth"]

@@ -211,7 +211,9 @@ def live_panel_data(
     log scale, drawn so when every loss is above 0) and ``surprise`` (the points sized by
     their surprise -log q(y|x) under the current model: ``view["surprise"]``, one per
     point, which the hover shows in any case, with ``view["surprise_mean"]``, its mean
-    over the training points).
+    over the training points) and ``truth`` (the map shows the true p(y|x), the picture
+    ``right["truth"]``, in place of the model's; the frame's ``right["truth"]`` then
+    says True).
     """
     options = options or {}
     frame = {
@@ -254,7 +256,12 @@ def live_panel_data(
     if right is not None and view is not None:
         if right["kind"] == "map" and "rgb" in view:
             gradient = None if view.get("multi") else right["gradient"]
-            frame["right"] = dict(right, picture=picture(view["rgb"]), gradient=gradient)
+            shown = picture(view["rgb"])
+            truth = bool(options.get("truth")) and right.get("truth") is not None
+            if truth:  # the true p(y|x) in place of the model's
+                shown = right["truth"]
+                gradient = gradient and dict(gradient, title="true " + gradient["title"])
+            frame["right"] = dict(right, picture=shown, gradient=gradient, truth=truth)
         elif right["kind"] == "fit" and "mean" in view:
             band = "lo" in view and bool(np.isfinite(view["lo"]).any())
             frame["right"] = dict(
@@ -265,6 +272,8 @@ def live_panel_data(
                 hi=_live(view["hi"]) if band else None,
             )
         if frame["right"] is not None:
+            if frame["right"]["kind"] == "map":
+                frame["right"]["truth"] = bool(frame["right"].get("truth") is True)
             surprise = view.get("surprise")
             count = len(right["points"]["x"])
             ok = surprise is not None and len(surprise) == count
@@ -458,6 +467,8 @@ def compare_panel_data(
     (``height`` None).
     """
     colours = _run_colours(runs)
+    if "truth" in right:  # the true p(y|x) picture is the live panel's only
+        right = {k: v for k, v in right.items() if k != "truth"}
     frame = {
         "id": panel_id,
         "kind": "compare",

@@ -60,6 +60,7 @@ class Context:
                 class_names=self.names,
                 features=dataset.feature_names[:2],
             )
+            self.panel["truth"] = self._truth_picture()
         elif not self.classification and self.d == 1:
             (lo, hi), (ylo, yhi) = dataset.bounds(0.05)[:2]
             self.curve_x = np.linspace(lo, hi, CURVE)
@@ -70,6 +71,17 @@ class Context:
                 y_title=dataset.target_name,
                 y_domain=self.y_domain,
             )
+
+    def _truth_picture(self) -> dict | None:
+        """The true (Bayes-optimal) p(y|x) on the map's grid, as the live panel's picture,
+        on the model's colour scale; None without a known truth."""
+        if self.floor is None:
+            return None
+        try:
+            probs = truth.bayes_grid(self.dataset, self.xs, self.ys)
+        except (pdata.DataError, ValueError, ArithmeticError):
+            return None
+        return charts.picture(charts.probability_colours(probs))
 
     def _points(self) -> pd.DataFrame:
         """The data drawn under the model: at most MAX_DRAWN points (a seeded subsample)."""

@@ -1,8 +1,9 @@
 """How a run is watched, not what it computes: its pace (steps per second), the loss
-axis's scale and whether the data points show their surprise. URL-bound like every
-setting, but none of them is part of the :class:`~ui.training_page.spec.Settings`:
-changing one never starts a new run. The pace applies to the page's run at once (also
-mid-run); the two views go with every frame the context draws (``Context.options``)."""
+axis's scale, whether the data points show their surprise and whether the map shows the
+true p(y|x) in place of the model's. URL-bound like every setting, but none of them is
+part of the :class:`~ui.training_page.spec.Settings`: changing one never starts a new
+run. The pace applies to the page's run at once (also mid-run); the views go with every
+frame the context draws (``Context.options``)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ def pace_value(choice) -> float | None:
 
 
 def view_options(spec: PageSpec, lv: live.LiveRun | None, ctx) -> None:
-    """One row: the pace of the run, a log scale for the loss axis, and the points of the
-    map or fit sized by their surprise -log q(y|x) under the current model."""
+    """The pace of the run, a log scale for the loss axis, the points of the map or fit
+    sized by their surprise -log q(y|x) under the current model, and (on a map of data
+    with a known truth) the true p(y|x) in place of the model's."""
     if ctx is None:
         return
     pace_col = st.container()
@@ -54,6 +56,15 @@ def view_options(spec: PageSpec, lv: live.LiveRun | None, ctx) -> None:
         "its size; hover a point to read it. Their mean over the training points is the "
         "training loss.",
     )
-    ctx.options = {"log": bool(log), "surprise": bool(surprise)}
+    shown_truth = False
+    if ctx.panel is not None and ctx.panel.get("truth") is not None:
+        shown_truth = widgets.toggle(
+            "Show the true p(y|x)",
+            "truth",
+            help="The map shows the Bayes-optimal p(y|x) of the data's generator, the truth "
+            "the network is trying to learn, in place of the network's own; turn it off to "
+            "compare.",
+        )
+    ctx.options = {"log": bool(log), "surprise": bool(surprise), "truth": bool(shown_truth)}
     if lv is not None:
         lv.set_pace(pace_value(pace))
