@@ -172,7 +172,10 @@ def slider(
     default = spec.cast(default)
     _check_spec(spec, key, low, high, default)
     _follow(key, default, lambda v: spec.cast(min(max(v, low), high)), (low, high, spec.step))
-    shown = label or (f"${spec.symbol}$ ({spec.name})" if spec.symbol else spec.name)
+    from ui.info_pages import meaning  # imports this module: at call time
+
+    # the symbol in LaTeX and what it means ("$\sigma$ (standard deviation)")
+    shown = label or (f"${spec.symbol}$ ({meaning(spec)})" if spec.symbol else spec.name)
     value = where.slider(
         shown,
         min_value=spec.cast(low),
