@@ -365,6 +365,27 @@ def test_live_panel_floor_log_scale_and_surprise():
     assert odd["right"]["surprise"] is None and odd["right"]["size_by_surprise"] is False
 
 
+def test_live_panel_floor_carries_the_truths_own_line_and_short_texts():
+    floor = {
+        "value": 0.2079,
+        "label": "floor H(Y|X) = 0.2079 nats",
+        "label_short": "H(Y|X) = 0.2079",
+        "own": np.float32(0.139),
+        "own_label": "truth on this test set = 0.139 nats",
+        "own_short": "test set: 0.139",
+        "gap": "KL ≈ 0.0006 nats",
+        "gap_short": "KL ≈ 0.0006",
+    }
+    args = {"label": "x", "steps": 2, "curves": CURVES, "metric_name": "accuracy"}
+    frame = charts.live_panel_data("p", floor=floor, **args)["floor"]
+    assert frame == {**floor, "own": pytest.approx(0.139)}
+    assert type(frame["own"]) is float
+    json.dumps(frame, allow_nan=False)
+    # an unknown truth's loss is no second line; the floor stays
+    nan = charts.live_panel_data("p", floor=dict(floor, own=float("nan")), **args)["floor"]
+    assert "own" not in nan and nan["value"] == pytest.approx(0.2079)
+
+
 def test_the_comparison_carries_the_floor_when_given():
     static = charts.panel_map(
         {"x0": -1.0, "x1": 1.0, "y0": -1.0, "y1": 1.0},

@@ -206,8 +206,10 @@ def live_panel_data(
     :func:`panel_fit` (or None: curves only), completed from ``view`` (the observed
     picture ``url``, or the fitted ``x, mean, lo, hi``). ``floor``: the data's floor
     H(Y|X) drawn as a labelled line on the loss chart, ``value`` (nats), ``label`` and
-    ``gap`` (the text of test loss - floor, None before the first evaluation); None: no
-    line (a user's CSV has no known floor). ``options``: ``log`` (the loss axis on a
+    ``gap`` (the text of the gap, None before the first evaluation), optionally ``own``
+    (the truth's own loss on the test points, a second line that the gap is measured to)
+    with ``own_label``, and shorter texts for a narrow chart (``label_short``,
+    ``gap_short``, ``own_short``); None: no line (a user's CSV has no known floor). ``options``: ``log`` (the loss axis on a
     log scale, drawn so when every loss is above 0) and ``surprise`` (the points sized by
     their surprise -log q(y|x) under the current model: ``view["surprise"]``, one per
     point, which the hover shows in any case, with ``view["surprise_mean"]``, its mean
@@ -253,6 +255,12 @@ def live_panel_data(
             "label": str(floor["label"]),
             "gap": None if floor.get("gap") is None else str(floor["gap"]),
         }
+        for key in ("label_short", "gap_short", "own_label", "own_short"):
+            if floor.get(key) is not None:
+                frame["floor"][key] = str(floor[key])
+        own = floor.get("own")
+        if own is not None and np.isfinite(own):
+            frame["floor"]["own"] = float(own)
     if right is not None and view is not None:
         if right["kind"] == "map" and "rgb" in view:
             gradient = None if view.get("multi") else right["gradient"]

@@ -38,9 +38,7 @@ class Context:
         self.spec, self.settings, self.dataset = spec, settings, dataset
         self.lik = likelihoods.get(settings.config.likelihood, **settings.config.likelihood_params)
         self.classification = dataset.is_classification
-        self.names = list(
-            dataset.class_names or [f"class {k}" for k in range(dataset.n_classes or 2)]
-        )
+        self.names = class_names(dataset, settings)
         self.d = dataset.n_features
         self.metric_name = self.lik.metric_name or "metric"
         self.metric_domain = (0.0, 1.0) if self.metric_name == "accuracy" else (None, None)
@@ -187,6 +185,18 @@ class Context:
         return live.LiveRun.create(
             config, self.dataset, init_state=init_state, observe=observe, **kwargs
         )
+
+
+def class_names(dataset: pdata.Dataset, settings: Settings) -> list[str]:
+    """The classes' names in the legend and the hover: a CSV's own labels; for generated
+    data with more than two classes "class 1" .. "class C", as the formulas number them
+    (label k - 1 in PyTorch); a binary label stays "class 0" / "class 1", the values of
+    y in the Bernoulli's formula."""
+    n = dataset.n_classes or 2
+    names = list(dataset.class_names or [f"class {k}" for k in range(n)])
+    if settings.source == "synthetic" and n > 2 and names == [f"class {k}" for k in range(n)]:
+        return [f"class {k + 1}" for k in range(n)]
+    return names
 
 
 def floor_of(dataset: pdata.Dataset) -> truth.Floor | None:

@@ -14,7 +14,7 @@ from probnn import live, training
 from ui import frames, live_panel
 from ui.charts import number
 from ui.charts import training as charts
-from ui.training_page.floor import floor_line, paired_text
+from ui.training_page.floor import floor_line
 from ui.training_page.spec import PageSpec, state_key
 
 if TYPE_CHECKING:  # annotations only: the context builds its results with this module
@@ -86,9 +86,6 @@ def results_block(
     test = (snap.view or {}).get("curves", {}).get("test", float("nan"))
     line = floor_line(ctx, test)
     right += "  \n" + line[:1].upper() + line[1:] + "."
-    paired = paired_text(ctx, test)
-    if paired:
-        right += "  \n" + paired
     download = None
     if stream is not None and stream.history is not None:
         download = {
