@@ -501,12 +501,36 @@ function range(arrays) {
 
 // ------------------------------------------------------------------------ drawing
 
-function text(g, value, x, y, { size = 16, weight = "normal", colour = MUTED, align = "left", baseline = "middle" } = {}) {
+// Where each text of the frame being painted went (device pixels: its corners through
+// the canvas's transform); paint() names them on the canvas (data-texts).
+let TEXTS = [];
+
+function text(g, value, x, y, { size = 16, weight = "normal", colour = MUTED, align = "left", baseline = "middle", halo = false } = {}) {
   g.font = `${weight} ${size}px ${FONT}`;
   g.fillStyle = colour;
   g.textAlign = align;
   g.textBaseline = baseline;
+  if (halo) {
+    // a white edge: readable where it crosses a curve or a grid line
+    g.save();
+    g.strokeStyle = "rgba(255,255,255,0.9)";
+    g.lineWidth = 4;
+    g.lineJoin = "round";
+    g.strokeText(value, x, y);
+    g.restore();
+  }
   g.fillText(value, x, y);
+  const m = g.measureText(value);
+  const t = g.getTransform();
+  const corners = [
+    [x - m.actualBoundingBoxLeft, y - m.actualBoundingBoxAscent],
+    [x + m.actualBoundingBoxRight, y + m.actualBoundingBoxDescent],
+    [x - m.actualBoundingBoxLeft, y + m.actualBoundingBoxDescent],
+    [x + m.actualBoundingBoxRight, y - m.actualBoundingBoxAscent],
+  ].map(([a, b]) => [t.a * a + t.c * b + t.e, t.b * a + t.d * b + t.f]);
+  const xs = corners.map((c) => c[0]);
+  const ys = corners.map((c) => c[1]);
+  TEXTS.push([String(value), Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)]);
 }
 
 function vtext(g, value, x, y, options) {
@@ -745,10 +769,16 @@ function surface(entry, parent, d, minWidth, fixed) {
 
 // Paint a frame; the canvas then names where its plots are (data-boxes: kind, x, y, w,
 // h in CSS pixels), for tests and tools that look at the picture.
+// Its texts too (data-texts: text, left, top, right, bottom in CSS pixels).
 function paint(entry, parent, d) {
+  TEXTS = [];
   draw(entry, parent, d);
   const boxes = (entry.layout ? entry.layout.boxes : []).map(({ kind, box }) => [kind, box.x, box.y, box.w, box.h]);
   entry.canvas.dataset.boxes = JSON.stringify(boxes);
+  const dpr = window.devicePixelRatio || 1;
+  const round = (v) => Math.round((v / dpr) * 10) / 10;
+  entry.canvas.dataset.texts = JSON.stringify(TEXTS.map(([t, ...xy]) => [t, ...xy.map(round)]));
+  TEXTS = [];
 }
 
 function draw(entry, parent, d) {
@@ -772,14 +802,19 @@ function draw(entry, parent, d) {
   const loss = { x: 66, y: 34, w: leftWidth - 82, h: Math.round(height * 0.46) };
   // on a log scale (asked for, and every loss above 0) the curves are drawn as log10
   const raw = d.floor && isFinite(d.floor.value) ? d.floor : null;
-  const log = Boolean(d.log) && positive(d.series.map((s) => s.y).concat(raw ? [[raw.value]] : []));
+  // the truth's own loss on the test points: the second line, the one the gap goes to
+  const own = raw && raw.own !== undefined && raw.own !== null && isFinite(raw.own) ? raw.own : null;
+  const lines = raw ? [raw.value].concat(own === null ? [] : [own]) : [];
+  const log = Boolean(d.log) && positive(d.series.map((s) => s.y).concat([lines]));
   const ys = d.series.map((s) => (log ? s.y.map((v) => (v > 0 ? Math.log10(v) : null)) : s.y));
-  const floor = raw && { ...raw, value: log ? Math.log10(raw.value) : raw.value };
+  const scaled = (v) => (log ? Math.log10(v) : v);
+  const floor = raw && { ...raw, value: scaled(raw.value), own: own === null ? null : scaled(own) };
   let [lo, hi] = range(ys);
+  const [flo, fhi] = range([lines.map(scaled)]);
   if (!isFinite(lo) && floor) {
     // no curve yet: the floor in a range that a first loss will not upset much
-    [lo, hi] = log ? [floor.value - 1, Math.max(0, floor.value + 1)] : [Math.min(0, floor.value), Math.max(1, 2 * floor.value)];
-  } else if (floor) [lo, hi] = [Math.min(lo, floor.value), Math.max(hi, floor.value)];
+    [lo, hi] = log ? [flo - 1, Math.max(0, fhi + 1)] : [Math.min(0, flo), Math.max(1, 2 * fhi)];
+  } else if (floor) [lo, hi] = [Math.min(lo, flo), Math.max(hi, fhi)];
   if (!isFinite(lo)) [lo, hi] = log ? [-2, 0] : [0, 1];
   if (!log && lo >= 0 && lo < 0.4 * hi) lo = 0;
   const xd = { lo: 0, hi: Math.max(1, d.steps), fixed: false };
@@ -866,56 +901,112 @@ function draw(entry, parent, d) {
 }
 
 // The floor H(Y|X) of the data: a labelled horizontal line on the loss chart (no model's
-// expected test loss goes below it), and the gap from it to the latest test loss, the KL
-// divergence of the model from the truth, as a bracket at the test curve's last point.
+// expected test loss goes below it); when the frame has it and it differs visibly, a
+// thin second line, the truth's own loss on this test set; and the gap from the latest
+// test loss to that line (the KL estimate), a bracket at the test curve's last point.
+// Every label stays inside the plot (clear of the axis' tick labels), in the shorter of
+// its texts when the longer does not fit, with a white edge where it crosses a curve.
 const FLOOR = "#2e7d32";
 function floorLine(g, box, map, floor, test) {
-  const y = Math.round(map.py(floor.value)) + 0.5;
-  if (y < box.y || y > box.y + box.h + 1) return;
+  const level = (v) => Math.round(map.py(v)) + 0.5;
+  const inside = (y) => y >= box.y && y <= box.y + box.h + 1;
+  const yF = level(floor.value);
+  const hasOwn = floor.own !== null && floor.own !== undefined && isFinite(floor.own);
+  const yO = hasOwn ? level(floor.own) : yF;
+  const second = hasOwn && Math.abs(yO - yF) >= 4 && inside(yO); // a line of its own
   g.save();
   g.strokeStyle = FLOOR;
-  g.lineWidth = 2;
-  g.setLineDash([10, 5]);
-  g.beginPath();
-  g.moveTo(box.x, y);
-  g.lineTo(box.x + box.w, y);
-  g.stroke();
+  if (inside(yF)) {
+    g.lineWidth = 2;
+    g.setLineDash([10, 5]);
+    g.beginPath();
+    g.moveTo(box.x, yF);
+    g.lineTo(box.x + box.w, yF);
+    g.stroke();
+  }
+  if (second) {
+    g.lineWidth = 1.25;
+    g.setLineDash([2, 3]);
+    g.beginPath();
+    g.moveTo(box.x, yO);
+    g.lineTo(box.x + box.w, yO);
+    g.stroke();
+  }
   g.setLineDash([]);
+  const labels = []; // { text, x, y, align, bold }
+  const right = box.x + box.w - 8;
+  const room = box.w - 16;
+  const bottom = box.y + box.h;
+  // the test loss at its last evaluation: the bracket's end
   const n = test && test.y ? test.y.length : 0;
   const last = n && floor.gap && test.y[n - 1] !== null && isFinite(test.y[n - 1]);
-  const Y = last ? Math.max(box.y, Math.min(box.y + box.h, map.py(test.y[n - 1]))) : y;
-  const under = Y > y + 0.5; // the test loss below the floor (by chance: a small test set)
-  // under the line, where no expected loss goes, on the right: clear of the curves (over
-  // it when the test loss has dipped below)
-  const below = box.y + box.h - y > 24 && !under;
-  text(g, floor.label, box.x + box.w - 8, below ? y + 13 : y - 12, { size: 16, colour: FLOOR, weight: "bold", align: "right" });
+  const Y = last ? Math.max(box.y, Math.min(bottom, map.py(test.y[n - 1]))) : null;
+  const target = hasOwn && inside(yO) ? yO : yF; // where the gap is measured to
+  // each line's label on the side away from the other line (and from the test curve
+  // when it has dipped below the floor)
+  const ownBelow = second && yO > yF;
+  const under = last && Y > target + 0.5;
+  if (inside(yF)) {
+    const above = second ? ownBelow : under || bottom - yF < 24;
+    labels.push({ text: fitting(g, [floor.label, floor.label_short], room, true), x: right, y: above ? yF - 12 : yF + 13, align: "right", bold: true });
+  }
+  if (second) {
+    const y = ownBelow ? yO + 13 : yO - 12;
+    labels.push({ text: fitting(g, [floor.own_label, floor.own_short], room, false), x: right, y, align: "right", bold: false });
+  }
   if (last) {
     const X = Math.round(map.px(test.x[n - 1])) + 0.5;
-    if (Math.abs(Y - y) > 6) {
+    if (Math.abs(Y - target) > 6) {
       g.strokeStyle = FLOOR;
       g.lineWidth = 1.5;
       g.beginPath();
       g.moveTo(X - 5, Y);
       g.lineTo(X + 5, Y);
       g.moveTo(X, Y);
-      g.lineTo(X, y);
-      g.moveTo(X - 5, y);
-      g.lineTo(X + 5, y);
+      g.lineTo(X, target);
+      g.moveTo(X - 5, target);
+      g.lineTo(X + 5, target);
       g.stroke();
     }
-    g.font = `16px ${FONT}`;
-    const room = g.measureText(floor.gap).width + 12;
-    const right = X + room < box.x + box.w;
-    if (Math.abs(Y - y) < 30) {
-      // a short bracket: the gap's text beyond it, on the side away from the floor's label
-      const at = under ? Math.min(box.y + box.h - 10, Math.max(Y, y) + 14) : Math.max(box.y + 10, Math.min(Y, y) - 14);
-      text(g, floor.gap, right ? X + 4 : X - 4, at, { size: 16, colour: FLOOR, align: right ? "left" : "right" });
-    } else {
-      const mid = Math.max(box.y + 10, Math.min(box.y + box.h - 10, (Y + y) / 2));
-      text(g, floor.gap, right ? X + 8 : X - 8, mid, { size: 16, colour: FLOOR, align: right ? "left" : "right" });
-    }
+    // left of the bracket when there is room there, else right of it
+    const leftRoom = X - 8 - (box.x + 8);
+    const rightRoom = box.x + box.w - 8 - (X + 8);
+    const onLeft = leftRoom >= rightRoom || fits(g, [floor.gap, floor.gap_short], leftRoom);
+    const words = fitting(g, [floor.gap, floor.gap_short], onLeft ? leftRoom : rightRoom, false);
+    // a short bracket: the text beside the pair, away from the lines' labels
+    const away = second ? !ownBelow : !under;
+    const y = Math.abs(Y - target) >= 30 ? (Y + target) / 2 : away ? Math.max(Y, target) + 14 : Math.min(Y, target) - 14;
+    labels.push({ text: words, x: onLeft ? X - 8 : X + 8, y, align: onLeft ? "right" : "left", bold: false });
+  }
+  // no two labels on one another, all of them inside the plot
+  labels.sort((p, q) => p.y - q.y);
+  for (let i = 1; i < labels.length; i++) labels[i].y = Math.max(labels[i].y, labels[i - 1].y + 20);
+  const over = labels.length ? labels[labels.length - 1].y - (bottom - 10) : 0;
+  if (over > 0) labels.forEach((l) => (l.y -= over));
+  for (const l of labels) l.y = Math.max(box.y + 10, l.y);
+  for (const l of labels) {
+    g.font = `${l.bold ? "bold " : ""}16px ${FONT}`;
+    const w = g.measureText(l.text).width;
+    // never past the plot's left edge (the y axis' tick labels are there)
+    const x = l.align === "right" ? Math.max(l.x, box.x + 4 + w) : Math.min(l.x, box.x + box.w - 4 - w);
+    text(g, l.text, Math.max(box.x + 4, x), l.y, { size: 16, colour: FLOOR, weight: l.bold ? "bold" : "normal", align: l.align, halo: true });
   }
   g.restore();
+}
+
+// True when the longest of `variants` fits in `room` px (16 px text).
+function fits(g, variants, room) {
+  g.font = `16px ${FONT}`;
+  return variants.some((v) => v && g.measureText(v).width <= room);
+}
+
+// The first (longest) of `variants` that fits in `room` px at 16 px; the shortest when
+// none does.
+function fitting(g, variants, room, bold) {
+  g.font = `${bold ? "bold " : ""}16px ${FONT}`;
+  const list = variants.filter(Boolean);
+  for (const v of list) if (g.measureText(v).width <= room) return v;
+  return list[list.length - 1];
 }
 
 // Where the parts of the live panel go at this width: the curves on the left and the
@@ -1133,9 +1224,17 @@ function spread(values, include) {
 }
 
 function legendMap(g, r, x, y) {
+  const x0 = x;
+  let below = false; // the class names under the colour scale, not beside it
   if (r.gradient) {
     text(g, r.gradient.title, x, y - 8, { size: 16, colour: INK });
-    const w = 180;
+    // the scale leaves room beside it for the names, one under the other (narrower, down
+    // to 100 px); where even that does not fit, the names go under it
+    g.font = `16px ${FONT}`;
+    const names = Math.max(0, ...r.names.map((name) => 16 + g.measureText(name).width));
+    const free = g.canvas.clientWidth - 4 - x - 34 - names;
+    below = free < 100;
+    const w = below ? Math.min(180, g.canvas.clientWidth - 4 - x - 16) : Math.min(180, free);
     const grad = g.createLinearGradient(x, 0, x + w, 0);
     r.gradient.stops.forEach(([at, colour]) => grad.addColorStop(at, colour));
     g.fillStyle = grad;
@@ -1143,7 +1242,7 @@ function legendMap(g, r, x, y) {
     g.strokeStyle = AXIS;
     g.lineWidth = 1;
     g.strokeRect(x + 0.5, y + 2.5, w, 14);
-    [0, 0.5, 1].forEach((t) => text(g, t.toFixed(1), x + t * w, y + 28, { align: "center" }));
+    [0, 0.5, 1].forEach((t) => text(g, t.toFixed(1), x + t * w, y + 28, { align: t ? (t < 1 ? "center" : "right") : "left" }));
     x += w + 34;
   } else {
     const title = "colour: most probable class (paler = less sure)";
@@ -1156,6 +1255,7 @@ function legendMap(g, r, x, y) {
     } else text(g, title, x, y - 8, { size: 16, colour: INK });
   }
   let yy = r.gradient ? y + 9 : y + 12;
+  if (below) [x, yy] = [x0, y + 52];
   const from = x; // where the names start (after the colour scale, when there is one)
   r.names.forEach((name, i) => {
     g.font = `16px ${FONT}`;
@@ -1268,6 +1368,7 @@ function describe(layout, X, Y) {
     const series = kind === "loss" ? d.series : [{ name: d.metric.title, x: d.metric.x, y: ys }];
     const lines = atStep(series, map.ix(X), kind === "loss" ? " nats" : percent ? " %" : "");
     if (kind === "loss" && d.floor) lines.push(esc(d.floor.label));
+    if (kind === "loss" && d.floor && d.floor.own_label) lines.push(esc(d.floor.own_label));
     return lines.length ? lines.join("<br>") : null;
   }
   const r = kind === "cmap" || kind === "cfit" ? d.top.right : d.right;

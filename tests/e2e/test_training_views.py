@@ -42,6 +42,12 @@ def wait_status(tab, pattern: str, timeout_ms: int = 180_000) -> None:
     )
 
 
+def texts(tab) -> list[tuple[str, float, float, float, float]]:
+    """Every text the live panel drew: the text, left, top, right, bottom (CSS px)."""
+    raw = tab.page.locator(CHART).first.get_attribute("data-texts")
+    return [tuple(t) for t in json.loads(raw)]
+
+
 def boxes(tab) -> dict[str, tuple[float, float, float, float]]:
     raw = tab.page.locator(CHART).first.get_attribute("data-boxes")
     return {kind: (x, y, w, h) for kind, x, y, w, h in json.loads(raw)}
@@ -71,13 +77,22 @@ def test_a_default_run_before_during_and_after(tab, shots, page):
     tab.shot(shots, f"default-{page}-3-after")
     print(f"{page}: default run, click to finished shown {seconds:.1f} s")
     # the floor: named in the status line, and in the loss chart's hover
+    # and the KL estimate: test loss minus the truth's own loss on the test points, never
+    # a bare negative number
     text = tab.page.locator(LINE, has_text="floor H(Y|X)").first.inner_text()
-    assert re.search(r"floor H\(Y\|X\) [0-9.]+ nats · gap test loss − floor", text), text
+    assert re.search(
+        r"floor H\(Y\|X\) [0-9.]+ nats · the truth on these test points [0-9.]+ nats · "
+        r"KL\(truth ‖ model\) ≈ test loss − truth's = "
+        r"(?:[0-9.e+-]+ nats|0 nats \(within sampling error: −[0-9.e+-]+\))",
+        text,
+    ), text
+    assert "≈ −" not in text and "= −" not in text, text
     x, y, w, h = boxes(tab)["loss"]
     panel.hover(position={"x": x + w * 0.5, "y": y + h * 0.5})
     tip = tab.page.locator(".probnn-live-tip").first
     tip.wait_for(timeout=10_000)
     assert "floor H(Y|X) = " in tip.inner_text()
+    assert "truth on this test set = " in tip.inner_text()
     assert tab.exceptions() == [] and tab.errors == []
 
 
@@ -167,4 +182,35 @@ def test_on_a_phone_the_panel_stacks_and_nothing_is_clipped(tab, shots, page):
     assert my > ly + lh  # the curves above, the map under them
     assert mx + mw <= box["width"] and lx + lw <= box["width"]
     assert my + mh <= box["height"]
+    assert tab.exceptions() == [] and tab.errors == []
+
+
+FLOOR_TEXTS = ("floor H(Y|X)", "H(Y|X) = ", "truth on this test set", "truth on test set", "KL ≈")
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1920, 1080), (390, 844)])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_text_of_the_panel_lies_inside_its_canvas(tab, shots, page, size):
+    view_at(tab, *size)
+    tab.open("")
+    tab.open(f"{page}?pace=fastest&steps=60", timeout_ms=120_000)
+    tab.page.get_by_role("button", name="Train", exact=True).click()
+    wait_status(tab, r"^Step 60 / 60 · finished")
+    tab.settle()
+    panel = tab.page.locator(CHART).first
+    panel.scroll_into_view_if_needed()
+    tab.shot(shots, f"texts-{page}-{size[0]}")
+    box = panel.bounding_box()
+    drawn = texts(tab)
+    assert any(t.startswith("floor H(Y|X)") or t.startswith("H(Y|X)") for t, *_ in drawn)
+    for t, left, top, right, bottom in drawn:
+        assert left >= -0.5 and right <= box["width"] + 0.5, (t, left, right, box["width"])
+        assert top >= -0.5 and bottom <= box["height"] + 0.5, (t, top, bottom, box["height"])
+    # the floor's, the truth's and the gap's labels stay inside the loss plot: clear of
+    # the axis' tick labels on its left
+    lx, ly, lw, lh = boxes(tab)["loss"]
+    for t, left, top, right, bottom in drawn:
+        if t.startswith(FLOOR_TEXTS):
+            assert lx <= left and right <= lx + lw, (t, left, right, lx, lw)
+            assert ly <= top and bottom <= ly + lh, (t, top, bottom, ly, lh)
     assert tab.exceptions() == [] and tab.errors == []

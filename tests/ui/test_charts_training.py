@@ -372,7 +372,7 @@ def test_live_panel_floor_carries_the_truths_own_line_and_short_texts():
         "label_short": "H(Y|X) = 0.2079",
         "own": np.float32(0.139),
         "own_label": "truth on this test set = 0.139 nats",
-        "own_short": "test set: 0.139",
+        "own_short": "truth on test set: 0.139",
         "gap": "KL ≈ 0.0006 nats",
         "gap_short": "KL ≈ 0.0006",
     }

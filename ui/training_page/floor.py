@@ -105,7 +105,7 @@ def floor_of_frame(ctx: Context, test: float) -> dict | None:
         own = truth_on_test(ctx)[1]
         out["own"] = own
         out["own_label"] = f"truth on this test set = {number(own)} nats"
-        out["own_short"] = f"test set: {number(own)}"
+        out["own_short"] = f"truth on test set: {number(own)}"
         if kl == kl:
             words = kl_words(kl)[1]
             out["gap"] = f"KL ≈ {words}"
