@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def cases(data) -> list[tuple[str, dict]]:
     out = []
     for name, g in data.GENERATORS.items():
-        default = g.spec("noise").default
-        for noise in sorted({0.0, 0.01, 0.1, default, 0.5, 1.0}):
+        spec = g.spec("noise")  # the smallest step, then fractions of the slider's range
+        tops = (0.1 * spec.high, spec.default, 0.5 * spec.high, spec.high)
+        for noise in sorted({0.0, 0.01, *(round(v, 4) for v in tops)}):
             if "n_classes" in g.defaults():
                 out += [(name, {"noise": noise, "n_classes": c}) for c in (3, 8)]
             else:

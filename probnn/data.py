@@ -255,12 +255,13 @@ def _noise_spec(default: float, high: float = 1.0, help: str = "") -> ParamSpec:
     )
 
 
-def _noise_help(sd: str, scale: str) -> str:
-    """The noise slider's help for a 2-D set: what its number is, as a standard deviation."""
+def _noise_help(shape: str) -> str:
+    """The noise slider's help for a 2-D set: its number is a standard deviation, in the
+    units of ``shape`` (the sizes of the set's pattern)."""
     return (
-        f"The standard deviation of the Gaussian added to each coordinate of a point is "
-        f"{sd} ({scale}; the data are then centred and rescaled together). 0 is clean; "
-        "more noise makes the classes overlap, and the floor H(Y|X) rises."
+        "Standard deviation of the Gaussian noise added to each coordinate of a point "
+        f"({shape}; the data are then centred and rescaled together). 0 is clean; more "
+        "noise makes the classes overlap and the floor H(Y|X) rises."
     )
 
 
@@ -294,6 +295,14 @@ def _uniform(shape, gen, low=0.0, high=1.0) -> torch.Tensor:
     return low + (high - low) * torch.rand(shape, generator=gen, dtype=torch.float64)
 
 
+def _noise_sd(noise: float) -> float:
+    """The standard deviation of the isotropic Gaussian a 2-D generator adds to each
+    coordinate of a point, in the generator's own units (before the common rescale), for
+    the setting ``noise``: the setting itself, so the slider's number means exactly that.
+    A blob's spread is this standard deviation. :mod:`probnn.truth` reads it here."""
+    return float(noise)
+
+
 def _unit_scale(X: torch.Tensor) -> torch.Tensor:
     """Centre each axis and divide by one common scale (the root mean variance), so a
     2-D pattern keeps its shape (circles stay round) at unit spread."""
@@ -304,7 +313,7 @@ def _unit_scale(X: torch.Tensor) -> torch.Tensor:
 def _draw_blobs(n, gen, *, noise):
     sizes = _class_sizes(n, 2)
     centres = torch.tensor([[-0.75, -0.75], [0.75, 0.75]], dtype=torch.float64)  # (2, 2)
-    sd = 0.1 + noise
+    sd = _noise_sd(noise)
     X = torch.cat([centres[k] + sd * _normal((m, 2), gen) for k, m in enumerate(sizes)])
     return X, _labels(sizes)
 
@@ -314,7 +323,7 @@ def _draw_moons(n, gen, *, noise):
     t0, t1 = (_uniform((m,), gen, 0.0, math.pi) for m in sizes)
     upper = torch.stack([t0.cos(), t0.sin()], dim=1)  # (n0, 2)
     lower = torch.stack([1.0 - t1.cos(), 0.5 - t1.sin()], dim=1)  # (n1, 2)
-    X = torch.cat([upper, lower]) + 0.5 * noise * _normal((n, 2), gen)
+    X = torch.cat([upper, lower]) + _noise_sd(noise) * _normal((n, 2), gen)
     return X, _labels(sizes)
 
 
@@ -324,7 +333,7 @@ def _draw_circles(n, gen, *, noise):
     for radius, m in zip((1.0, 0.5), sizes, strict=True):
         angle = _uniform((m,), gen, 0.0, 2 * math.pi)
         parts.append(radius * torch.stack([angle.cos(), angle.sin()], dim=1))
-    X = torch.cat(parts) + 0.3 * noise * _normal((n, 2), gen)
+    X = torch.cat(parts) + _noise_sd(noise) * _normal((n, 2), gen)
     return X, _labels(sizes)
 
 
@@ -336,20 +345,19 @@ def _draw_xor(n, gen, *, noise):
         s1 = torch.where(_uniform((m,), gen) < 0.5, -1.0, 1.0).double()
         s2 = s1 if k == 1 else -s1
         parts.append(mag * torch.stack([s1, s2], dim=1))
-    X = torch.cat(parts) + 0.5 * noise * _normal((n, 2), gen)
+    X = torch.cat(parts) + _noise_sd(noise) * _normal((n, 2), gen)
     return X, _labels(sizes)
 
 
 def _draw_spiral_arms(n, gen, c, turns, noise):
     sizes = _class_sizes(n, c)
-    spacing = 0.95 / (turns * c)  # radial distance between neighbouring arms
     parts = []
     for k, m in enumerate(sizes):
         t = _uniform((m,), gen)
         r = 0.05 + 0.95 * t
         theta = 2 * math.pi * (turns * t + k / c)
         parts.append(r[:, None] * torch.stack([theta.cos(), theta.sin()], dim=1))
-    X = torch.cat(parts) + 0.5 * spacing * noise * _normal((n, 2), gen)
+    X = torch.cat(parts) + _noise_sd(noise) * _normal((n, 2), gen)
     return X, _labels(sizes)
 
 
@@ -361,7 +369,7 @@ def _draw_multi_blobs(n, gen, *, noise, n_classes):
     sizes = _class_sizes(n, n_classes)
     angle = 2 * math.pi * torch.arange(n_classes, dtype=torch.float64) / n_classes + math.pi / 2
     centres = 2.0 * torch.stack([angle.cos(), angle.sin()], dim=1)  # (C, 2)
-    sd = 0.15 + noise
+    sd = _noise_sd(noise)
     X = torch.cat([centres[k] + sd * _normal((m, 2), gen) for k, m in enumerate(sizes)])
     return X, _labels(sizes)
 
@@ -485,7 +493,11 @@ GENERATORS: dict[str, Generator] = {
             _BIN,
             (
                 _n_spec(),
-                _noise_spec(0.65, help=_noise_help("0.1 + noise", "the centres are 2.1 apart")),
+                _noise_spec(
+                    0.75,
+                    1.1,
+                    _noise_help("a blob's spread; the centres are 2.1 apart"),
+                ),
             ),
             _gen_blobs,
             "Two round Gaussian clouds; a straight line separates them.",
@@ -497,7 +509,7 @@ GENERATORS: dict[str, Generator] = {
             _BIN,
             (
                 _n_spec(),
-                _noise_spec(0.6, help=_noise_help("0.5 × noise", "the half circles have radius 1")),
+                _noise_spec(0.3, 0.5, _noise_help("the half circles have radius 1")),
             ),
             _gen_moons,
             "Two interleaved half circles; the boundary has to bend.",
@@ -509,9 +521,7 @@ GENERATORS: dict[str, Generator] = {
             _BIN,
             (
                 _n_spec(),
-                _noise_spec(
-                    0.6, help=_noise_help("0.3 × noise", "the circles have radii 1 and 0.5")
-                ),
+                _noise_spec(0.18, 0.3, _noise_help("the circles have radii 1 and 0.5")),
             ),
             _gen_circles,
             "A small circle inside a large one; no straight line separates them.",
@@ -523,7 +533,7 @@ GENERATORS: dict[str, Generator] = {
             _BIN,
             (
                 _n_spec(),
-                _noise_spec(0.4, help=_noise_help("0.5 × noise", "the squares have side 0.9")),
+                _noise_spec(0.2, 0.5, _noise_help("the squares have side 0.9")),
             ),
             _gen_xor,
             "Opposite quadrants share a class; needs a hidden layer.",
@@ -536,10 +546,9 @@ GENERATORS: dict[str, Generator] = {
             (
                 _n_spec(),
                 _noise_spec(
-                    0.55,
-                    help=_noise_help(
-                        "0.5 × noise × the gap between the arms", "the spiral has radius 1"
-                    ),
+                    0.07,
+                    0.15,
+                    _noise_help("the spiral has radius 1 and its arms are 0.27 apart"),
                 ),
             ),
             _gen_spiral,
@@ -553,8 +562,9 @@ GENERATORS: dict[str, Generator] = {
             (
                 _n_spec(),
                 _noise_spec(
-                    0.85,
-                    help=_noise_help("0.15 + noise", "the centres sit on a circle of radius 2"),
+                    1.0,
+                    1.2,
+                    _noise_help("a blob's spread; the centres sit on a circle of radius 2"),
                 ),
                 _classes_spec("blobs"),
             ),
@@ -569,10 +579,9 @@ GENERATORS: dict[str, Generator] = {
             (
                 _n_spec(),
                 _noise_spec(
-                    0.5,
-                    help=_noise_help(
-                        "0.5 × noise × the gap between the arms", "the spiral has radius 1"
-                    ),
+                    0.08,
+                    0.16,
+                    _noise_help("the spiral has radius 1 and neighbouring arms are 0.95 / C apart"),
                 ),
                 _classes_spec("spiral arms"),
             ),

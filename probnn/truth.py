@@ -80,6 +80,7 @@ _CUT = 40.0  # nats: Gaussian terms this far below the largest are left out (e^-
 _GL = np.polynomial.legendre.leggauss(4)  # Gauss-Legendre nodes and weights on [-1, 1]
 _LOG_2PI = math.log(2 * math.pi)
 _SQRT3 = math.sqrt(3.0)  # 1-D inputs are uniform on [-sqrt 3, sqrt 3]
+_TINY_SD = 1e-150  # a blob spread below this (its square underflows) counts as 0
 
 
 @dataclass(frozen=True)
@@ -412,18 +413,21 @@ class _Blobs(_Classes):
         super().__init__(name, values)
         if name == "blobs":  # data._draw_blobs
             self.centres = np.array([[-0.75, -0.75], [0.75, 0.75]])
-            self.sd = 0.1 + self.noise
         else:  # data._draw_multi_blobs
             c = self.n_classes
             angle = 2 * np.pi * np.arange(c) / c + np.pi / 2
             self.centres = 2.0 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
-            self.sd = 0.15 + self.noise
+        self.sd = data._noise_sd(self.noise)  # a blob's spread is the noise
 
     def log_lik(self, X):
         d2 = ((X[:, None, :] - self.centres[None]) ** 2).sum(-1)  # (N, C)
+        if self.sd < _TINY_SD:  # the limit: the nearest centre takes all the probability
+            return _one_hot_log(-d2)
         return -d2 / (2 * self.sd**2) - _LOG_2PI - 2 * math.log(self.sd)
 
     def floor(self) -> Floor:
+        if self.sd < _TINY_SD:
+            return Floor(0.0, 0.0, "Exact: at noise 0 every point sits on its class's centre.")
         if self.n_classes > 2:
             return self._floor_by_draws(
                 _CLOSED_DRAWS, "Closed form: p(y|x) is a softmax of the Gaussian log-densities"
@@ -432,7 +436,19 @@ class _Blobs(_Classes):
         # across it x does not depend on y, so H(Y|X) = H(Y|z) for the projection z.
         s = self.sd
         d = float(np.linalg.norm(self.centres[1] - self.centres[0]))
-        z, w, w2 = _trapezoid(-d / 2 - 12 * s, d / 2 + 12 * s, min(s, s * s / d) / 4)
+        if d > 80 * s:  # misclassified mass below Phi(-40) ~ e^-800: 0 in double precision
+            return Floor(
+                0.0,
+                0.0,
+                "Exact to double precision: the centres are more than 80 spreads apart, so "
+                "p(y|x) is 0 or 1 wherever x has any density.",
+            )
+        # H(p(y|z)) is below 1e-24 where the log-odds d (z - z0) / s^2 exceed 60 in size:
+        # only that window around the boundary z0 is integrated
+        z0 = s * s * math.log(self.priors[0] / self.priors[1]) / d
+        reach = 60 * s * s / d
+        lo, hi = max(-d / 2 - 12 * s, z0 - reach), min(d / 2 + 12 * s, z0 + reach)
+        z, w, w2 = _trapezoid(lo, hi, min(s, s * s / d) / 4)
         lj = np.stack([-((z + d / 2) ** 2), -((z - d / 2) ** 2)], 1) / (2 * s * s)
         lj += np.log(self.priors) - 0.5 * _LOG_2PI - math.log(s)
         integrand = np.exp(_logsumexp(lj)) * _entropy_rows(_log_normalise(lj))
@@ -455,7 +471,7 @@ class _Circles(_Classes):
 
     def __init__(self, name, values):
         super().__init__(name, values)
-        self.sigma = 0.3 * self.noise
+        self.sigma = data._noise_sd(self.noise)
 
     def _log_lik_radius(self, rho: np.ndarray) -> np.ndarray:
         """log p(x | k) as a function of rho = |x| (N,) -> (N, 2).
@@ -503,7 +519,7 @@ class _Xor(_Classes):
 
     def __init__(self, name, values):
         super().__init__(name, values)
-        self.sigma = 0.5 * self.noise
+        self.sigma = data._noise_sd(self.noise)
 
     def _log_side(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """log densities of one coordinate on the positive side (uniform on [0.1, 1]
@@ -563,13 +579,12 @@ class _Curves(_Classes):
                 lambda t: np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], -1),
             ]
             self.t_range = (0.0, math.pi)
-            self.sigma = 0.5 * self.noise
         else:  # data._draw_spiral_arms
             c = self.n_classes
             turns = 1.75 if name == "spiral" else 1.0
             self.curves = [_spiral_arm(k, c, turns) for k in range(c)]
             self.t_range = (0.0, 1.0)
-            self.sigma = 0.5 * (0.95 / (turns * c)) * self.noise
+        self.sigma = data._noise_sd(self.noise)
         self._node_cache: dict[tuple[float, float], _Nodes] = {}
 
     def _nodes(self, reach: float, scale: float = 1.0) -> _Nodes:

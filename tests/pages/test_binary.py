@@ -28,11 +28,12 @@ open_page, click, live_of = PAGE.open, PAGE.click, PAGE.live
 
 def plain_run(steps: int, **kw) -> training.Run:
     """The run the page trains with its default settings, computed directly."""
+    name = kw.pop("data", "moons")  # the page's default: moons that overlap
     ds = data.make(
-        kw.pop("data", "moons"),
+        name,
         seed=kw.get("seed", 0),
         n=kw.pop("n", 400),
-        noise=kw.pop("noise", 0.6),  # the page's default: moons that overlap
+        noise=kw.pop("noise", data.GENERATORS[name].spec("noise").default),
     )
     cfg = training.TrainConfig(steps=steps, **{"likelihood": "bernoulli", **kw})
     run = training.Run(cfg, ds)

@@ -28,7 +28,7 @@ def test_renders_and_trains_like_probnn():
     assert status(at).startswith("**Step 0 / 20** · ready")
     at = click(at, "train")
     assert status(at).startswith("**Step 20 / 20** · finished")
-    ds = data.make("multi_blobs", seed=0, n=400, noise=0.85, n_classes=3)  # the defaults
+    ds = data.make("multi_blobs", seed=0, n=400, noise=1.0, n_classes=3)  # the defaults
     ref = training.Run(training.TrainConfig(likelihood="categorical", steps=20), ds)
     ref.advance(20)
     assert f"train loss **{number(float(ref.history.train_loss[19]))}** nats" in status(at)

@@ -119,7 +119,7 @@ def test_generative_answer_a_smaller_prior_shrinks_class_1():
 
 
 def test_binary_answer_less_noise_lowers_the_floor():
-    floors = [truth.floor("moons", noise=noise).value for noise in (0.6, 0.3, 0.1)]
+    floors = [truth.floor("moons", noise=noise).value for noise in (0.3, 0.15, 0.05)]
     assert floors[0] > floors[1] > floors[2] >= 0
     assert floors[2] < 1e-3
 

@@ -59,7 +59,11 @@ def test_registry_covers_every_task_and_required_sets():
         assert all(p.help for p in g.params)
         n = g.spec("n")
         assert (n.low, n.high, n.default, n.integer) == (20, 2000, 400, True)
-        assert 0.0 <= g.spec("noise").low < g.spec("noise").high <= 1.0
+        assert 0.0 <= g.spec("noise").low < g.spec("noise").high <= 1.2
+        if g.raw is not None:  # a 2-D set: the number is a standard deviation, in stated units
+            assert g.spec("noise").help.startswith(
+                "Standard deviation of the Gaussian noise added to each coordinate of a point ("
+            )
         if g.task == "multiclass":
             c = g.spec("n_classes")
             assert (c.low, c.high, c.integer) == (3, 8, True)
@@ -166,6 +170,56 @@ def test_two_d_inputs_have_unit_scale(name):
     assert (X.var(0).mean() - 1).abs() < 1e-3  # one common scale for both axes
 
 
+TWO_D = [k for k, g in GENERATORS.items() if g.raw is not None]
+
+
+def _raw_draw(name: str, noise: float, m: int = 4000, seed: int = 8):
+    """m points of a 2-D generator before the common rescale, other knobs at default."""
+    g = GENERATORS[name]
+    other = {k: v for k, v in g.defaults().items() if k not in ("n", "noise")}
+    X, y = g.raw(m, torch.Generator().manual_seed(seed), noise=noise, **other)
+    return X.numpy(), y.numpy()
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 1.0])
+@pytest.mark.parametrize("name", TWO_D)
+def test_noise_is_the_standard_deviation_added_to_each_coordinate(name, fraction):
+    # the same seed draws the same pattern at every noise level, then adds noise * N(0, I):
+    # the difference from the noiseless draw is that Gaussian, coordinate by coordinate
+    noise = fraction * GENERATORS[name].spec("noise").high
+    clean, y0 = _raw_draw(name, 0.0)
+    noisy, y = _raw_draw(name, noise)
+    np.testing.assert_array_equal(y, y0)
+    dev = noisy - clean  # (4000, 2)
+    se = noise / math.sqrt(2 * len(dev))  # standard error of a sample standard deviation
+    for j in range(2):
+        assert abs(dev[:, j].std() - noise) < 4 * se
+        assert abs(dev[:, j].mean()) < 4 * noise / math.sqrt(len(dev))
+    assert abs(np.corrcoef(dev.T)[0, 1]) < 4 / math.sqrt(len(dev))
+
+
+@pytest.mark.parametrize("name", ["blobs", "multi_blobs"])
+def test_a_blobs_spread_around_its_centre_is_the_noise(name):
+    clean, _ = _raw_draw(name, 0.0)
+    noise = 0.4
+    X, y = _raw_draw(name, noise)
+    for k in np.unique(y):
+        centre = np.unique(clean[y == k], axis=0)
+        assert len(centre) == 1  # at noise 0 every point of a class is on its centre
+        dev = X[y == k] - centre  # (m, 2)
+        se = noise / math.sqrt(2 * len(dev))
+        assert np.abs(dev.std(axis=0) - noise).max() < 4 * se
+
+
+def test_a_circles_radial_scatter_is_the_noise():
+    # for noise small against the radius, |x| - r is close to one coordinate of the noise
+    noise = 0.02
+    X, y = _raw_draw("circles", noise, m=20_000)
+    radius = np.where(y == 0, 1.0, 0.5)
+    scatter = np.hypot(X[:, 0], X[:, 1]) - radius
+    assert scatter.std() == pytest.approx(noise, rel=0.03)
+
+
 @pytest.mark.parametrize("name", ["linear", "sine", "heteroscedastic", "outliers", "counts"])
 def test_one_d_inputs_are_uniform_with_unit_spread(name):
     X, _ = _all(make(name, seed=0, n=2000))
@@ -237,7 +291,7 @@ def test_unknown_name_lists_valid_names():
     [
         ({"n": 5}, r"n=5 is outside \[20, 2000\]; use a value from 20 to 2000"),
         ({"n": 100.5}, r"n=100.5 must be a whole number"),
-        ({"noise": "lots"}, r"noise='lots' is not a number; use a value from 0 to 1"),
+        ({"noise": "lots"}, r"noise='lots' is not a number; use a value from 0 to 1.1"),
         ({"noise": float("nan")}, r"noise=nan is not finite"),
         ({"n_classes": 2}, r"blobs has no parameter n_classes; its parameters are n, noise"),
         ({"n": True}, r"n='True' is not a number"),
