@@ -18,6 +18,8 @@ settings   the settings panel (URL-bound widgets) -> Settings and the data set
 upload     the CSV panel: a user's table, its target and features
 context    what drawing a run needs (:class:`Context`); ``observe`` for the thread
 view       the status line and the live panel of the page's run; its frame stream
+floor      the floor H(Y|X) of the data and the KL estimate above it: texts and lines
+pace       how a run is watched: its pace, the loss axis' log scale, the surprise
 results    the block shown when a run rests: calibration or residuals, history
 controls   Train, Pause, Resume, Step, Reset
 watch      the script's loop that redraws runs the browser does not stream
