@@ -259,6 +259,22 @@ def test_curve_density_matches_scipy_quad(name, noise):
                 assert got == pytest.approx(math.log(value), abs=1e-3)
 
 
+@pytest.mark.parametrize(("name", "params"), [("multi_spirals", {"noise": 0.1, "n_classes": 8}),
+                                              ("moons", {"noise": 0.3})])  # fmt: skip
+def test_curve_density_is_the_same_summed_group_by_group_or_all_at_once(name, params, monkeypatch):
+    t = model(name, **params)
+    X, _ = fresh(name, m=500, seed=6, **params)
+    nodes = t._nodes(8 * t.sigma)
+    monkeypatch.setattr(truth, "_DENSE", 1.0)  # never all at once
+    by_group = truth._curve_log_lik(X, nodes, t.sigma)
+    monkeypatch.setattr(truth, "_DENSE", -1.0)  # always
+    at_once = truth._curve_log_lik(X, nodes, t.sigma)
+    # group by group leaves out terms more than 40 nats below a point's largest
+    close = by_group > by_group.max(axis=1, keepdims=True) - 20
+    np.testing.assert_allclose(at_once[close], by_group[close], rtol=1e-9)
+    assert (at_once >= by_group - 1e-9).all()
+
+
 def test_xor_density_is_a_product_of_normal_cdf_differences():
     t = model("xor", noise=0.25)
     s = t.sigma
