@@ -163,3 +163,15 @@ def test_a_gap_that_is_not_a_kl_keeps_its_sign_and_its_name():
     assert "gap test loss − floor **−0.0579** nats (not a KL" in line
     assert "KL(" not in line
     assert floor_module.floor_of_frame(ctx, 0.15)["gap"] == "gap −0.0579 nats"
+
+
+@pytest.mark.parametrize("key", ["binary", "multiclass"])
+def test_the_map_names_classes_as_the_page_s_formula_counts_them(key):
+    at = TrainingPage(key).open()
+    assert not at.exception
+    names = live_frame(at)["right"]["names"]
+    n = len(names)
+    # a Bernoulli's y is 0 or 1; the categorical formula counts classes c = 1..C
+    first = 0 if key == "binary" else 1
+    assert names == [f"class {k}" for k in range(first, first + n)]
+    assert (n == 2) == (key == "binary")
