@@ -323,16 +323,24 @@ def _dense_sums(X: np.ndarray, nodes: _Nodes, two_s2: float) -> tuple[np.ndarray
     (n, K), as matrix products (where most groups are near most points, this is faster
     than group by group, and it leaves out no term)."""
     px, py = nodes.x.ravel(), nodes.y.ravel()  # (T,)
-    d2 = (X * X).sum(1)[:, None] + (px * px + py * py)[None]
-    d2 -= 2.0 * (X @ np.stack([px, py]))  # (n, T), as in _near_blocks
-    ref = d2.min(axis=1)
-    d2 -= ref[:, None]
-    d2 *= -1.0 / two_s2
-    d2 += nodes.log_w.ravel()[None]  # padding: -inf, a term of 0
-    np.exp(d2, out=d2)
-    r = nodes.x.shape[1]
-    classes = np.repeat(nodes.label, r)[:, None] == np.arange(nodes.n_classes)[None]  # (T, K)
-    return ref, d2 @ classes.astype(np.float64)
+    p2, p = px * px + py * py, -2.0 * np.stack([px, py])  # (T,), (2, T)
+    log_w = nodes.log_w.ravel()  # padding: -inf, a term of 0
+    classes = np.repeat(nodes.label, nodes.x.shape[1])[:, None] == np.arange(nodes.n_classes)
+    classes = classes.astype(np.float64)  # (T, K)
+    ref, acc = np.empty(len(X)), np.empty((len(X), nodes.n_classes))
+    rows = max(64, (1 << 18) // len(px))  # blocks of about 2 MB, which stay in cache
+    for a in range(0, len(X), rows):
+        x = X[a : a + rows]
+        d2 = x @ p  # (rows, T): |x|^2 + |c|^2 - 2 x.c, as in _near_blocks
+        d2 += p2[None]
+        d2 += (x * x).sum(1)[:, None]
+        ref[a : a + rows] = d2.min(axis=1)
+        d2 -= ref[a : a + rows, None]
+        d2 *= -1.0 / two_s2
+        d2 += log_w[None]
+        np.exp(d2, out=d2)
+        acc[a : a + rows] = d2 @ classes
+    return ref, acc
 
 
 def _chunks(n: int, nodes: _Nodes):
