@@ -166,15 +166,15 @@ def floor_note(ctx: Context | None) -> None:
         return
     if ctx.gap_is_kl:
         what = (
-            "what lies above it is the KL divergence of the model from the truth, "
-            "estimated as test loss − the truth's own loss on the same test points"
+            ": the KL divergence of the model from the truth, estimated as test loss − "
+            "the truth's own loss on the same test points"
         )
     else:
-        what = "test loss − floor is a gap, not a KL: this loss is not −log p(y|x)"
+        what = "; test loss − floor is a gap, not a KL: this loss is not −log p(y|x)"
     st.caption(
         f"**Floor H(Y|X) = {number(ctx.floor.value)} nats**: the lowest expected test loss "
         "any model can reach on this data (the entropy of y given x under the generator). "
-        f"Training can only remove what lies above it: {what}. "
+        f"Training can only remove what lies above it{what}. "
         "Move the noise slider and the floor moves."
     )
     ds = ctx.dataset
