@@ -175,3 +175,19 @@ def test_the_map_names_classes_as_the_page_s_formula_counts_them(key):
     first = 0 if key == "binary" else 1
     assert names == [f"class {k}" for k in range(first, first + n)]
     assert (n == 2) == (key == "binary")
+
+
+@pytest.mark.parametrize("key", ["binary", "multiclass"])
+def test_a_default_run_shows_the_paired_kl_and_no_bare_negative_one(key):
+    page = TrainingPage(key)
+    at = page.click(page.open({"pace": "fastest"}), "train")
+    assert not at.exception
+    assert status(at).startswith("**Step 500 / 500** · finished")
+    ds = page.live(at).run.dataset
+    own = float(-truth.log_prob(ds, ds.X_test, ds.y_test).mean())
+    test_loss = live.curves(page.live(at).run)["test"]
+    bold, words = floor_module.kl_words(test_loss - own)
+    assert f"KL(truth ‖ model) ≈ test loss − truth's = {bold}" in status(at)
+    assert live_frame(at)["floor"]["gap"] == f"KL ≈ {words}"
+    for text in (status(at), results(at)["right"], live_frame(at)["floor"]["gap"]):
+        assert not re.search(r"(≈|=) \**[−-]", text), text  # a KL is never shown below 0
