@@ -264,7 +264,7 @@ def test_learning_curve_shape_and_summary():
 
 def test_on_blobs_the_generative_model_does_well_with_few_points():
     # overlapping Gaussian blobs: the generative assumption holds exactly
-    means = _curve_means("blobs", 1.0, "logistic")
+    means = _curve_means("blobs", 1.1, "logistic")
     for size in (10, 20):
         row = means.loc[size]
         assert row[("log_loss", "generative")] < row[("log_loss", "discriminative")]
@@ -277,7 +277,7 @@ def test_on_blobs_the_generative_model_does_well_with_few_points():
 
 
 def test_when_the_assumption_breaks_the_discriminative_model_wins_at_large_n():
-    means = _curve_means("moons", 0.3, "mlp")
+    means = _curve_means("moons", 0.15, "mlp")
     big = means.loc[300]
     assert big[("log_loss", "discriminative")] < 0.5 * big[("log_loss", "generative")]
     assert big[("accuracy", "discriminative")] > big[("accuracy", "generative")]
