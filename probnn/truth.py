@@ -82,7 +82,7 @@ _GL = np.polynomial.legendre.leggauss(4)  # Gauss-Legendre nodes and weights on 
 _LOG_2PI = math.log(2 * math.pi)
 _SQRT3 = math.sqrt(3.0)  # 1-D inputs are uniform on [-sqrt 3, sqrt 3]
 _DENSE = 0.3  # share of (point, group) pairs kept above which all nodes are summed at once
-_TINY_SD = 1e-150  # a blob spread below this (its square underflows) counts as 0
+_TINY_SD = 1e-150  # a blob spread or circles' noise below this (its square underflows) is 0
 
 
 @dataclass(frozen=True)
@@ -521,13 +521,21 @@ class _Circles(_Classes):
 
     def log_lik(self, X):
         rho = np.hypot(X[:, 0], X[:, 1])
-        if self.sigma == 0:
+        if self.sigma < _TINY_SD:
             return _one_hot_log(-np.abs(rho[:, None] - self.radii))
         return self._log_lik_radius(rho)
 
     def floor(self) -> Floor:
         if self.sigma == 0:
             return Floor(0.0, 0.0, "Exact: at noise 0 the two circles do not touch.")
+        gap = float(self.radii[0] - self.radii[1])
+        if gap > 80 * self.sigma:  # a point nearer the other circle: below Phi(-40) ~ e^-800
+            return Floor(
+                0.0,
+                0.0,
+                "Exact to double precision: the circles are more than 80 noise standard "
+                "deviations apart, so p(y|x) is 0 or 1 wherever x has any density.",
+            )
         s = self.sigma
         width = max(min(s, 2 * s * s), s / 10)  # the densities' and the posterior's scales
         values = []

@@ -107,6 +107,17 @@ def test_noise_zero_separates_the_classes(name):
     assert f.value == pytest.approx(0.0, abs=1e-6)
 
 
+@pytest.mark.parametrize("name", ["blobs", "circles"])
+def test_a_tiny_noise_gives_a_floor_of_zero_and_a_clean_posterior(name):
+    # a few noise standard deviations are far below the gap between the classes
+    for noise in (1e-3, 1e-9, 1e-300):
+        assert truth.floor(name, noise=noise).value == pytest.approx(0.0, abs=1e-300)
+        ds = data.make(name, seed=1, n=60, noise=noise)
+        X, y = torch.cat([ds.X_train, ds.X_test]), torch.cat([ds.y_train, ds.y_test])
+        p = truth.posterior(ds, X)
+        assert np.isfinite(p).all() and (p.argmax(1) == y.numpy()).all()
+
+
 @pytest.mark.parametrize("name", ["linear", "sine", "heteroscedastic", "outliers"])
 def test_regression_without_noise_has_no_floor(name):
     f = truth.floor(name, noise=0.0)
