@@ -34,6 +34,10 @@ export default function () {
     attributeFilter: ["aria-label"],
   });
   window.addEventListener("resize", later);
+  // a formula's width changes without a change to the page's elements (its fonts load,
+  // a column narrows): each formula box is watched for its size too
+  S.sizes = new ResizeObserver(later);
+  if (document.fonts && document.fonts.ready) document.fonts.ready.then(later);
   document.addEventListener("keydown", toolbarKeys, true);
   run();
 }
@@ -46,6 +50,10 @@ function fix(root) {
     if (words !== el.getAttribute("aria-label")) el.setAttribute("aria-label", words);
   }
   for (const box of root.querySelectorAll(".katex-display")) {
+    if (!box.dataset.probnnSized) {
+      box.dataset.probnnSized = "1";
+      S.sizes.observe(box);
+    }
     const scrolls = box.scrollWidth > box.clientWidth + 1;
     if (scrolls && box.tabIndex !== 0) {
       box.tabIndex = 0;

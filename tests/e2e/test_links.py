@@ -56,6 +56,11 @@ def choose(tab: Tab, key: str, option: str) -> None:
     kind = widget.get_attribute("data-testid")
     box = page.locator(f".st-key-{key}")
     if kind == "stSelectbox":
+        # scrolled into view first and the scroll's events let through (two frames): a
+        # select box closes its list when the page scrolls, and a click that scrolls the
+        # page to the box would see its list close again at once
+        box.scroll_into_view_if_needed()
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         box.locator("input[role=combobox]").click()
         page.get_by_role("option", name=option, exact=True).click()
     elif kind == "stRadio":

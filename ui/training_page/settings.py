@@ -91,7 +91,8 @@ def settings_from_widgets(
     if slots is not None:
         slots["status"] = st.empty()
         slots["options"] = st.container()  # how the run is shown: pace, scales (page.py)
-    more = st.expander("Settings: model, optimiser, steps, seed")
+    # keyed: the folded panel stays open when the widgets above it come and go
+    more = st.expander("Settings: model, optimiser, steps, seed", key=f"tp.{spec.key}.more")
     with more:
         layers = widgets.integer(
             "Hidden layers",
