@@ -241,6 +241,9 @@ def _n_spec(default: int = 400) -> ParamSpec:
     )
 
 
+NOISE_LEAST = 0.001  # the smallest noise above 0 (a tenth of the slider's step)
+
+
 def _noise_spec(default: float, high: float = 1.0, help: str = "") -> ParamSpec:
     return ParamSpec(
         "noise",
@@ -249,6 +252,7 @@ def _noise_spec(default: float, high: float = 1.0, help: str = "") -> ParamSpec:
         high,
         default,
         0.01,
+        least_positive=NOISE_LEAST,
         help=help
         or "How far points scatter around the pattern: 0 is clean, "
         "the top of the range overlaps heavily.",

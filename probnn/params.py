@@ -33,10 +33,16 @@ class ParamSpec:
     step: float  # slider step
     integer: bool = False  # whole numbers only (counts, sizes, seeds)
     help: str = ""  # one plain sentence shown as the slider's tooltip
+    # the smallest value above 0 (0 itself stays allowed): a noise of 1e-7 puts the
+    # classes millions of standard deviations apart, which no slider step reaches and
+    # whose floor costs minutes of quadrature for a value of 0
+    least_positive: float = 0.0
 
     def __post_init__(self):
         if not (self.low <= self.default <= self.high):
-            raise ValueError(f"{self.name}: default {self.default} outside [{self.low}, {self.high}]")
+            raise ValueError(
+                f"{self.name}: default {self.default} outside [{self.low}, {self.high}]"
+            )
 
     def coerce(self, raw) -> tuple[float | int, str | None]:
         """Return (value, message). The message is None when ``raw`` was valid;
@@ -59,6 +65,11 @@ class ParamSpec:
             return self.cast(self.default), (
                 f"{self.name}={quoted(raw)} is outside [{self.fmt(self.low)}, {self.fmt(self.high)}]; "
                 f"using the default {self.fmt(self.default)}."
+            )
+        if 0 < value < self.least_positive:
+            return self.cast(self.default), (
+                f"{self.name}={quoted(raw)} is too small: use 0 or at least "
+                f"{self.fmt(self.least_positive)}; using the default {self.fmt(self.default)}."
             )
         return self.cast(value), None
 

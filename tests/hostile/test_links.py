@@ -130,7 +130,9 @@ def test_a_link_longer_than_streamlit_reads_opens_the_default_view():
 
 
 @pytest.mark.parametrize("value", ["inf", "9" * 400, LINK], ids=["inf", "nines", "link"])
-@pytest.mark.parametrize(("page", "view"), MORE, ids=[f"{p}-{'-'.join(v.values())}" for p, v in MORE])
+@pytest.mark.parametrize(
+    ("page", "view"), MORE, ids=[f"{p}-{'-'.join(v.values())}" for p, v in MORE]
+)
 def test_widgets_of_other_views_survive_too(page, view, value):
     at, keys = open_with(page, view, value)
     check_page(at, page)
@@ -157,3 +159,16 @@ def test_typed_targets_from_a_link_are_quoted_as_text():
     (warning,) = at.warning
     assert not ACTIVE.search(warning.value) and len(warning.value) < 400
     assert "[Session" in shown(warning.value)
+
+
+@pytest.mark.parametrize("value", ["1e-7", "1e-300"])
+@pytest.mark.parametrize("page", ["binary", "multiclass", "regression", "generative"])
+def test_a_noise_too_small_for_any_slider_step_is_refused(page, value):
+    # 1e-7 puts the classes millions of standard deviations apart: the floor's quadrature
+    # would run for minutes (and 1e-300 squared is 0) for a value no slider reaches
+    keys = {k for k in keys_of(page, ()) if "noise" in k}
+    assert keys, page
+    at, _ = open_with(page, {}, value, keys)
+    check_page(at, page)
+    check_messages(at, keys, value)
+    assert all("at least 0.001" in messages(at)[k] for k in keys)

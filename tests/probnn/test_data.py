@@ -688,3 +688,13 @@ def test_a_value_may_span_lines_inside_quotes():
     df = read_csv(text.encode())
     assert df["note"].iloc[0] == "line 0\nand more"
     assert list(df.index[:2]) == [2, 3]  # rows are records, not lines
+
+
+@pytest.mark.parametrize("name", [n for n, g in GENERATORS.items() if "noise" in g.defaults()])
+def test_noise_is_zero_or_at_least_a_thousandth(name):
+    for fine in (0.0, data.NOISE_LEAST):
+        ds = make(name, noise=fine, n=40)
+        assert len(ds.X_train) + len(ds.X_test) == 40
+    for tiny in (1e-7, 1e-300):
+        with pytest.raises(DataError, match="too small: use 0 or at least 0.001"):
+            make(name, noise=tiny, n=40)
