@@ -4,6 +4,7 @@ likelihoods side by side, scored by one yardstick."""
 from __future__ import annotations
 
 import functools
+import math
 import time
 from dataclasses import replace
 
@@ -16,7 +17,7 @@ from ui import frames, live_panel, widgets
 from ui.charts import number
 from ui.charts import training as charts
 from ui.training_page.context import Context
-from ui.training_page.floor import FLOOR_UNKNOWN, num
+from ui.training_page.floor import FLOOR_UNKNOWN, kl_words, num, truth_on_test
 from ui.training_page.settings import synthetic
 from ui.training_page.spec import (
     LEARNING_RATES,
@@ -35,7 +36,7 @@ def _compare_label(item: tuple) -> str:
 
 
 NLL = "test loss under its own likelihood"  # nats; regression's comparison only
-GAP = "gap to the floor"
+KL = "KL from the truth ≈"  # test loss - the truth's own loss on the same test points
 
 
 def _probe(run, dataset) -> dict[str, float]:
@@ -48,11 +49,14 @@ def _probe(run, dataset) -> dict[str, float]:
     return out
 
 
-def _gap_of(row: dict, floor: float, classification: bool) -> float:
-    """test loss - floor, in nats: of the predicted class probabilities (classifiers),
-    of the run's own likelihood (regression)."""
+def _kl_of(row: dict, truth_own: float, classification: bool) -> str:
+    """The KL divergence of a network's p(y|x) from the truth, estimated on the test set
+    as the live view does (test loss - the truth's own loss on the same points, the paired
+    estimate), in words (0 within sampling error when the estimate is below 0): the test
+    loss of the predicted class probabilities (classifiers), of the run's own likelihood,
+    a density of y (regression)."""
     key = "test cross-entropy" if classification else NLL
-    return float(row.get(key, float("nan"))) - floor
+    return kl_words(float(row.get(key, float("nan"))) - truth_own)[1]
 
 
 def compare_tab(spec: PageSpec, ctx: Context) -> list[Job]:
@@ -242,12 +246,15 @@ def compare_tab(spec: PageSpec, ctx: Context) -> list[Job]:
             if p is not None and len(p) and yard in p:
                 row = {"likelihood": label, yard: float(p[yard].iloc[-1])}
                 row.update({c: float(p[c].iloc[-1]) for c in p.columns if c not in ("step", yard)})
-                if cctx.floor is not None:
-                    row[f"{GAP} (nats)"] = _gap_of(row, cctx.floor.value, cctx.classification)
+                truth_own = truth_on_test(cctx)[1] if cctx.floor is not None else math.nan
+                if truth_own == truth_own:
+                    row[KL] = _kl_of(row, truth_own, cctx.classification)
                 last.append(row)
         if last:
             rows = pd.DataFrame(last)
             for c in rows.columns[1:]:
+                if c == KL:
+                    continue  # already in words
                 rows[c] = [
                     metric_text("accuracy", v) if "accuracy" in c else num(v) for v in rows[c]
                 ]
@@ -267,10 +274,15 @@ def compare_floor_text(cctx: Context) -> str:
         else "its test loss under its own likelihood (a density of y in each case)"
     )
     line = " (the green line)" if cctx.classification else ""
+    own = truth_on_test(cctx)[1]
+    test_set = (
+        f" The truth's own loss on these test points is {number(own)} nats." if own == own else ""
+    )
     return (
         f"**Floor H(Y|X) = {number(cctx.floor.value)} nats**{line}: the truth's, whatever "
-        f"likelihood a network is fitted with. Each network's {GAP} is {what} minus the "
-        "floor: an estimate of the KL divergence of its p(y|x) from the truth, so the "
-        "smaller the better. A KL is never below 0; a gap can be, a little, by chance, "
-        "because the test set is a sample."
+        f"likelihood a network is fitted with.{test_set} Each network's *{KL}* is {what} "
+        "minus the truth's own loss on the same test points: an estimate of the KL "
+        "divergence of its p(y|x) from the truth, so the smaller the better. A KL is never "
+        "below 0: an estimate a little below 0 (the test set is a sample) reads 0 within "
+        "sampling error."
     )
