@@ -40,7 +40,29 @@ def limit_threads(default: int = 1) -> int:
         os.environ["OMP_NUM_THREADS"] = str(n)
     elif torch.get_num_threads() != n:
         torch.set_num_threads(n)
+    _limit_blas(n)
     return n
+
+
+_blas_limit: list[int] = []  # the cap set on numpy's BLAS, once numpy is loaded
+
+
+def _limit_blas(n: int) -> None:
+    """Cap numpy's BLAS threads too (the truth's densities are matrix products).
+
+    OpenBLAS reads its thread count from the environment when numpy loads, which in a
+    server is before any page runs: it then keeps a thread per core spinning after every
+    product, so a slider's rerun cost twice its wall time in CPU. Set once per process
+    (threadpoolctl scans the loaded libraries), and only for a numpy fully loaded.
+    """
+    if _blas_limit == [n] or _loaded("numpy") is None:
+        return
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # an optional speed-up: numpy works without it
+        return
+    threadpool_limits(n, user_api="blas")
+    _blas_limit[:] = [n]
 
 
 def _loaded(name: str):
@@ -80,7 +102,8 @@ def warm_up(default: int = 1) -> threading.Thread:
     global _warm_thread
     with _warm_lock:
         if _warm_thread is None:
-            _warm_thread = threading.Thread(target=_warm, args=(default,), name="probnn-warm-up",
-                                            daemon=True)
+            _warm_thread = threading.Thread(
+                target=_warm, args=(default,), name="probnn-warm-up", daemon=True
+            )
             _warm_thread.start()
         return _warm_thread

@@ -55,3 +55,15 @@ def test_limit_threads_leaves_a_half_imported_torch_alone(monkeypatch):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert probnn.limit_threads() == 1
     assert os.environ["OMP_NUM_THREADS"] == "1"  # torch reads it when it loads
+
+
+def test_limit_threads_caps_numpys_blas_too():
+    # OpenBLAS takes its thread count when numpy loads (a thread per core, spinning
+    # after every matrix product): the cap must reach it afterwards
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    with threadpool_limits(2, user_api="blas"):
+        probnn._blas_limit.clear()
+        assert probnn.limit_threads(1) == 1
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas)
