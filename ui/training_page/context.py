@@ -58,7 +58,6 @@ class Context:
                 class_names=self.names,
                 features=dataset.feature_names[:2],
             )
-            self.panel["truth"] = self._truth_picture()
         elif not self.classification and self.d == 1:
             (lo, hi), (ylo, yhi) = dataset.bounds(0.05)[:2]
             self.curve_x = np.linspace(lo, hi, CURVE)
@@ -69,6 +68,18 @@ class Context:
                 y_title=dataset.target_name,
                 y_domain=self.y_domain,
             )
+        # the true p(y|x) on the map, computed when first shown (:meth:`show_truth`): it
+        # costs more than the rest of a context, and a slider's rerun makes a new one
+        self.truth_known = bool(self.panel) and self.classification and self.floor is not None
+
+    def show_truth(self) -> bool:
+        """Put the true p(y|x) in the map's panel (``panel["truth"]``, once per context);
+        False when there is none to show."""
+        if not self.truth_known:
+            return False
+        if "truth" not in self.panel:
+            self.panel["truth"] = self._truth_picture()
+        return self.panel["truth"] is not None
 
     def _truth_picture(self) -> dict | None:
         """The true (Bayes-optimal) p(y|x) on the map's grid, as the live panel's picture,

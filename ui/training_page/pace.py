@@ -57,7 +57,7 @@ def view_options(spec: PageSpec, lv: live.LiveRun | None, ctx) -> None:
         "training loss.",
     )
     shown_truth = False
-    if ctx.panel is not None and ctx.panel.get("truth") is not None:
+    if ctx.truth_known:
         shown_truth = widgets.toggle(
             "Show the true p(y|x)",
             "truth",
@@ -65,6 +65,7 @@ def view_options(spec: PageSpec, lv: live.LiveRun | None, ctx) -> None:
             "the network is trying to learn, in place of the network's own; turn it off to "
             "compare.",
         )
-    ctx.options = {"log": bool(log), "surprise": bool(surprise), "truth": bool(shown_truth)}
+    shown_truth = bool(shown_truth) and ctx.show_truth()
+    ctx.options = {"log": bool(log), "surprise": bool(surprise), "truth": shown_truth}
     if lv is not None:
         lv.set_pace(pace_value(pace))
