@@ -125,3 +125,10 @@ def test_comparison_on_outliers_robust_fits_stay_near_the_truth():
         assert own - truth_own > 0  # the fits are far from the truth after 300 steps
         assert shown.loc[label, "KL from the truth ≈"] == f"{number(own - truth_own)} nats"
         assert own - floor > 0
+
+
+def test_the_settings_summary_writes_a_likelihoods_parameter_as_its_symbol():
+    at = open_page({})
+    (summary,) = [c.value for c in at.caption if c.value.startswith("Data: ")]
+    assert "likelihood: gaussian, $\\sigma$ = 1 ·" in summary
+    assert "sigma 1" not in summary

@@ -172,7 +172,11 @@ def settings_from_widgets(
 def _summary(name: str, params: dict, config: training.TrainConfig) -> str:
     """The settings in one line, shown under the (folded) settings panel."""
     data = data_text(name, params)
-    lik = config.likelihood + "".join(f", {k} {v:g}" for k, v in config.likelihood_params.items())
+    specs = {s.name: s for s in likelihoods.REGISTRY[config.likelihood].param_specs}
+    lik = config.likelihood + "".join(
+        f", ${specs[k].symbol}$ = {v:g}" if k in specs and specs[k].symbol else f", {k} {v:g}"
+        for k, v in config.likelihood_params.items()
+    )
     batch = "all points" if config.batch_size is None else f"batches of {config.batch_size}"
     return (
         f"Data: {data} · network: {network_text(config)} · likelihood: {lik} · "
