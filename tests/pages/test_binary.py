@@ -490,12 +490,12 @@ def test_a_session_whose_stream_failed_gets_every_frame_as_an_element(monkeypatc
 
 def test_the_history_table_keeps_its_numbers_whole():
     """The after-training table's minus signs are typographic, so a narrow cell cannot
-    break ``1.39e-04`` after the hyphen."""
+    break ``1.390e-04`` after the hyphen (4 significant digits, as every number shown)."""
     frame = pd.DataFrame({"step": [10, 20], "train loss (nats)": [1.39e-4, -0.5]})
     table = results_module.last_table(frame)
     assert table == {
         "head": ["", "step 10", "step 20"],
-        "rows": [["train loss (nats)", "1.39e\u221204", "\u22120.5"]],
+        "rows": [["train loss (nats)", "1.390e\u221204", "\u22120.5"]],
     }
 
 

@@ -53,7 +53,11 @@ def number(value: float, unit: str = "", digits: int = 4) -> str:
     if math.isinf(value):
         text = "inf" if value > 0 else "-inf"
     else:
-        text = f"{value:.{digits}g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2e}"
+        text = (
+            f"{value:.{digits}g}"
+            if abs(value) >= 1e-3 or value == 0
+            else f"{value:.{digits - 1}e}"  # the same significant digits: 8.530e-04
+        )
     return f"{text} {unit}".strip()
 
 
