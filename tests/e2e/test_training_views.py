@@ -14,10 +14,9 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.e2e
+from tests.e2e.test_training_pages import CHART, LINE, wait_status
 
-CHART = "canvas.probnn-live"
-LINE = "[data-testid='stMarkdownContainer'], .probnn-status"
+pytestmark = pytest.mark.e2e
 PAGES = ("binary", "multiclass", "regression")
 
 # Records the font of every text the live panel's canvases draw.
@@ -31,15 +30,6 @@ CanvasRenderingContext2D.prototype.fillText = function (...args) {
   return fill.apply(this, args);
 };
 """
-
-
-def wait_status(tab, pattern: str, timeout_ms: int = 180_000) -> None:
-    tab.page.wait_for_function(
-        "([p, sel]) => [...document.querySelectorAll(sel)]"
-        ".some(el => new RegExp(p).test(el.innerText))",
-        arg=[pattern, LINE],
-        timeout=timeout_ms,
-    )
 
 
 def texts(tab) -> list[tuple[str, float, float, float, float]]:
