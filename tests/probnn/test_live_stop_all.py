@@ -22,7 +22,9 @@ def test_stop_all_pauses_every_run_of_every_owner_without_waiting():
         live.stop_all()
         assert all(r.status != "running" for r in runs)  # at once, not after the chunk
         assert all(r.wait(30) for r in runs)  # and their threads end after it
-        assert all(r.status == "paused" and r.snapshot().step < cfg.steps for r in runs)
+        for r in runs:  # paused; or, stopped before its first step (a busy machine), ready
+            step = r.snapshot().step
+            assert r.status == ("paused" if step else "ready") and step < cfg.steps
         assert idle.status == "ready"
     finally:
         for r in runs:
