@@ -59,6 +59,8 @@ LINKS = {
     "lr_markdown": "binary?lr="
     + urllib.parse.quote("[Session expired](https://example.invalid/login)"),
     "query_50kb": "binary?seed=1&junk=" + "a" * 50_000,
+    "spiral_noise_1e-7": "binary?data=spiral&noise=1e-7",  # the floor's quadrature: 108 s
+    "moons_noise_1e-300": "binary?noise=1e-300",
 }
 NAMES = {"markdown_names": f"{LINK}.csv", "markdown_values": f"{IMAGE}.csv"}  # file names
 SURFACES = [f"binary?tab=Loss+surface&s_n=1000&seed={k}" for k in range(1, 9)]  # at once
