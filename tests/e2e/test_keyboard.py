@@ -20,14 +20,15 @@ STATUS = ".probnn-status, [data-testid='stMarkdownContainer']"
 
 
 def _status(tab: Tab, pattern: str, timeout: int = 60_000) -> str:
-    """Wait until the status line matches ``pattern``; return it."""
-    tab.page.wait_for_function(
-        "([sel, re]) => [...document.querySelectorAll(sel)]"
-        ".some(el => new RegExp(re).test(el.innerText))",
+    """Wait until the status line matches ``pattern``; return it (the text that matched,
+    read in the same call: the line may be redrawn a moment later)."""
+    found = tab.page.wait_for_function(
+        "([sel, re]) => ([...document.querySelectorAll(sel)]"
+        ".map(el => el.innerText).find(t => new RegExp(re).test(t)) || null)",
         arg=[STATUS, pattern],
         timeout=timeout,
     )
-    return next(t for t in tab.page.locator(STATUS).all_inner_texts() if re.search(pattern, t))
+    return found.json_value()
 
 
 def _quiet(tab: Tab) -> None:
