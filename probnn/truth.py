@@ -54,6 +54,7 @@ A user's CSV has no known truth: :func:`conditional_entropy` returns None for it
 
 from __future__ import annotations
 
+import abc
 import functools
 import math
 from dataclasses import dataclass
@@ -386,7 +387,7 @@ def _curve_distance2(X: np.ndarray, nodes: _Nodes) -> np.ndarray:
 # --------------------------------------------------------------------------- the truths
 
 
-class _Truth:
+class _Truth(abc.ABC):
     """One generator at one setting of its parameters: p(y|x) and H(Y|X)."""
 
     task = ""
@@ -397,8 +398,9 @@ class _Truth:
         self.noise = float(values["noise"])
         self.generator = data.GENERATORS[name]
 
+    @abc.abstractmethod
     def floor(self) -> Floor:
-        raise NotImplementedError
+        """H(Y|X) of this generator (each data set's own way)."""
 
     def _draws(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """m fresh draws (raw X (m, D), y (m,)) from the generator itself, seeded."""
@@ -419,9 +421,9 @@ class _Classes(_Truth):
         sizes = data._class_sizes(int(values["n"]), self.n_classes)  # the generator's split
         self.priors = np.asarray(sizes, dtype=np.float64) / float(values["n"])  # (C,)
 
+    @abc.abstractmethod
     def log_lik(self, X: np.ndarray) -> np.ndarray:
         """log p(x | y = k) for raw X (N, 2): (N, C)."""
-        raise NotImplementedError
 
     def log_posterior(self, X: np.ndarray) -> np.ndarray:
         """log p(y = k | x) for raw X (N, 2): (N, C), by Bayes' rule."""
@@ -721,9 +723,9 @@ class _Targets(_Truth):
         frame = self.generator.truth(_t(x), **self.params)
         return frame["mean"].to_numpy(), frame["sd"].to_numpy()
 
+    @abc.abstractmethod
     def log_prob(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """log p(y | x) for x (N,), y (N,) -> (N,)."""
-        raise NotImplementedError
 
 
 def _gauss_log(r: np.ndarray, sd) -> np.ndarray:
