@@ -38,6 +38,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve(port: int) -> subprocess.Popen:
+    """The app (``streamlit run app.py``) served headless on ``port``, its output dropped:
+    the server the benchmarks measure."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def one(browser, page_path: str, root: Path = ROOT) -> tuple[float, float]:
     port = free_port()
     t0 = time.perf_counter()

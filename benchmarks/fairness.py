@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.classroom import Student  # noqa: E402
-from benchmarks.cold_start import ROOT, free_port  # noqa: E402
+from benchmarks.cold_start import free_port, serve  # noqa: E402
 from benchmarks.live_training import bare_compute  # noqa: E402
 
 # the largest run a link can ask for on the binary page (ui/training_page/spec.py's caps)
@@ -84,24 +84,7 @@ def _on_a_fresh_server(others: int, timeout: float) -> float:
     """:func:`_measure` on a server of its own (the others' runs of one measurement
     must not train on into the next)."""
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = serve(port)
     try:
         _healthy(port, server)
         asyncio.run(_measure(port, 0, timeout))  # imports and chart specs, once

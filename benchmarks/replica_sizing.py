@@ -35,7 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.classroom import PeakRss, Student, rss_mb  # noqa: E402
-from benchmarks.cold_start import ROOT, free_port  # noqa: E402
+from benchmarks.cold_start import free_port, serve  # noqa: E402
 from benchmarks.live_training import bare_compute  # noqa: E402
 from deploy.local_cluster import healthy  # noqa: E402
 
@@ -99,24 +99,7 @@ async def _measure(port: int, pid: int, sessions: int, trainers: int, timeout: f
 
 def _once(sessions: int, trainers: int, timeout: float) -> dict:
     port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = serve(port)
     try:
         for _ in range(480):
             if healthy(f"http://127.0.0.1:{port}"):
