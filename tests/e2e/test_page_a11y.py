@@ -35,10 +35,20 @@ def axe_script():
     return str(AXE)
 
 
+def fixes_settled(page):
+    """Wait until ui/a11y.js is installed and has run since the page last changed (it runs
+    150 ms after a redraw; on a busy machine the page and the script both come late)."""
+    quiet = "() => window.__probnnA11y && window.__probnnA11y.on && !window.__probnnA11y.timer"
+    for _ in range(3):  # quiet twice in a row, 300 ms apart: the redraws have ended
+        page.wait_for_function(quiet, timeout=60_000)
+        page.wait_for_timeout(300)
+    page.wait_for_function(quiet, timeout=60_000)
+
+
 @pytest.mark.parametrize(("url", "name"), PAGES, ids=[n for _, n in PAGES])
 def test_axe_finds_nothing_serious(tab, axe_script, url, name):
     tab.open(url)
-    tab.page.wait_for_timeout(600)  # the page-wide fixes run after each redraw
+    fixes_settled(tab.page)
     tab.page.add_script_tag(path=axe_script)
     assert tab.page.evaluate(SCAN) == []
     # every chart has a text summary of its own, not Vega's "Vega visualization"
