@@ -63,7 +63,7 @@ def test_a_chart_toolbar_is_one_tab_stop_and_labels_are_words(tab):
     tab.open("entropy")
     page = tab.page
     page.locator("[data-testid=stElementToolbar]").first.wait_for(state="attached", timeout=60_000)
-    page.wait_for_timeout(600)
+    fixes_settled(page)
     stops = page.evaluate(
         """() => [...document.querySelectorAll('[data-testid=stElementToolbar]')].map(bar =>
              [...bar.querySelectorAll('button')].filter(b => b.tabIndex >= 0).length)"""
