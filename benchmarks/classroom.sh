@@ -5,6 +5,7 @@
 #     STUDENTS=10 QUERY="steps=200" benchmarks/classroom.sh
 #     SERVER_ARGS="--runner.postScriptGC false" benchmarks/classroom.sh
 #     PIN=1 benchmarks/classroom.sh                    # the server pinned to one core
+#     REPLICAS=2 PIN=0 STUDENTS=60 benchmarks/classroom.sh   # replicas free to move
 #     REPLICAS=2 STUDENTS=60 benchmarks/classroom.sh   # HAProxy in front of 2 replicas
 #
 # Serves the app headless, loads one page first (imports, chart specs), then runs
@@ -12,15 +13,19 @@
 # speaks it, plus the live panel's frame stream, which each student reads over HTTP
 # until its run is over, as a browser does; no browser). Prints the
 # classroom summary (who finished, click-to-done, server RSS), the pure compute of the
-# same runs (the CPU seconds of probnn's Run alone, one torch thread, best of 7, times
-# the number of students), the
+# same runs (the CPU seconds of probnn's Run alone, one torch thread, the median of 14
+# timings around the class, times the number of students; see pure_compute below), the
 # server's CPU time during the class, and last
 #
-#     classroom last_done_s X pure_compute_s Y ratio Z rss_peak_mb R
+#     classroom last_done_s X pure_compute_s Y ratio Z ratio_best W rss_peak_mb R
 #
-# PIN=1 runs the server under `taskset -c 0`: one core, as a Community Cloud app or a
+# (ratio_best: the same against the fastest of the 14 timings.) The simulated students
+# run on the same cores as the servers and their CPU is printed: on this 2-core machine
+# they take about a tenth of the cores' time, which a class's own laptops would not.
+#
+# PIN=1 runs the single server under `taskset -c 0`: one core, as a Community Cloud app or a
 # container limited to one CPU. REPLICAS=N starts N replicas behind HAProxy
-# (deploy/local_cluster.py; PIN=1 pins replica i to core i) and sends every student
+# (deploy/local_cluster.py, which pins replica i to core i; PIN=0: not) and sends every student
 # through it, each with a cookie jar of its own; the pure compute is then divided by the
 # cores the replicas can use (min(N, nproc)), and rss_peak_mb is the largest replica's
 # (each one's is printed above).
@@ -32,14 +37,22 @@ cd "$(dirname "$0")/.."
 STUDENTS="${STUDENTS:-30}"
 QUERY="${QUERY:-pace=fastest}"  # the pages train at a watchable pace by default
 REPLICAS="${REPLICAS:-0}"
-PIN="${PIN:-0}"
+PIN="${PIN:-}"  # empty: replicas pinned (local_cluster's default), a single server not
 free_port() { python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT="${PORT:-$(free_port)}"
 LOG="$(mktemp /tmp/classroom-server-XXXX.log)"
 PIN_CLUSTER=() PIN_SERVER=()
-if [ "$PIN" = 1 ]; then PIN_CLUSTER=(--pin) PIN_SERVER=(taskset -c 0); fi
+if [ "$PIN" = 1 ]; then PIN_SERVER=(taskset -c 0); fi
+if [ "$PIN" = 0 ]; then PIN_CLUSTER=(--no-pin); fi
 
-PURE=$(python - "$STUDENTS" "$QUERY" <<'EOF'
+# the pure compute of the class: the CPU seconds of one run alone, times the number of
+# students. The host's speed moves within seconds (the same run took 0.22-0.39 s in ten
+# tries here) and drifts over a minute, so one run is timed 7 times right before the class
+# and 7 times right after it: the median of the 14 is the pure compute (what a run costs on
+# this host at the time of the class), the best of them a stricter yardstick, printed too.
+# (Prints the 7 times of one run.)
+pure_compute() {
+    python - "$STUDENTS" "$QUERY" <<'EOF'
 import sys, time
 import torch
 from benchmarks.live_training import bare_compute
@@ -47,15 +60,13 @@ students, query = int(sys.argv[1]), sys.argv[2]
 q = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
 bare_compute(dict(q, steps="20"), "binary")  # warm-up: first steps pay one-off costs
 runs = []
-# CPU seconds, the best of 7: the host's speed moves within seconds (the same run took
-# 0.22-0.39 s in ten tries here), and the fastest is the compute itself
 for _ in range(7):
     t0 = time.process_time()
     bare_compute(q, "binary")
     runs.append(time.process_time() - t0)
-print(f"{students * min(runs):.2f}")
+print(" ".join(f"{r:.4f}" for r in runs))
 EOF
-)
+}
 
 wait_healthy() {
     for _ in $(seq 240); do
@@ -100,8 +111,9 @@ else
     CORES=1
     TARGET=(--port "$PORT" --server-pid "$SERVER")
 fi
-[ "$PIN" = 1 ] && echo "pinned: $(for p in $PIDS; do taskset -cp "$p"; done | tr '\n' ' ')"
+echo "cores: $(for p in $PIDS; do taskset -cp "$p"; done | tr '\n' ' ')"
 # shellcheck disable=SC2086  # PIDS: word-split on purpose
+PURE_BEFORE=$(pure_compute)
 CPU0=$(cpu_of $PIDS)
 [ "$REPLICAS" -gt 0 ] && LB0=$(cpu_of "$HAPROXY")
 OUT="$(python benchmarks/classroom.py "${TARGET[@]}" \
@@ -118,10 +130,16 @@ if [ "$REPLICAS" -gt 0 ]; then
         "websockets per replica: $(grep -o 'replicas/r[0-9]* .* 101 .*GET /_stcore/stream' \
         "$WORK/haproxy.log" | cut -d' ' -f1 | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
 fi
+PURE_AFTER=$(pure_compute)
 HZ=$(getconf CLK_TCK)
-python - "$OUT" "$PURE" "$CPU0" "$CPU1" "$HZ" "$CORES" <<'EOF'
-import re, sys
-out, pure, cpu0, cpu1, hz, cores = sys.argv[1], float(sys.argv[2]), *map(float, sys.argv[3:])
+python - "$OUT" "$PURE_BEFORE" "$PURE_AFTER" "$STUDENTS" "$CPU0" "$CPU1" "$HZ" "$CORES" <<'EOF'
+import re, statistics, sys
+out, before, after = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
+students, cpu0, cpu1, hz, cores = map(float, sys.argv[4:])
+times = [float(t) for t in before + after]
+print(f"one run alone (CPU s): before the class {min(map(float, before)):.3f}-"
+      f"{max(map(float, before)):.3f}, after {min(map(float, after)):.3f}-{max(map(float, after)):.3f}")
+pure, best = students * statistics.median(times), students * min(times)
 last_match = re.search(r"click-to-done median [\d.]+ s max ([\d.]+) s", out)
 replicas = [float(mb) for mb in re.findall(r"\d+ (\d+) MB", out.split("peak RSS per process:")[-1])]
 peak = re.search(r"peak (\d+)", out)
@@ -129,8 +147,9 @@ rss = max(replicas) if "peak RSS per process:" in out else (float(peak.group(1))
 last = float(last_match.group(1)) if last_match else float("nan")
 cpu = (cpu1 - cpu0) / hz
 share = pure / cores
-print(f"pure compute of all runs: {pure:.1f} s, per core ({cores:.0f}): {share:.1f} s; server CPU "
-      f"during the class: {cpu:.1f} s ({cpu / pure:.2f} x the pure compute)")
+print(f"pure compute of all runs (median run): {pure:.1f} s, per core ({cores:.0f}): {share:.1f} s "
+      f"(best run: {best:.1f} s, {best / cores:.1f} s); server CPU during the class: {cpu:.1f} s "
+      f"({cpu / pure:.2f} x the pure compute)")
 print(f"classroom last_done_s {last:.1f} pure_compute_s {share:.1f} ratio {last / share:.2f} "
-      f"rss_peak_mb {rss:.0f}")
+      f"ratio_best {last / (best / cores):.2f} rss_peak_mb {rss:.0f}")
 EOF

@@ -1,13 +1,17 @@
 """N replicas of the app behind HAProxy, on this machine: a lecture hall in small.
 
-    python deploy/local_cluster.py --replicas 2 [--port 8080] [--pin]
+    python deploy/local_cluster.py --replicas 2 [--port 8080] [--no-pin]
 
 Starts N ``streamlit run app.py`` processes, each on a free port of 127.0.0.1, and
 HAProxy (Debian's ``haproxy``) in front of them with deploy/haproxy/haproxy.cfg, whose
 ``bind`` lines and ``server`` lines it replaces with its own; everything else
 (stickiness by cookie, timeouts, health checks) is that file's. Prints the address to
 open and HAProxy's status page, then waits; Ctrl+C or SIGTERM stops all of it.
-``--pin`` pins replica i to core i (``taskset``), as a container with a one-core limit.
+Replica i runs on core i alone (``taskset``; core i mod N on a machine of N cores), as a
+Kubernetes pod with a core of its own: one server uses one core at most, and a replica
+pinned to a core does the same work with less CPU than one whose threads move between
+cores (README, Deploy: 60 and 200 students on two replicas). ``--no-pin`` lets the
+system place them.
 
 Used by tests/deploy and ``benchmarks/classroom.sh`` (REPLICAS=2) as a module:
 
@@ -122,7 +126,8 @@ class Cluster:
                "--server.address", "127.0.0.1", "--server.port", str(port),
                "--browser.gatherUsageStats", "false", *self.server_args]
         if self.pin:
-            cmd = ["taskset", "-c", str(i % os.cpu_count()), *cmd]
+            cores = sorted(os.sched_getaffinity(0))
+            cmd = ["taskset", "-c", str(cores[i % len(cores)]), *cmd]
         log = self.workdir / f"{name}.log"
         with open(log, "w") as out:
             process = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
@@ -209,7 +214,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--replicas", type=int, default=2)
     ap.add_argument("--port", type=int, default=8080, help="HAProxy's port (0: a free one)")
-    ap.add_argument("--pin", action="store_true", help="pin replica i to core i (taskset)")
+    ap.add_argument("--pin", action=argparse.BooleanOptionalAction, default=True,
+                    help="run replica i on core i alone (taskset; the default)")
     ap.add_argument("--workdir", type=Path, help="keep the config and the logs here")
     args = ap.parse_args()
     stop = threading.Event()

@@ -63,6 +63,7 @@ def test_the_deployment_probes_health_waits_before_stopping_and_is_sized():
     resources = container["resources"]
     assert resources["requests"]["cpu"] == resources["limits"]["cpu"] == "1"
     assert set(resources["requests"]) == set(resources["limits"]) == {"cpu", "memory"}
+    assert resources["requests"] == resources["limits"]  # Guaranteed: a core of its own
     assert pod["securityContext"]["runAsNonRoot"] is True
     labels = deployment["spec"]["selector"]["matchLabels"]
     assert _resources()["Service"]["spec"]["selector"] == labels
