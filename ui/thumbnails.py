@@ -72,7 +72,13 @@ _CSS = """
   border: 2px solid #d5d9e0; border-radius: 0.45rem; background: #ffffff; color: #111111;
   font: inherit; font-size: 0.7rem; line-height: 1.15; cursor: pointer; }
 .probnn-thumb svg { width: 100%; height: auto; aspect-ratio: 1; display: block; }
-.probnn-thumb span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.probnn-thumb span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  text-align: center; }
+/* a thumbnail too narrow for its word ("Outliers" needs about 46 px) shows the picture
+   alone: the select box below names the chosen set, and each button keeps its name for a
+   screen reader and as its tooltip */
+.probnn-thumb { container-type: inline-size; }
+@container (max-width: 46px) { .probnn-thumb span { display: none; } }
 .probnn-thumb:hover { border-color: #1f5fbf; }
 .probnn-thumb[aria-pressed="true"] { border-color: #1f5fbf; background: #e3ebf8;
   box-shadow: inset 0 0 0 1px #1f5fbf; font-weight: 600; }
