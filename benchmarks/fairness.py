@@ -8,8 +8,12 @@ the browser does: ``benchmarks/classroom.py``) open the binary page with the lar
 settings a link allows and press Train; once their runs train, one more student opens
 the page with its defaults and presses Train. Its wall time from click to the end of its
 run is divided by its fair share: the bare compute of the same run (``Run.advance`` alone,
-one torch thread, best of three) times ``k + 1``, the number of sessions sharing the
-compute slot. 1.0 is a perfectly fair share with no overhead at all.
+one torch thread) times ``k + 1``, the number of sessions sharing the compute slot. 1.0 is
+a perfectly fair share with no overhead at all. The bare run is timed 5 times right before
+and 5 times right after each measurement, and the median of the 10 taken: the same run
+took 0.18-0.41 s within minutes on the development machine, so a baseline taken once (or
+the fastest of a few) says more about the moment it was taken than about the run; the
+ratio against the fastest of the 10 is printed too.
 
 Prints one line per run, then per ``k`` the median ratio, and last
 ``fairness X.XX``: the worst of those medians. Goal: at most 1.5.
@@ -104,18 +108,20 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=600)
     args = ap.parse_args()
     bare_compute({"steps": "20"}, "binary")  # the first steps in a process pay one-off costs
-    bare = min(bare_compute({}, "binary") for _ in range(3))
-    print(f"bare compute of the default run: {bare:.2f} s")
     medians = {}
     for k in args.others:
         ratios = []
         for r in range(args.repeats):
+            times = [bare_compute({}, "binary") for _ in range(5)]
             wall = _on_a_fresh_server(k, args.timeout)
+            times += [bare_compute({}, "binary") for _ in range(5)]
+            bare = statistics.median(times)
             share = bare * (k + 1)
             ratios.append(wall / share)
             print(
-                f"{k:2d} others, run {r + 1}: {wall:.2f} s, fair share {share:.2f} s, "
-                f"ratio {ratios[-1]:.2f}"
+                f"{k:2d} others, run {r + 1}: {wall:.2f} s, bare run {bare:.3f} s "
+                f"({min(times):.3f}-{max(times):.3f}), fair share {share:.2f} s, "
+                f"ratio {ratios[-1]:.2f} (against the fastest {wall / (min(times) * (k + 1)):.2f})"
             )
         medians[k] = statistics.median(ratios)
         print(
