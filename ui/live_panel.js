@@ -978,11 +978,34 @@ function floorLine(g, box, map, floor, test) {
     const y = Math.abs(Y - target) >= 30 ? (Y + target) / 2 : away ? Math.max(Y, target) + 14 : Math.min(Y, target) - 14;
     labels.push({ text: words, x: onLeft ? X - 8 : X + 8, y, align: onLeft ? "right" : "left", bold: false });
   }
-  // no two labels on one another, all of them inside the plot
-  labels.sort((p, q) => p.y - q.y);
-  for (let i = 1; i < labels.length; i++) labels[i].y = Math.max(labels[i].y, labels[i - 1].y + 20);
-  const over = labels.length ? labels[labels.length - 1].y - (bottom - 10) : 0;
-  if (over > 0) labels.forEach((l) => (l.y -= over));
+  // no two labels on one another, none on a line, all of them inside the plot: from the
+  // lowest up, each label at most where it asked to be, 20 px above the one below it, and
+  // lifted clear of a line it would sit on (the lines crowd the bottom after a short run,
+  // where the y axis still spans the first loss); top down as before when that runs out
+  // of room at the top
+  const lines = [inside(yF) ? yF : null, second ? yO : null].filter((y) => y !== null);
+  const clear = (y) => {
+    for (let k = 0; k < lines.length; k++) {
+      const hit = lines.find((line) => Math.abs(y - line) < 10);
+      if (hit === undefined) break;
+      y = hit - 11;
+    }
+    return y;
+  };
+  for (const l of labels) l.want = l.y;
+  labels.sort((p, q) => q.y - p.y);
+  let limit = bottom - 10;
+  for (const l of labels) {
+    l.y = clear(Math.min(l.y, limit));
+    limit = l.y - 20;
+  }
+  if (labels.length && labels[labels.length - 1].y < box.y + 10) {
+    for (const l of labels) l.y = l.want;
+    labels.sort((p, q) => p.y - q.y);
+    for (let i = 1; i < labels.length; i++) labels[i].y = Math.max(labels[i].y, labels[i - 1].y + 20);
+    const over = labels[labels.length - 1].y - (bottom - 10);
+    if (over > 0) labels.forEach((l) => (l.y -= over));
+  }
   for (const l of labels) l.y = Math.max(box.y + 10, l.y);
   for (const l of labels) {
     g.font = `${l.bold ? "bold " : ""}16px ${FONT}`;
