@@ -38,11 +38,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(port: int) -> subprocess.Popen:
+def serve(port: int, core: int | None = None) -> subprocess.Popen:
     """The app (``streamlit run app.py``) served headless on ``port``, its output dropped:
-    the server the benchmarks measure."""
+    the server the benchmarks measure; with ``core``, held to that core (``taskset``), as
+    deploy/local_cluster.py holds each replica."""
+    pin = [] if core is None else ["taskset", "-c", str(core)]
     return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [*pin, sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -1,6 +1,6 @@
 """Does one student's run get its share while others train the biggest runs there are?
 
-    python benchmarks/fairness.py [--others 4 12] [--repeats 3]
+    python benchmarks/fairness.py [--others 4 12] [--repeats 3] [--pin]
 
 Serves the app headless. For each number of others ``k``: ``k`` simulated students
 (websocket sessions speaking Streamlit's protocol, reading their live panel's stream as
@@ -16,7 +16,9 @@ the fastest of a few) says more about the moment it was taken than about the run
 ratio against the fastest of the 10 is printed too.
 
 Prints one line per run, then per ``k`` the median ratio, and last
-``fairness X.XX``: the worst of those medians. Goal: at most 1.5.
+``fairness X.XX``: the worst of those medians. Goal: at most 1.5. ``--pin`` holds the
+server to one core, as deploy/local_cluster.py holds each replica (a server whose threads
+move between cores spends more CPU on the same work: README, Deploy).
 """
 
 from __future__ import annotations
@@ -84,11 +86,11 @@ def _healthy(port: int, server: subprocess.Popen) -> None:
     raise SystemExit("the server did not come up")
 
 
-def _on_a_fresh_server(others: int, timeout: float) -> float:
+def _on_a_fresh_server(others: int, timeout: float, core: int | None = None) -> float:
     """:func:`_measure` on a server of its own (the others' runs of one measurement
     must not train on into the next)."""
     port = free_port()
-    server = serve(port)
+    server = serve(port, core)
     try:
         _healthy(port, server)
         asyncio.run(_measure(port, 0, timeout))  # imports and chart specs, once
@@ -106,6 +108,8 @@ def main() -> int:
     ap.add_argument("--others", type=int, nargs="+", default=[4, 12])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--pin", action="store_true",
+                    help="hold the server to core 0, as a replica on a core of its own")
     args = ap.parse_args()
     bare_compute({"steps": "20"}, "binary")  # the first steps in a process pay one-off costs
     medians = {}
@@ -113,7 +117,7 @@ def main() -> int:
         ratios = []
         for r in range(args.repeats):
             times = [bare_compute({}, "binary") for _ in range(5)]
-            wall = _on_a_fresh_server(k, args.timeout)
+            wall = _on_a_fresh_server(k, args.timeout, 0 if args.pin else None)
             times += [bare_compute({}, "binary") for _ in range(5)]
             bare = statistics.median(times)
             share = bare * (k + 1)
