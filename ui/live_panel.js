@@ -916,22 +916,16 @@ function floorLine(g, box, map, floor, test) {
   const second = hasOwn && Math.abs(yO - yF) >= 4 && inside(yO); // a line of its own
   g.save();
   g.strokeStyle = FLOOR;
-  if (inside(yF)) {
-    g.lineWidth = 2;
-    g.setLineDash([10, 5]);
+  const across = (y, width, dash) => {
+    g.lineWidth = width;
+    g.setLineDash(dash);
     g.beginPath();
-    g.moveTo(box.x, yF);
-    g.lineTo(box.x + box.w, yF);
+    g.moveTo(box.x, y);
+    g.lineTo(box.x + box.w, y);
     g.stroke();
-  }
-  if (second) {
-    g.lineWidth = 1.25;
-    g.setLineDash([2, 3]);
-    g.beginPath();
-    g.moveTo(box.x, yO);
-    g.lineTo(box.x + box.w, yO);
-    g.stroke();
-  }
+  };
+  if (inside(yF)) across(yF, 2, [10, 5]); // the floor: dashed
+  if (second) across(yO, 1.25, [2, 3]); // the truth on this test set: dotted, thinner
   g.setLineDash([]);
   const labels = []; // { text, x, y, align, bold }
   const right = box.x + box.w - 8;
