@@ -4,7 +4,8 @@ cheap snapshots.
 A page that trains a network while the student watches has two jobs that compete for
 one Python process: computing the steps and drawing the charts. :class:`LiveRun` splits
 them. A daemon thread advances the wrapped :class:`probnn.training.Run` in chunks of
-about ``chunk_seconds`` of compute; every ``publish_every`` seconds it copies what a
+about ``chunk_seconds`` of compute (longer while a crowd waits for the compute slot);
+every ``publish_every`` seconds it copies what a
 page needs (the downsampled history and whatever ``observe(run)`` returns, e.g. the
 model's probabilities on a grid) into an immutable :class:`Snapshot`. The drawing side
 calls :meth:`LiveRun.snapshot` as often as it likes: it costs a lock and an attribute
@@ -66,6 +67,8 @@ __all__ = [
 
 FINAL_STATES = ("finished", "diverged", "stopped")  # a run in one of these never moves again
 _EARLY = 0.003  # seconds: a snapshot this close to due is published now, not a chunk later
+CROWD = 4  # chunks waiting for the compute slot from which a chunk is longer
+CROWD_FACTOR = 2.0  # ... and how much longer
 _PACE_NAP = 0.05  # seconds: the longest sleep of a paced run between two looks at pause
 
 
@@ -112,6 +115,16 @@ def _own(run: LiveRun) -> None:
         for owner in [o for o, runs in _OWNED.items() if not runs]:
             del _OWNED[owner]  # owners whose runs are all gone
         _OWNED.setdefault(run.owner, weakref.WeakSet()).add(run)
+
+
+def _crowd_factor() -> float:
+    """How much longer a chunk is while a crowd waits for the compute slot: each turn
+    costs a hand-over, a snapshot (``observe``) and a frame for every watcher, about a
+    tenth of a 25 ms chunk; with ``CROWD`` or more chunks waiting, a turn is
+    ``CROWD_FACTOR`` times as long, so those costs take that much less of the slot (each
+    run's frames then come that much less often: with 100 runs on a core, one every
+    5 s instead of 2.5 s; its share of the slot is the same)."""
+    return CROWD_FACTOR if _SHARE.waiting() >= CROWD else 1.0
 
 
 def active_count() -> int:
@@ -482,7 +495,7 @@ class LiveRun:
         remaining = max(1, self.steps - int(self.run.step)) if self.steps else 1
         if self._seconds_per_step is None:
             return 1
-        n = round(self.chunk_seconds / self._seconds_per_step)
+        n = round(self.chunk_seconds * _crowd_factor() / self._seconds_per_step)
         due_in = self.publish_every - (time.monotonic() - self._published_at)
         if 0.0 < due_in < self.chunk_seconds:
             n = math.ceil(due_in / self._seconds_per_step)  # just past the due time

@@ -429,6 +429,24 @@ def test_a_chunk_ends_when_the_next_frame_is_due(moons):
     assert lv._chunk() == 1
 
 
+def test_a_chunk_is_longer_while_a_crowd_waits_for_the_slot(moons, monkeypatch):
+    """With ``CROWD`` chunks or more waiting for the compute slot, a chunk is
+    ``CROWD_FACTOR`` times as long (fewer hand-overs and frames per second of compute);
+    with fewer waiting, it is ``chunk_seconds`` again."""
+    lv = live.LiveRun.create(config(steps=10_000), moons, chunk_seconds=0.025, publish_every=0.085)
+    lv._seconds_per_step = 0.001
+    waiting = [0]
+    monkeypatch.setattr(live._SHARE, "waiting", lambda: waiting[0])
+    lv._published_at = time.monotonic() - 1.0
+    assert lv._chunk() == 25
+    waiting[0] = live.CROWD - 1
+    assert lv._chunk() == 25
+    waiting[0] = live.CROWD
+    assert lv._chunk() == round(25 * live.CROWD_FACTOR) > 25
+    waiting[0] = 200
+    assert lv._chunk() == round(25 * live.CROWD_FACTOR)
+
+
 def test_an_owner_trains_one_thing_at_a_time(moons):
     """Starting a run pauses the same owner's runs of other groups, with a note; the runs
     of one group (a comparison) train together; other owners are left alone."""
