@@ -90,9 +90,12 @@ def on_button(page: str, pressed: str) -> None:
 
 def press(lv: live.LiveRun, pressed: str) -> None:
     """Apply a button to the run; a button that has nothing to do says so."""
-    status = lv.snapshot().status
+    snap = lv.snapshot()
+    status = snap.status
     if pressed == "train":
-        lv.reset().start()
+        if status != "ready" or snap.step:  # a run never moved is already a fresh one
+            lv.reset()
+        lv.start()
     elif pressed == "pause":
         if status == "running":
             lv.pause(wait=True)
