@@ -45,6 +45,8 @@ import sys
 import threading
 import time
 import urllib.request
+import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -118,6 +120,25 @@ def post_start(url: str, origin: str, jar: http.cookiejar.CookieJar | None = Non
         return int(json.loads(response.read())["version"])
 
 
+# what a browser's fetch() asks for: Streamlit's server then gzips the frame stream (a
+# compressor per response, flushed after each line), work it does for every real student
+ACCEPT_ENCODING = "gzip, deflate"
+
+
+def _lines(response) -> Iterator[bytes]:
+    """The lines of a response body as they come, gunzipped when the server gzipped it."""
+    if response.headers.get("Content-Encoding", "").lower() != "gzip":
+        yield from response
+        return
+    unzip, pending = zlib.decompressobj(16 + zlib.MAX_WBITS), b""
+    while chunk := response.read1(65536):
+        pending += unzip.decompress(chunk)
+        *lines, pending = pending.split(b"\n")
+        yield from (line for line in lines if line)
+    if pending:
+        yield pending
+
+
 def read_stream(url: str, jar: http.cookiejar.CookieJar | None = None,
                 seen: list | None = None) -> dict:
     """Read a frame stream (one JSON object per line) until a frame that is not running;
@@ -127,8 +148,9 @@ def read_stream(url: str, jar: http.cookiejar.CookieJar | None = None,
     is over; like the panel, this then asks for the frames after the last one it got."""
     last: dict = {}
     while True:
-        with _open(url, jar, 120, seen, "stream") as response:
-            for raw in response:
+        request = urllib.request.Request(url, headers={"Accept-Encoding": ACCEPT_ENCODING})
+        with _open(request, jar, 120, seen, "stream") as response:
+            for raw in _lines(response):
                 line = json.loads(raw)
                 if line:
                     last = line

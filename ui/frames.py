@@ -67,7 +67,8 @@ import secrets
 import signal
 import threading
 import weakref
-from collections.abc import Callable, Hashable
+import zlib
+from collections.abc import AsyncIterator, Callable, Hashable
 from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -468,12 +469,45 @@ async def stream_endpoint(request: Request) -> Response:
     source, after = _request(request)
     if source is None:
         return _json(_NO_SUCH_STREAM, 404)
+    lines, headers = _lines(source, after), {**_HEADERS, "Vary": "Accept-Encoding"}
+    if _takes_gzip(request):
+        lines, headers["Content-Encoding"] = _gzipped(lines), "gzip"
     return StreamingResponse(
-        _lines(source, after),
+        lines,
         media_type="application/x-ndjson",
         # "X-Accel-Buffering": a proxy (nginx) passes each line on as it comes
-        headers={**_HEADERS, "X-Accel-Buffering": "no"},
+        headers={**headers, "X-Accel-Buffering": "no"},
     )
+
+
+# A stream is gzipped here, quickly, rather than by the server's middleware: that one
+# compresses at level 9, which cost the server about 0.5 ms a line for a map frame of
+# 15 kB against 0.14 ms at level 1, for 4.9 kB sent instead of 5.5 kB.
+GZIP_LEVEL = 1
+
+
+def _takes_gzip(request: Request) -> bool:
+    """True when the request's Accept-Encoding takes gzip (not with q=0)."""
+    for coding in request.headers.get("accept-encoding", "").split(","):
+        name, *params = (part.strip().lower() for part in coding.split(";"))
+        if name != "gzip":
+            continue
+        weight = next((p.partition("=")[2] for p in params if p.startswith("q=")), "1")
+        try:
+            return float(weight) > 0
+        except ValueError:
+            return False
+    return False
+
+
+async def _gzipped(lines: AsyncIterator[str]) -> AsyncIterator[bytes]:
+    """``lines`` gzipped as one body, flushed after each line so that it arrives whole
+    as it comes (a server's middleware leaves a body that says its encoding alone)."""
+    packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    async with contextlib.aclosing(lines):
+        async for line in lines:
+            yield packer.compress(line.encode()) + packer.flush(zlib.Z_SYNC_FLUSH)
+    yield packer.flush()
 
 
 async def _unknown_endpoint(request: Request) -> Response:

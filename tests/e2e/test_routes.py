@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import zlib
 
 import pytest
 
@@ -117,6 +118,25 @@ def test_only_the_apps_own_page_starts_a_run(tab, server):
     assert statuses == ["opaque", "blocked"], statuses
     status, after = frame(server, token)
     assert status == 200 and after["version"] == before["version"] and not after["running"]
+    assert tab.exceptions() == []
+
+
+def test_the_stream_is_gzipped_once_through_the_servers_middleware(tab, server):
+    """Asked for gzip as a browser asks, the frame stream comes gzipped by the route
+    (Streamlit's own gzip middleware leaves it alone: one layer, which unzips to the
+    stream's JSON lines); the browser's own read of it trained the panel to the end."""
+    token = train_and_get_token(tab, "binary?steps=40&n=300&seed=6")
+    tab.page.wait_for_function(
+        "() => [...document.querySelectorAll('.probnn-status, [data-testid=stMarkdownContainer]')]"
+        ".some(el => /^Step 40 \\/ 40 · finished/.test(el.innerText))",
+        timeout=120_000,
+    )
+    status, headers, body = call(
+        f"{server}/_probnn/stream/{token}?after=0", headers={"Accept-Encoding": "gzip, br"}
+    )
+    assert status == 200 and headers["content-encoding"] == "gzip"
+    lines = [json.loads(line) for line in zlib.decompress(body, 16 + zlib.MAX_WBITS).splitlines()]
+    assert lines[-1]["running"] is False and lines[-1]["label"].startswith("step 40 / 40")
     assert tab.exceptions() == []
 
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -82,10 +83,12 @@ def request(
     disconnect_after: float | None = None,
     method: str = "GET",
     headers: dict[str, str] | None = None,
+    parts: list[bytes] | None = None,
 ) -> tuple[int, dict, bytes]:
     """One request (a GET unless ``method``; with the Host header ``HOST`` and
     ``headers``) through the ASGI app; (status, headers, body). The client stays until
-    the response is complete, or leaves after ``disconnect_after`` seconds."""
+    the response is complete, or leaves after ``disconnect_after`` seconds. ``parts``
+    gets the body's pieces as they were sent."""
     app = Starlette(routes=[*frames.routes(), PAGE])
     headers = {"host": HOST, **{k.lower(): v for k, v in (headers or {}).items()}}
     path, _, query = path.partition("?")
@@ -122,7 +125,10 @@ def request(
     with ThreadPoolExecutor(1) as pool:
         pool.submit(asyncio.run, app(scope, receive, send)).result()
     start = next(m for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    pieces = [m.get("body", b"") for m in sent if m["type"] == "http.response.body"]
+    if parts is not None:
+        parts.extend(pieces)
+    body = b"".join(pieces)
     headers = {k.decode(): v.decode() for k, v in start["headers"]}
     return start["status"], headers, body
 
@@ -255,6 +261,42 @@ def test_a_stream_sends_each_new_frame_as_a_line_and_ends_when_training_stops():
     assert frames_[-1]["running"] is False and all(f["running"] for f in frames_[:-1])
     assert all(f["label"] == "x" for f in frames_)
     assert counter.listeners == []  # the stream unsubscribed
+
+
+@pytest.mark.parametrize(
+    ("accept", "zipped"),
+    [("gzip, deflate, br, zstd", True), ("br;q=1.0, gzip;q=0.5", True),
+     ("gzip;q=0", False), ("deflate", False), ("", False), ("gzip;q=x", False)],
+)
+def test_a_stream_is_gzipped_when_asked_and_each_piece_brings_whole_lines(accept, zipped):
+    """A browser asks for gzip: the stream comes gzipped (here, at a cheap level, so the
+    server's own level-9 middleware leaves it alone), flushed after each line, so every
+    piece sent unzips to whole lines as it arrives; the lines are those of a plain
+    stream. Without gzip in Accept-Encoding (or with q=0), it comes plain."""
+    counter = Counter()
+    src = running_until(counter, last=4, label="x" * 2000)
+    thread = publish(counter, 4, 0.05)
+    parts: list[bytes] = []
+    status, headers, body = request(
+        f"/{src.stream_path}?after=0", headers={"Accept-Encoding": accept}, parts=parts
+    )
+    thread.join()
+    assert status == 200 and "Accept-Encoding" in headers["vary"]
+    if not zipped:
+        assert "content-encoding" not in headers
+        plain = [json.loads(line) for line in body.splitlines()]
+        assert [f["version"] for f in plain if f][-1] == 4
+        return
+    assert headers["content-encoding"] == "gzip"
+    unzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    lines = []
+    for piece in parts:
+        text = unzip.decompress(piece).decode()
+        assert text == "" or text.endswith("\n")  # whole lines, as they come
+        lines += [json.loads(line) for line in text.splitlines()]
+    assert unzip.eof  # the gzip body ends properly
+    assert [f["version"] for f in lines if f][-1] == 4 and lines[-1]["running"] is False
+    assert len(body) < len(zlib.decompress(body, 16 + zlib.MAX_WBITS)) / 10  # it is compressed
 
 
 def unelide(lines: list[dict]) -> list[dict]:
