@@ -17,9 +17,13 @@
 # timings around the class, times the number of students; see pure_compute below), the
 # server's CPU time during the class, and last
 #
-#     classroom last_done_s X pure_compute_s Y ratio Z ratio_best W rss_peak_mb R
+#     classroom last_done_s X pure_compute_s Y ratio Z ratio_best W ratio_served S rss_peak_mb R
 #
-# (ratio_best: the same against the fastest of the 14 timings.) The simulated students
+# (ratio_best: the same against the fastest of the 14 timings. ratio_served: against the
+# runs' own training as it ran in the servers, the CPU seconds each server notes for each
+# run that ends (PROBNN_RUN_LOG), summed, over the cores: the same yardstick without the
+# host's drift between the bare timings and the class, which on this machine moves a
+# run's cost by half within minutes.) The simulated students
 # run on the same cores as the servers and their CPU is printed: on this 2-core machine
 # they take about a tenth of the cores' time, which a class's own laptops would not.
 #
@@ -41,6 +45,10 @@ PIN="${PIN:-}"  # empty: replicas pinned (local_cluster's default), a single ser
 free_port() { python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 PORT="${PORT:-$(free_port)}"
 LOG="$(mktemp /tmp/classroom-server-XXXX.log)"
+# every server notes each run that ends, with the CPU seconds of its training alone
+# (probnn.live's PROBNN_RUN_LOG): the class's own compute, as it ran
+RUNS="$(mktemp /tmp/classroom-runs-XXXX.log)"
+export PROBNN_RUN_LOG="$RUNS"
 PIN_CLUSTER=() PIN_SERVER=()
 if [ "$PIN" = 1 ]; then PIN_SERVER=(taskset -c 0); fi
 if [ "$PIN" = 0 ]; then PIN_CLUSTER=(--no-pin); fi
@@ -114,6 +122,7 @@ fi
 echo "cores: $(for p in $PIDS; do taskset -cp "$p"; done | tr '\n' ' ')"
 # shellcheck disable=SC2086  # PIDS: word-split on purpose
 PURE_BEFORE=$(pure_compute)
+: >"$RUNS"  # the warm-up's runs are not the class's
 CPU0=$(cpu_of $PIDS)
 [ "$REPLICAS" -gt 0 ] && LB0=$(cpu_of "$HAPROXY")
 OUT="$(python benchmarks/classroom.py "${TARGET[@]}" \
@@ -130,12 +139,15 @@ if [ "$REPLICAS" -gt 0 ]; then
         "websockets per replica: $(grep -o 'replicas/r[0-9]* .* 101 .*GET /_stcore/stream' \
         "$WORK/haproxy.log" | cut -d' ' -f1 | sort | uniq -c | tr -s ' ' | tr '\n' ' ')"
 fi
+cp "$RUNS" "$RUNS.class"  # before the pure compute's own runs (not served) could add any
 PURE_AFTER=$(pure_compute)
 HZ=$(getconf CLK_TCK)
-python - "$OUT" "$PURE_BEFORE" "$PURE_AFTER" "$STUDENTS" "$CPU0" "$CPU1" "$HZ" "$CORES" <<'EOF'
+python - "$OUT" "$PURE_BEFORE" "$PURE_AFTER" "$STUDENTS" "$CPU0" "$CPU1" "$HZ" "$CORES" \
+    "$RUNS.class" <<'EOF'
 import re, statistics, sys
 out, before, after = sys.argv[1], sys.argv[2].split(), sys.argv[3].split()
-students, cpu0, cpu1, hz, cores = map(float, sys.argv[4:])
+students, cpu0, cpu1, hz, cores = map(float, sys.argv[4:9])
+runs = [line.split() for line in open(sys.argv[9]) if line.strip()]
 times = [float(t) for t in before + after]
 print(f"one run alone (CPU s): before the class {min(map(float, before)):.3f}-"
       f"{max(map(float, before)):.3f}, after {min(map(float, after)):.3f}-{max(map(float, after)):.3f}")
@@ -150,6 +162,16 @@ share = pure / cores
 print(f"pure compute of all runs (median run): {pure:.1f} s, per core ({cores:.0f}): {share:.1f} s "
       f"(best run: {best:.1f} s, {best / cores:.1f} s); server CPU during the class: {cpu:.1f} s "
       f"({cpu / pure:.2f} x the pure compute)")
+# the runs' own compute in the servers: the CPU seconds of each one's training, as it ran
+# beside the others (what the bare timings estimate, without the host's drift between them)
+own = [float(r[2]) for r in runs if len(r) == 4 and r[0] == "finished"]
+served = sum(own)
+if own:
+    print(f"the runs' own training in the servers: {len(own)} runs, {served:.1f} s of CPU "
+          f"(median run {statistics.median(own):.3f} s), per core {served / cores:.1f} s")
+ratio_served = last / (served / cores) if own else float("nan")
 print(f"classroom last_done_s {last:.1f} pure_compute_s {share:.1f} ratio {last / share:.2f} "
-      f"ratio_best {last / (best / cores):.2f} rss_peak_mb {rss:.0f}")
+      f"ratio_best {last / (best / cores):.2f} ratio_served {ratio_served:.2f} "
+      f"rss_peak_mb {rss:.0f}")
 EOF
+rm -f "$RUNS" "$RUNS.class"

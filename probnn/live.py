@@ -5,9 +5,9 @@ A page that trains a network while the student watches has two jobs that compete
 one Python process: computing the steps and drawing the charts. :class:`LiveRun` splits
 them. A daemon thread advances the wrapped :class:`probnn.training.Run` in chunks of
 about ``chunk_seconds`` of compute (longer while a crowd waits for the compute slot);
-every ``publish_every`` seconds it copies what a
-page needs (the downsampled history and whatever ``observe(run)`` returns, e.g. the
-model's probabilities on a grid) into an immutable :class:`Snapshot`. The drawing side
+every ``publish_every`` seconds it copies what a page needs (the downsampled history
+and whatever ``observe(run)`` returns, e.g. the model's probabilities on a grid) into an
+immutable :class:`Snapshot`. The drawing side
 calls :meth:`LiveRun.snapshot` as often as it likes: it costs a lock and an attribute
 read, never a forward pass.
 
@@ -30,6 +30,7 @@ on it (:func:`weight_bias`).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import threading
@@ -622,12 +623,36 @@ class LiveRun:
                     due = time.monotonic() - self._published_at >= self.publish_every - _EARLY
                     if due or self.status in FINAL_STATES:
                         self._publish_locked()
+                    if self.status in FINAL_STATES:
+                        _log_run(self.run)
         finally:
             with _ACTIVE_LOCK:
                 _ACTIVE[0] -= 1
             with self._state:
                 if self._thread is threading.current_thread():
                     self._thread = None
+
+
+RUN_LOG = "PROBNN_RUN_LOG"  # environment variable: a file to note each ended run in
+_RUN_LOG_LOCK = threading.Lock()
+
+
+def _log_run(run) -> None:
+    """With ``PROBNN_RUN_LOG`` set to a file's path, append a line for a run that has
+    ended: its status, steps, and the CPU and wall seconds of its training alone
+    (``Run.cpu_compute``, ``Run.time_compute``), once per run. For sizing a server: the
+    compute of a class's runs as they ran, beside what the server spent in all
+    (benchmarks/classroom.sh). A file that cannot be written is left alone."""
+    path = os.environ.get(RUN_LOG)
+    if not path or getattr(run, "_logged", False):
+        return
+    run._logged = True
+    line = (
+        f"{run.status} {int(run.step)} {getattr(run, 'cpu_compute', math.nan):.6f} "
+        f"{getattr(run, 'time_compute', math.nan):.6f}\n"
+    )
+    with _RUN_LOG_LOCK, contextlib.suppress(OSError), open(path, "a") as log:
+        log.write(line)
 
 
 def _pace_value(pace) -> float | None:

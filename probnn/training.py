@@ -195,7 +195,9 @@ class Run:
     model, likelihood, optimizer, config, dataset
     status : one of STATUSES; stop_reason : why it ended (None while it can go on)
     step : optimiser steps taken; history : History; notes : list of plain sentences
-    time_compute : seconds spent inside :meth:`advance`
+    time_compute : seconds spent inside :meth:`advance`; cpu_compute : the CPU seconds of
+        the threads that ran it, over the same calls (the run's own compute, whatever
+        else the machine does meanwhile)
 
     Raises ValueError (saying what to change) when the likelihood does not fit the targets.
     """
@@ -254,6 +256,7 @@ class Run:
         self.status = "ready"
         self.stop_reason: str | None = None
         self.time_compute = 0.0
+        self.cpu_compute = 0.0
         self._stop_requested = False
         self._initial_loss: float | None = None
 
@@ -325,7 +328,7 @@ class Run:
         n = min(int(n), self.config.steps - self.step)
         if n <= 0:
             return []
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         self.status = "running"
         first = self.step + 1
         try:
@@ -339,6 +342,7 @@ class Run:
                 else:
                     self.status = "paused"
             self.time_compute += time.perf_counter() - t0
+            self.cpu_compute += time.thread_time() - c0
         return self._records(first, self.step + 1)
 
     def _train(self, first: int, end: int) -> None:

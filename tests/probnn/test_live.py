@@ -508,3 +508,43 @@ def test_a_pace_that_is_not_a_positive_number_means_fastest(moons, bad):
     lv = live.LiveRun.create(config(steps=5), moons, pace=10)
     assert lv.set_pace(bad).pace is None
     assert lv.set_pace(25).pace == 25.0
+
+
+def test_an_ended_run_is_noted_once_in_the_run_log_with_its_own_compute(moons, tmp_path, monkeypatch):
+    """With PROBNN_RUN_LOG set, a run that ends appends one line: its status, its steps
+    and the CPU and wall seconds of its training alone; starting it again after the end
+    adds nothing. Without the variable, nothing is written."""
+    path = tmp_path / "runs.log"
+    lv = live.LiveRun.create(config(steps=60), moons, chunk_seconds=0.005)
+    lv.start()
+    assert lv.wait(60)  # the variable is read when the run ends: not set yet
+    monkeypatch.setenv(live.RUN_LOG, str(path))
+    lv.reset().start()
+    assert lv.wait(60) and lv.snapshot().status == "finished"
+    lv.start()  # nothing left to train
+    assert lv.wait(60)
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1
+    status, steps, cpu, wall = lines[0].split()
+    assert status == "finished" and int(steps) == 60
+    assert float(cpu) == pytest.approx(lv.run.cpu_compute, abs=1e-6) and float(cpu) > 0
+    assert float(wall) == pytest.approx(lv.run.time_compute, abs=1e-6)
+    assert float(cpu) <= float(wall) * 1.5 + 0.05  # one thread's time, not the process's
+
+
+def test_a_runs_cpu_compute_is_its_threads_time_inside_advance(moons):
+    """``cpu_compute`` counts the thread's CPU inside ``advance`` only: time spent
+    between calls (here asleep) is not in it."""
+    run = training.Run(config(steps=40), moons)
+    c0 = time.thread_time()
+    run.advance(20)
+    c1 = time.thread_time()
+    first = run.cpu_compute
+    busy = time.thread_time() + 0.1
+    while time.thread_time() < busy:  # CPU spent between the calls: not the run's
+        pass
+    c2 = time.thread_time()
+    run.advance(20)
+    c3 = time.thread_time()
+    assert 0 < first <= c1 - c0
+    assert 0 < run.cpu_compute - first <= c3 - c2  # the 0.1 s between is not in it
