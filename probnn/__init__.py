@@ -8,6 +8,7 @@ Modules: ``info`` (entropy, cross-entropy, KL), ``families`` (distribution famil
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -90,6 +91,12 @@ def _warm(default: int) -> None:
     optimiser = torch.optim.Adam(layer.parameters(), lr=1e-3)
     layer(torch.zeros(1, 2)).sum().backward()
     optimiser.step()
+    # What is loaded by now (torch, numpy, pandas, the server's modules: hundreds of
+    # thousands of objects) stays for the life of the process: taken out of the garbage
+    # collector's view, they are no longer walked at each full collection (0.3 s of CPU
+    # each, a few times in a class of 100 on one server).
+    gc.collect()
+    gc.freeze()
 
 
 def warm_up(default: int = 1) -> threading.Thread:
@@ -97,6 +104,8 @@ def warm_up(default: int = 1) -> threading.Thread:
 
     A server calls this at start so that the first page that trains does not stall
     for the seconds torch needs to load; pages that need no torch render meanwhile.
+    Then it moves every object alive to the collector's permanent generation
+    (``gc.freeze``), so full collections later walk only what came after.
     Returns the (possibly finished) thread; ``join()`` it to wait.
     """
     global _warm_thread

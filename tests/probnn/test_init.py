@@ -44,6 +44,19 @@ def test_warm_up_runs_once_and_finishes():
     assert not first.is_alive()
 
 
+def test_warm_up_takes_what_is_loaded_out_of_the_collectors_view():
+    """After the warm-up, the objects of the loaded modules (torch's among them) are in
+    the collector's permanent generation: full collections no longer walk them."""
+    code = (
+        "import gc, probnn\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "probnn.warm_up().join(120)\n"
+        "print(gc.get_freeze_count())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert int(out.stdout.strip()) > 100_000
+
+
 def test_limit_threads_leaves_a_half_imported_torch_alone(monkeypatch):
     """While warm_up's thread imports torch, sys.modules already holds it, half made
     (no get_num_threads yet): a page that starts then must not fail."""
