@@ -7,9 +7,8 @@ them. A daemon thread advances the wrapped :class:`probnn.training.Run` in chunk
 about ``chunk_seconds`` of compute (longer while a crowd waits for the compute slot);
 every ``publish_every`` seconds it copies what a page needs (the downsampled history
 and whatever ``observe(run)`` returns, e.g. the model's probabilities on a grid) into an
-immutable :class:`Snapshot`. The drawing side
-calls :meth:`LiveRun.snapshot` as often as it likes: it costs a lock and an attribute
-read, never a forward pass.
+immutable :class:`Snapshot`. The drawing side calls :meth:`LiveRun.snapshot` as often as
+it likes: it costs a lock and an attribute read, never a forward pass.
 
 Shared infrastructure, not session data, lives at module level:
 
