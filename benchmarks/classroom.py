@@ -278,7 +278,8 @@ class Student(tool.Student):
                         follower = self.follow(origin)
                 if self.clicked is not None and any(FINAL.search(t) for t in self.texts[-20:]):
                     self.done = time.perf_counter() - t0  # drawn by the script (no stream)
-            message.cancel()
+            if not message.cancel() and not message.cancelled():
+                message.exception()  # retrieved: a socket closed meanwhile is no error here
             if follower is not None and not follower.done():
                 follower.cancel()
             if self.linger is not None:
