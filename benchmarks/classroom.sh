@@ -25,7 +25,8 @@
 # host's drift between the bare timings and the class, which on this machine moves a
 # run's cost by half within minutes.) The simulated students
 # run on the same cores as the servers and their CPU is printed: on this 2-core machine
-# they take about a tenth of the cores' time, which a class's own laptops would not.
+# they take a few percent of the cores' time (5-6 s in a class of 200 on two cores),
+# which a class's own laptops would not.
 #
 # PIN=1 runs the single server under `taskset -c 0`: one core, as a Community Cloud app or a
 # container limited to one CPU. REPLICAS=N starts N replicas behind HAProxy
